@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Sets up everything the test suite needs on a fresh machine of this kind, then runs the whole suite:
+# engine tests (node's test runner), server-extension tests (pytest), UI tests (Galata in chromium).
+# Closes with one line `N passed, N failed` and exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SUMMARY=$(mktemp)
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp/fsg-xdg}
+mkdir -p "$XDG_RUNTIME_DIR"
+
+note() { printf '\n==== %s\n' "$*"; }
+
+# ---- set up -------------------------------------------------------------------------------------
+bash scripts/setup-system.sh || { echo "system set-up failed"; echo "0 passed, 1 failed"; exit 1; }
+if [ "${FSG_SKIP_NPM_CI:-0}" != 1 ]; then
+  note "npm ci"
+  npm ci --no-audit --no-fund || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+note "build"
+npm run build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+if [ -f /usr/lib/chromium/vk_swiftshader_icd.json ]; then
+  export VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json
+fi
+
+# ---- run ----------------------------------------------------------------------------------------
+record() { # stage-name, log file: picks the stage's closing "N passed, N failed" line
+  local line
+  line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1)
+  if [ -z "$line" ]; then line="0 passed, 1 failed"; fi
+  echo "$1 $line" >> "$SUMMARY"
+}
+
+note "engine tests"
+node scripts/run-node-tests.mjs 2>&1 | tee /tmp/fsg-node.log
+record node /tmp/fsg-node.log
+
+for stage in scripts/test-stages/*.sh; do
+  [ -e "$stage" ] || continue
+  name=$(basename "$stage" .sh)
+  note "$name"
+  bash "$stage" 2>&1 | tee "/tmp/fsg-$name.log"
+  record "$name" "/tmp/fsg-$name.log"
+done
+
+note "summary"
+cat "$SUMMARY"
+passed=$(grep -oE '[0-9]+ passed' "$SUMMARY" | awk '{s+=$1} END {print s+0}')
+failed=$(grep -oE '[0-9]+ failed' "$SUMMARY" | awk '{s+=$1} END {print s+0}')
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

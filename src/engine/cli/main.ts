@@ -1,0 +1,45 @@
+/**
+ * `fastsam-geo` command dispatcher. Each command lives in its own file (cli/<name>.ts) and exports
+ * `command: Command`; add it to COMMANDS below.
+ */
+import { EngineError } from '../errors.js';
+import type { Command } from './command.js';
+import { version } from './command.js';
+
+const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+  // segment: () => import('./segment.js'),
+};
+
+function usage(): string {
+  const lines = ['usage: fastsam-geo <command> [options]', '', 'commands:'];
+  for (const name of Object.keys(COMMANDS).sort()) lines.push(`  ${name}`);
+  lines.push('', 'Run `fastsam-geo <command> --help` for a command\'s options.');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(version() + '\n');
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`fastsam-geo: unknown command '${name}'\n\n${usage()}\n`);
+    return 2;
+  }
+  const { command } = await load();
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof EngineError) {
+      process.stderr.write(`fastsam-geo ${name}: ${err.message}\n`);
+      return err.code === 'ABORTED' ? 130 : 1;
+    }
+    throw err;
+  }
+}

@@ -66,6 +66,8 @@ export async function createServer(options: ServerOptions): Promise<EngineServer
     return503OnClosing: true,
   });
 
+  // JSON only: a text/plain body would reach the schema as a string and give a vaguer message.
+  app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', async (request) => {
     if (request.url === '/api' || request.url.startsWith('/api/') || request.url.startsWith('/api?')) {
       checkAuthorization(request.headers.authorization, options.token);

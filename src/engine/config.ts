@@ -20,6 +20,30 @@ export const DEFAULTS = {
   tiling: {
     overlap: 128,
   },
+  /** CLIP text prompts (issue 4). */
+  clip: {
+    /** clip.tokenize context length. */
+    contextLength: 77,
+    /** CLIP input resolution (ViT-B/32: 224). */
+    imageSize: 224,
+    /** OpenAI CLIP normalization. */
+    mean: [0.48145466, 0.4578275, 0.40821073],
+    std: [0.26862954, 0.26130258, 0.27577711],
+    /** Masks smaller than this (pixels) are not scored. */
+    minArea: 100,
+    /** Crops per vision-encoder run. */
+    batchSize: 16,
+    /** CLIP's logit scale for the optional softmax over candidates. */
+    logitScale: 100,
+  },
+  /** Point / box prompts (issue 4). */
+  prompts: {
+    /** Merge the masks selected by several foreground points into one object. */
+    mergePoints: false,
+    /** Morphological close/open radius in pixels applied to selected masks (0 = off). */
+    closeRadius: 0,
+    openRadius: 0,
+  },
 } as const;
 
 /**

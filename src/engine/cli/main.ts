@@ -8,6 +8,7 @@ import { version } from './command.js';
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   // segment: () => import('./segment.js'),
+  clip: () => import('./clip.js'),
 };
 
 function usage(): string {

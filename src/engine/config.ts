@@ -20,6 +20,15 @@ export const DEFAULTS = {
   tiling: {
     overlap: 128,
   },
+  /** HTTP server (issue 5): `fastsam-geo serve`. */
+  server: {
+    /** Largest request body in bytes (an export carries a whole layer): 64 MiB. */
+    bodyLimit: 64 * 1024 * 1024,
+    /** Segmentation jobs run at the same time (a model run already uses every core). */
+    concurrency: 1,
+    /** Finished jobs kept for polling and results. */
+    keepJobs: 50,
+  },
   /** CLIP text prompts (issue 4). */
   clip: {
     /** clip.tokenize context length. */

@@ -45,6 +45,13 @@ export const DEFAULTS = {
     /** CLIP's logit scale for the optional softmax over candidates. */
     logitScale: 100,
   },
+  /** Tile-result and CLIP-embedding caches (issue 4). */
+  cache: {
+    /** Memory bound of the per-tile everything-mode results. */
+    tileMemoryBytes: 512 * 1024 * 1024,
+    /** Memory bound of the CLIP crop embeddings. */
+    embeddingMemoryBytes: 64 * 1024 * 1024,
+  },
   /** Point / box prompts (issue 4). */
   prompts: {
     /** Merge the masks selected by several foreground points into one object. */
@@ -60,4 +67,11 @@ export const DEFAULTS = {
  */
 export function modelsDir(): string {
   return process.env.FASTSAM_GEO_MODELS || path.join(os.homedir(), '.cache', 'fastsam-geo', 'models');
+}
+
+/**
+ * Where cached tile results and CLIP embeddings live: $FASTSAM_GEO_CACHE, else ~/.cache/fastsam-geo/cache.
+ */
+export function cacheDir(): string {
+  return process.env.FASTSAM_GEO_CACHE || path.join(os.homedir(), '.cache', 'fastsam-geo', 'cache');
 }

@@ -8,6 +8,7 @@ import { version } from './command.js';
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   // segment: () => import('./segment.js'),
+  vectorize: () => import('./vectorize.js'),
 };
 
 function usage(): string {

@@ -8,6 +8,8 @@ import { version } from './command.js';
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   // segment: () => import('./segment.js'),
+  serve: () => import('./serve.js'),
+  clip: () => import('./clip.js'),
   vectorize: () => import('./vectorize.js'),
 };
 

@@ -54,7 +54,12 @@ export interface SegmentOptions {
   maxDet?: number;
   tileSize?: number;
   overlap?: number;
+  /** Buildings smaller than this (m²) are dropped. */
   minArea?: number;
+  /** Douglas–Peucker tolerance in metres. */
+  simplify?: number;
+  /** Right-angled outlines (default true for jobs and prompts). */
+  regularize?: boolean;
 }
 
 export interface SegmentRequest {
@@ -79,6 +84,8 @@ export interface EngineBackend {
   /** The execution provider asked for and the one actually in use (null before a model is loaded). */
   device(): { requested: string; active: string | null };
   models(): Promise<ModelEntry[]>;
+  /** Cache figures for /api/health (optional). */
+  stats?(): Record<string, unknown>;
   raster(path: string, rel: string, signal?: AbortSignal): Promise<RasterInfo>;
   /** How many tiles a segment request will run (for the job's `total` before it starts). */
   countTiles(request: SegmentRequest, signal?: AbortSignal): Promise<number>;

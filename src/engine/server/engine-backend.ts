@@ -1,48 +1,231 @@
 /**
  * The EngineBackend that ships: the HTTP routes call the real engine stages through it.
- * It loads the segmentation model lazily (first job or prompt), keeps it for the server's life,
- * and keeps per-tile results so later prompts on a segmented area do not run the model again.
+ * The segmentation model is loaded on first use and kept; per-tile results go to the tile cache
+ * (tile-results.ts), so a prompt on an area a job has segmented runs no model at all.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createTileCache, createEmbeddingCache } from '../cache/tile-cache.js';
+import { cacheKey, fileIdentity } from '../cache/keys.js';
 import { version } from '../cli/command.js';
-import { DEFAULTS } from '../config.js';
+import { DEFAULTS, modelsDir } from '../config.js';
 import { EngineError } from '../errors.js';
-import type { EngineBackend, FeatureCollection, ModelEntry, PromptRequest, RasterInfo, SegmentRequest } from './backend.js';
+import { featureCollection } from '../export/geojson.js';
+import { makeGeoRef } from '../geo/georef.js';
+import { loadSegModel, type SegModel } from '../model/segmodel.js';
+import { chooseBands, windowForExtent } from '../pipeline/plan.js';
+import { boxToPixels, pixelConverter } from '../prompts/coords.js';
+import { promptBoxesOnTiles, promptPointsOnTiles, promptTextOnTiles, type PromptTile, type RasterSelected } from '../prompts/prompt-tiles.js';
+import { selectionToFeatures } from '../prompts/to-features.js';
+import { CLIP_MODELS } from '../prompts/clip/models.js';
+import { openRaster, type PixelWindow, type Raster } from '../raster/open.js';
+import type { Tile } from '../raster/tiling.js';
+import type { Box } from '../types.js';
+import type { EngineBackend, FeatureCollection, ModelEntry, PromptRequest, SegmentRequest } from './backend.js';
 import type { JobContext } from './jobs.js';
+import { describeRaster } from './raster-info.js';
+import { TextPrompter } from './text-prompter.js';
+import { TileResults, globalGrid, intersects, tileSizeFor, type TileParams } from './tile-results.js';
 
 export interface EngineBackendOptions {
-  /** Segmentation model: a registry name (FastSAM-s, FastSAM-x) or a path. Default FastSAM-s. */
+  /** Segmentation model: a name in the models directory (FastSAM-s, FastSAM-x) or a path. Default FastSAM-s. */
   model?: string;
   /** CLIP image / text encoders (names or paths) for text prompts. */
   clipVision?: string;
   clipText?: string;
   /** Execution provider ('cpu' default; trailing '!' = strict). */
   device?: string;
+  /** Tile-result cache directory; null = memory only; default <cacheDir>/tiles. */
+  cacheDir?: string | null;
+  /** Memory bound of the tile cache in bytes. */
+  cacheBytes?: number;
 }
 
-function notYet(what: string): EngineError {
-  return new EngineError('INTERNAL', `${what} is not wired into the server in this build`);
+const SEG_MODELS = [
+  { name: 'FastSAM-s', file: 'FastSAM-s.onnx' },
+  { name: 'FastSAM-x', file: 'FastSAM-x.onnx' },
+];
+
+/** A model name or path → an absolute path; MODEL_MISSING says how to provide it. */
+export function resolveSegModel(nameOrPath: string): string {
+  const known = SEG_MODELS.find((m) => m.name.toLowerCase() === nameOrPath.toLowerCase());
+  const p = known ? path.join(modelsDir(), known.file) : path.resolve(nameOrPath);
+  if (!existsSync(p)) {
+    throw new EngineError(
+      'MODEL_MISSING',
+      `segmentation model ${known ? known.name : nameOrPath} not found at ${p}: put the ONNX file there, ` +
+        `pass --model PATH to \`fastsam-geo serve\`, or run \`fastsam-geo models download ${known?.name ?? 'FastSAM-s'}\``,
+    );
+  }
+  return p;
 }
 
 export function createEngineBackend(options: EngineBackendOptions = {}): EngineBackend {
   const requested = options.device ?? DEFAULTS.device;
+  const modelName = options.model ?? 'FastSAM-s';
+  const cacheOpts = { dir: options.cacheDir === undefined ? undefined : options.cacheDir, maxBytes: options.cacheBytes };
+  const tileCache = createTileCache(cacheOpts);
+  const tiles = new TileResults(tileCache);
+  const text = new TextPrompter({
+    vision: options.clipVision,
+    text: options.clipText,
+    device: requested,
+    cache: createEmbeddingCache({ dir: options.cacheDir === undefined ? undefined : options.cacheDir === null ? null : path.join(options.cacheDir, 'clip') }),
+  });
+  let modelPromise: Promise<{ model: SegModel; path: string }> | null = null;
+  let active: string | null = null;
+
+  const getModel = (): Promise<{ model: SegModel; path: string }> => {
+    if (!modelPromise) {
+      modelPromise = (async () => {
+        const p = resolveSegModel(modelName);
+        const model = await loadSegModel(p, { device: requested });
+        active = model.device;
+        return { model, path: p };
+      })();
+      modelPromise.catch(() => { modelPromise = null; });
+    }
+    return modelPromise;
+  };
+
+  const params = (model: SegModel, o: SegmentRequest['options'] = {}): TileParams => ({
+    tileSize: tileSizeFor(model, o.tileSize),
+    overlap: o.overlap ?? DEFAULTS.tiling.overlap,
+    conf: o.conf,
+    iou: o.iou,
+    maxDet: o.maxDet,
+  });
+
+  /** Global-grid tiles covering the request's extent (or the whole raster). */
+  const areaTiles = (raster: Raster, req: SegmentRequest, p: TileParams): { grid: Tile[]; area: PixelWindow; tiles: Tile[] } => {
+    const grid = globalGrid(raster, p);
+    const area: PixelWindow = req.extent ? windowForExtent(raster, req.extent) : [0, 0, raster.width, raster.height];
+    return { grid, area, tiles: grid.filter((t) => intersects(t.window, area)) };
+  };
+
   return {
     version: () => version(),
-    device: () => ({ requested, active: null }),
+    device: () => ({ requested, active }),
+    stats: () => ({ tiles: { entries: tileCache.memoryEntries, bytes: tileCache.memoryBytes, ...tileCache.stats } }),
+
     async models(): Promise<ModelEntry[]> {
-      return [];
+      const entries: ModelEntry[] = SEG_MODELS.map((m) => {
+        const p = path.join(modelsDir(), m.file);
+        return { name: m.name, kind: 'segment', path: p, present: existsSync(p) };
+      });
+      if (!SEG_MODELS.some((m) => m.name.toLowerCase() === modelName.toLowerCase())) {
+        const p = path.resolve(modelName);
+        entries.unshift({ name: path.basename(p), kind: 'segment', path: p, present: existsSync(p) });
+      }
+      for (const c of CLIP_MODELS) {
+        const explicit = c.kind === 'clip-vision' ? options.clipVision : c.kind === 'clip-text' ? options.clipText : undefined;
+        const p = explicit ? path.resolve(explicit) : path.join(modelsDir(), c.file);
+        entries.push({ name: c.name, kind: c.kind, path: p, present: existsSync(p) });
+      }
+      return entries;
     },
-    async raster(_path: string, _rel: string): Promise<RasterInfo> {
-      throw notYet('raster metadata');
+
+    raster: (abs, rel, signal) => describeRaster(abs, rel, signal),
+
+    async countTiles(req, signal) {
+      const { model } = await getModel();
+      const raster = await openRaster(req.path, { signal });
+      try {
+        return areaTiles(raster, req, params(model, req.options)).tiles.length;
+      } finally {
+        await raster.close();
+      }
     },
-    async countTiles(_req: SegmentRequest): Promise<number> {
-      throw notYet('segmentation');
+
+    async segment(req: SegmentRequest, ctx: JobContext): Promise<FeatureCollection> {
+      const { model, path: modelPath } = await getModel();
+      const raster = await openRaster(req.path, { signal: ctx.signal });
+      let area: Tile[];
+      let p: TileParams;
+      try {
+        p = params(model, req.options);
+        area = areaTiles(raster, req, p).tiles;
+      } finally {
+        await raster.close();
+      }
+      const { result } = await tiles.segment(req.path, modelPath, model, area, p, {
+        signal: ctx.signal,
+        minArea: req.options?.minArea,
+        simplify: req.options?.simplify,
+        regularize: req.options?.regularize,
+        onProgress: (pr) => ctx.progress(pr.done, pr.total),
+      });
+      return (result?.collection as unknown as FeatureCollection) ?? featureCollectionOf([]);
     },
-    async segment(_req: SegmentRequest, _ctx: JobContext): Promise<FeatureCollection> {
-      throw notYet('segmentation');
+
+    async prompt(req: PromptRequest, signal?: AbortSignal): Promise<FeatureCollection> {
+      const { model, path: modelPath } = await getModel();
+      const raster = await openRaster(req.path, { signal });
+      try {
+        const p = params(model, req.options);
+        const { grid, area, tiles: inArea } = areaTiles(raster, req, p);
+        const toPx = pixelConverter({ ...raster, source: req.rel }, req.crs ?? 'EPSG:4326');
+        const points = (req.points ?? []).map((pt) => {
+          const [x, y] = toPx(pt.x, pt.y);
+          return { x, y, label: pt.label };
+        });
+        const boxes: Box[] = (req.boxes ?? []).map((b) => boxToPixels(b as Box, toPx));
+        // Only the tiles a prompt touches (within the extent when one is given); text needs the whole area.
+        const inside = (x: number, y: number, w: PixelWindow) => x >= w[0] && x < w[2] && y >= w[1] && y < w[3];
+        const needed = req.text
+          ? inArea
+          : (req.extent ? inArea : grid).filter((t) =>
+              points.some((pt) => inside(pt.x, pt.y, t.window)) ||
+              boxes.some((b) => intersects(t.window, [b[0], b[1], b[2], b[3]])),
+            );
+        if (needed.length === 0) {
+          throw new EngineError('OUT_OF_BOUNDS', `the prompt lies outside ${req.rel}${req.extent ? ' or outside the extent' : ''} (${raster.width}×${raster.height} pixels)`);
+        }
+        const results = await tiles.get(req.path, modelPath, model, needed, p, signal);
+        const promptTiles: PromptTile[] = needed.map((t, i) => ({ window: t.window, result: results[i] }));
+        const selected: RasterSelected[] = [];
+        const size = { width: raster.width, height: raster.height };
+        if (points.length) selected.push(...promptPointsOnTiles(promptTiles, points, { rasterSize: size }).selected);
+        if (boxes.length) selected.push(...promptBoxesOnTiles(promptTiles, boxes, { rasterSize: size }).selected);
+        if (req.text) {
+          const rasterId = await fileIdentity(req.path);
+          const bands = chooseBands(raster);
+          const keyOf = (t: Tile) => cacheKey({ kind: 'server-clip', raster: rasterId, model: modelPath, window: [...t.window], tileSize: p.tileSize, conf: p.conf, iou: p.iou, maxDet: p.maxDet });
+          const withEmb = await text.embed(raster, bands, needed, promptTiles, keyOf, signal);
+          const textEmbed = await text.embedText(req.text, signal);
+          selected.push(...promptTextOnTiles(withEmb, textEmbed, {
+            rasterSize: size,
+            ...(req.threshold !== undefined ? { mode: 'all' as const, threshold: req.threshold } : {}),
+          }).selected);
+        }
+        const geo = makeGeoRef({ ...raster, source: req.rel }, { crs: 'wgs84' });
+        const features = selectionToFeatures(selected, geo, {
+          source: path.basename(req.path),
+          simplify: req.options?.simplify ?? DEFAULTS.extract.simplify,
+          regularize: req.options?.regularize ?? DEFAULTS.extract.regularize,
+          minArea: req.options?.minArea ?? 0,
+          promptLabel: (s) => (s.prompt.type === 'text' ? `text:${req.text}` : s.prompt.type),
+        });
+        // `tile` is the index on the raster's global grid.
+        for (const f of features) {
+          const k = f.properties.tile as number;
+          if (typeof k === 'number' && needed[k]) f.properties.tile = needed[k].index;
+        }
+        return featureCollectionOf(features);
+      } finally {
+        await raster.close();
+      }
     },
-    async prompt(_req: PromptRequest): Promise<FeatureCollection> {
-      throw notYet('prompting');
+
+    async close(): Promise<void> {
+      const m = modelPromise;
+      modelPromise = null;
+      if (m) await m.then((x) => x.model.dispose(), () => {});
+      await text.close();
     },
-    async close(): Promise<void> {},
   };
+}
+
+function featureCollectionOf(features: unknown[]): FeatureCollection {
+  return featureCollection(features as never) as unknown as FeatureCollection;
 }

@@ -26,6 +26,8 @@ export const segmentOptionsSchema = {
     tileSize: { type: 'integer', minimum: 32, maximum: 8192 },
     overlap: { type: 'integer', minimum: 0, maximum: 4096 },
     minArea: { type: 'number', minimum: 0 },
+    simplify: { type: 'number', minimum: 0 },
+    regularize: { type: 'boolean' },
   },
 } as const;
 

@@ -7,7 +7,7 @@ import { abortOnDisconnect } from './disconnect.js';
 export function registerInfoRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/api/health', async () => {
     const d = ctx.backend.device();
-    return { status: 'ok', version: ctx.backend.version(), device: d.active ?? d.requested };
+    return { status: 'ok', version: ctx.backend.version(), device: d.active ?? d.requested, ...(ctx.backend.stats ? { cache: ctx.backend.stats() } : {}) };
   });
 
   app.get('/api/models', async () => {

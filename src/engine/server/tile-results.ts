@@ -1,0 +1,138 @@
+/**
+ * Per-tile everything-mode results for the server: tiles lie on one global grid per raster (the
+ * model's tile size and overlap over the whole raster), so a job on one extent and a prompt on
+ * another share tiles. Results are kept in the tile cache (cache/tile-cache: memory LRU + disk)
+ * under a key of raster file identity + window + model file identity + parameters; tiles that are
+ * missing are segmented by the pipeline (pipeline/extract) over the smallest window covering them.
+ */
+import { fileIdentity, cacheKey, type FileIdentity } from '../cache/keys.js';
+import type { TieredCache } from '../cache/tiered-cache.js';
+import { EngineError } from '../errors.js';
+import type { SegModel } from '../model/segmodel.js';
+import { extract, type ExtractOptions, type ExtractResult } from '../pipeline/extract.js';
+import type { PixelWindow } from '../raster/open.js';
+import { tileGrid, type Tile } from '../raster/tiling.js';
+import type { SegmentResult } from '../types.js';
+
+export interface TileParams {
+  tileSize: [number, number];
+  overlap: number;
+  conf?: number;
+  iou?: number;
+  maxDet?: number;
+}
+
+export function intersects(a: PixelWindow, b: PixelWindow): boolean {
+  return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+}
+
+export function unionWindow(tiles: Tile[]): PixelWindow {
+  return [
+    Math.min(...tiles.map((t) => t.window[0])), Math.min(...tiles.map((t) => t.window[1])),
+    Math.max(...tiles.map((t) => t.window[2])), Math.max(...tiles.map((t) => t.window[3])),
+  ];
+}
+
+/** The global tile grid of a raster. */
+export function globalGrid(size: { width: number; height: number }, params: TileParams): Tile[] {
+  return tileGrid([0, 0, size.width, size.height], params.tileSize, params.overlap);
+}
+
+/** Tile size for a model: its fixed input size, else `tileSize` or its default size. */
+export function tileSizeFor(model: SegModel, tileSize?: number): [number, number] {
+  if (model.fixedSize) {
+    if (tileSize !== undefined && tileSize !== model.fixedSize[1]) {
+      throw new EngineError('BAD_INPUT', `options.tileSize: got ${tileSize}, expected ${model.fixedSize[1]}: ${model.name} has a fixed input size`);
+    }
+    return [model.fixedSize[1], model.fixedSize[0]];
+  }
+  const s = tileSize ?? model.defaultSize[1];
+  return [s, s];
+}
+
+function emptyResult(tile: Tile, model: SegModel): SegmentResult {
+  const w = tile.window[2] - tile.window[0];
+  const h = tile.window[3] - tile.window[1];
+  return {
+    image: { width: w, height: h },
+    model: { name: model.name, inputSize: [h, w], numClasses: model.numClasses ?? 1, numMaskCoeffs: model.numMaskCoeffs, device: model.device },
+    timings: { preprocess: 0, inference: 0, postprocess: 0 },
+    detections: [],
+  };
+}
+
+export class TileResults {
+  constructor(private readonly cache: TieredCache<SegmentResult>) {}
+
+  private key(raster: FileIdentity, model: FileIdentity, params: TileParams, window: PixelWindow): string {
+    return cacheKey({
+      kind: 'server-tile',
+      raster,
+      model,
+      window: [...window],
+      params: { tileSize: params.tileSize, overlap: params.overlap, conf: params.conf, iou: params.iou, maxDet: params.maxDet },
+    });
+  }
+
+  /**
+   * Runs the pipeline over the smallest window covering `tiles`, storing every tile's result.
+   * Tiles the pipeline skips (all nodata) are stored as empty results.
+   */
+  async segment(
+    rasterPath: string,
+    modelPath: string,
+    model: SegModel,
+    tiles: Tile[],
+    params: TileParams,
+    extra: Partial<ExtractOptions> = {},
+  ): Promise<{ result: ExtractResult | null; results: Map<string, SegmentResult> }> {
+    const rasterId = await fileIdentity(rasterPath);
+    const modelId = await fileIdentity(modelPath);
+    const results = new Map<string, SegmentResult>();
+    const window = unionWindow(tiles);
+    let result: ExtractResult | null = null;
+    try {
+      result = await extract(rasterPath, {
+        ...extra,
+        model,
+        window,
+        overlap: params.overlap,
+        ...(model.fixedSize ? {} : { tileSize: params.tileSize[0] }),
+        conf: params.conf,
+        iou: params.iou,
+        maxDet: params.maxDet,
+        onTile: async (tile, r) => {
+          results.set(tile.window.join(','), r);
+          await this.cache.set(this.key(rasterId, modelId, params, tile.window), r);
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof EngineError && err.code === 'EMPTY')) throw err;
+    }
+    for (const t of tiles) {
+      const k = t.window.join(',');
+      if (!results.has(k)) {
+        const empty = emptyResult(t, model);
+        results.set(k, empty);
+        await this.cache.set(this.key(rasterId, modelId, params, t.window), empty);
+      }
+    }
+    return { result, results };
+  }
+
+  /** Results of `tiles`, segmenting those not cached yet. */
+  async get(rasterPath: string, modelPath: string, model: SegModel, tiles: Tile[], params: TileParams, signal?: AbortSignal): Promise<SegmentResult[]> {
+    const rasterId = await fileIdentity(rasterPath);
+    const modelId = await fileIdentity(modelPath);
+    const found: (SegmentResult | undefined)[] = [];
+    for (const t of tiles) found.push(await this.cache.get(this.key(rasterId, modelId, params, t.window), signal));
+    const missing = tiles.filter((_, i) => !found[i]);
+    if (missing.length > 0) {
+      const { results } = await this.segment(rasterPath, modelPath, model, missing, params, { signal });
+      tiles.forEach((t, i) => {
+        if (!found[i]) found[i] = results.get(t.window.join(','));
+      });
+    }
+    return found as SegmentResult[];
+  }
+}

@@ -156,6 +156,22 @@ class EngineSupervisor:
                 del tail[:-20]
             self._info(f"fastsam-geo engine {name}: {text}")
 
+    async def died(self, url: str, timeout: float = 1.5) -> bool:
+        """Called when the engine at `url` failed a request at the transport level (refused, reset):
+        True when that engine is dead (waiting up to `timeout` for it to exit), so that the next
+        ensure() starts a new one; False when it is still running."""
+        async with self._lock:
+            proc = self.proc
+            if proc is None or self.url != url:
+                return True  # already replaced
+            if proc.returncode is not None:
+                return True
+            try:
+                await asyncio.wait_for(asyncio.shield(proc.wait()), timeout)
+                return True
+            except asyncio.TimeoutError:
+                return False
+
     async def stop(self, timeout: float = 5.0) -> None:
         """Stops the engine (SIGTERM, then SIGKILL after `timeout`)."""
         async with self._lock:

@@ -66,11 +66,33 @@ class ProxyHandler(APIHandler):
     async def _proxy(self, path: str) -> None:
         engine = self.settings["fastsam_geo_engine"]
         cfg = self.settings.get("fastsam_geo_config", {})
-        try:
-            url, token = await engine.ensure()
-        except EngineError as e:
-            self._send_error(503, "ENGINE_UNAVAILABLE", str(e))
+        for attempt in (1, 2):
+            try:
+                url, token = await engine.ensure()
+            except EngineError as e:
+                self._send_error(503, "ENGINE_UNAVAILABLE", str(e))
+                return
+            error = await self._forward(url, token, path, cfg)
+            # A transport error before any answer from an engine that turns out to be dead (killed,
+            # crashed, not reaped yet): whatever it was doing died with it, so the request is sent
+            # once more to a fresh engine.
+            if error is not None and attempt == 1 and self._bytes == 0 and not self._headers_done and not self._gone:
+                if await engine.died(url):
+                    continue
+            break
+        if self._gone:
             return
+        if error is not None and self._bytes == 0 and not self._headers_done:
+            self._send_error(
+                502,
+                "ENGINE_UNAVAILABLE",
+                f"the fastsam-geo engine did not answer ({error}); it is restarted on the next request, please retry",
+            )
+            return
+        self.finish()
+
+    async def _forward(self, url: str, token: str, path: str, cfg: dict):
+        """Sends the request to the engine, streaming its answer back; returns the transport error or None."""
         target = f"{url}/{path}"
         if self.request.query:
             target += "?" + self.request.query
@@ -124,18 +146,9 @@ class ProxyHandler(APIHandler):
         )
         try:
             response = await _client(self.settings).fetch(request, raise_error=False)
-            error = response.error if response.code == 599 else None
+            return response.error if response.code == 599 else None
         except _ClientGone:
-            return
+            self._gone = True
+            return None
         except Exception as e:  # connection refused / reset: the engine died under us
-            error = e
-        if self._gone:
-            return
-        if error is not None and self._bytes == 0:
-            self._send_error(
-                502,
-                "ENGINE_UNAVAILABLE",
-                f"the fastsam-geo engine did not answer ({error}); it is restarted on the next request, please retry",
-            )
-            return
-        self.finish()
+            return e

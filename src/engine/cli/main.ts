@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   // segment: () => import('./segment.js'),
   serve: () => import('./serve.js'),
   clip: () => import('./clip.js'),
+  vectorize: () => import('./vectorize.js'),
 };
 
 function usage(): string {

@@ -59,6 +59,8 @@ export const DEFAULTS = {
     batchSize: 16,
     /** CLIP's logit scale for the optional softmax over candidates. */
     logitScale: 100,
+    /** Minimum score for "all matches" text selection (cosine; ViT-B/32 matches are ~0.25–0.35). */
+    threshold: 0.25,
   },
   /** Tile-result and CLIP-embedding caches (issue 4). */
   cache: {

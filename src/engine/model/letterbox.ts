@@ -113,7 +113,6 @@ export function resizeLinear(src: Uint8Array, sw: number, sh: number, channels: 
   };
   let bufA = rowA;
   let bufB = rowB;
-  const ROUND = 1 << (2 * COEF_BITS - 1);
   for (let y = 0; y < dh; y += 1) {
     const y0 = yt.i0[y];
     const y1 = yt.i1[y];
@@ -125,8 +124,10 @@ export function resizeLinear(src: Uint8Array, sw: number, sh: number, channels: 
     const b0 = yt.w0[y];
     const b1 = yt.w1[y];
     const o = y * rowLen;
+    // OpenCV's vectorized vertical pass (VResizeLinearVec_32s8u): (S >> 4) · β with a 16-bit
+    // multiply-high per row, then (sum + 2) >> 2 — 22 bits in all, rounded as OpenCV rounds.
     for (let i = 0; i < rowLen; i += 1) {
-      const v = (bufA[i] * b0 + bufB[i] * b1 + ROUND) >> (2 * COEF_BITS);
+      const v = ((((bufA[i] >> 4) * b0) >> 16) + (((bufB[i] >> 4) * b1) >> 16) + 2) >> 2;
       out[o + i] = v < 0 ? 0 : v > 255 ? 255 : v;
     }
   }

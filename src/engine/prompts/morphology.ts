@@ -144,3 +144,17 @@ export function countPixels(m: CroppedMask): number {
   for (let i = 0; i < m.data.length; i++) if (m.data[i]) n++;
   return n;
 }
+
+/** Intersection over union of two masks in the same pixel frame. */
+export function maskIoU(a: CroppedMask, b: CroppedMask): number {
+  const x0 = Math.max(a.x, b.x), y0 = Math.max(a.y, b.y);
+  const x1 = Math.min(a.x + a.width, b.x + b.width), y1 = Math.min(a.y + a.height, b.y + b.height);
+  let inter = 0;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      if (a.data[(y - a.y) * a.width + (x - a.x)] && b.data[(y - b.y) * b.width + (x - b.x)]) inter++;
+    }
+  }
+  const union = countPixels(a) + countPixels(b) - inter;
+  return union > 0 ? inter / union : 0;
+}

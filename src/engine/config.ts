@@ -20,6 +20,21 @@ export const DEFAULTS = {
   tiling: {
     overlap: 128,
   },
+  /** `extract` (issue 3): raster → building polygons. */
+  extract: {
+    /** Percentile stretch of non-uint8 rasters (uint8 is used as is). */
+    percentiles: [2, 98] as [number, number],
+    /** Right-angled outlines on each building's dominant orientation. */
+    regularize: true,
+    /** Douglas-Peucker tolerance in metres (0: none beyond what regularization does). */
+    simplify: 0,
+    /** Buildings smaller than this (m²) are dropped; 0 = off. */
+    minArea: 10,
+    /** Buildings larger than this (m²) are dropped; 0 = off. */
+    maxArea: 0,
+    /** Same object across tiles when the masks agree at IoU ≥ this inside the shared window. */
+    seamIoU: 0.5,
+  },
   /** HTTP server (issue 5): `fastsam-geo serve`. */
   server: {
     /** Largest request body in bytes (an export carries a whole layer): 64 MiB. */

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   serve: () => import('./serve.js'),
   clip: () => import('./clip.js'),
   vectorize: () => import('./vectorize.js'),
+  extract: () => import('./extract.js'),
 };
 
 function usage(): string {

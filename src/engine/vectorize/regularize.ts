@@ -31,22 +31,60 @@ export interface Regularized {
   areaChange: number;
 }
 
-/** Dominant orientation (radians, modulo 90°) of a ring's edges, length-weighted. */
-export function dominantAngle(ring: ArrayLike<number>): number {
-  let s = 0;
-  let c = 0;
-  const n = ring.length;
-  for (let i = 0; i < n; i += 2) {
-    const j = (i + 2) % n;
-    const dx = ring[j] - ring[i];
-    const dy = ring[j + 1] - ring[i + 1];
-    const len = Math.hypot(dx, dy);
-    if (len === 0) continue;
-    const t = Math.atan2(dy, dx) * 4;
-    s += len * Math.sin(t);
-    c += len * Math.cos(t);
+/** Convex hull (Andrew's monotone chain) of a flat ring, as [x, y] pairs counter-clockwise. */
+function convexHull(ring: ArrayLike<number>): [number, number][] {
+  const pts: [number, number][] = [];
+  for (let i = 0; i < ring.length; i += 2) pts.push([ring[i], ring[i + 1]]);
+  pts.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  if (pts.length < 3) return pts;
+  const cross = (o: number[], a: number[], b: number[]): number => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const lower: [number, number][] = [];
+  for (const p of pts) {
+    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], p) <= 0) lower.pop();
+    lower.push(p);
   }
-  return Math.atan2(s, c) / 4;
+  const upper: [number, number][] = [];
+  for (let i = pts.length - 1; i >= 0; i--) {
+    const p = pts[i];
+    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], p) <= 0) upper.pop();
+    upper.push(p);
+  }
+  return lower.slice(0, -1).concat(upper.slice(0, -1));
+}
+
+/**
+ * Dominant orientation (radians, in [-π/4, π/4)) of a building outline: the orientation of its
+ * minimum-area bounding rectangle (rotating calipers over the convex hull edges). Robust to the pixel
+ * staircase and to cut corners, unlike an average of edge directions.
+ */
+export function dominantAngle(ring: ArrayLike<number>): number {
+  const hull = convexHull(ring);
+  let best = Infinity;
+  let angle = 0;
+  for (let i = 0; i < hull.length; i++) {
+    const [x0, y0] = hull[i];
+    const [x1, y1] = hull[(i + 1) % hull.length];
+    const t = Math.atan2(y1 - y0, x1 - x0);
+    const c = Math.cos(t);
+    const s = Math.sin(t);
+    let umin = Infinity, umax = -Infinity, vmin = Infinity, vmax = -Infinity;
+    for (const [x, y] of hull) {
+      const u = x * c + y * s;
+      const v = -x * s + y * c;
+      if (u < umin) umin = u;
+      if (u > umax) umax = u;
+      if (v < vmin) vmin = v;
+      if (v > vmax) vmax = v;
+    }
+    const area = (umax - umin) * (vmax - vmin);
+    if (area < best - 1e-9) {
+      best = area;
+      angle = t;
+    }
+  }
+  // Fold to [-π/4, π/4).
+  const q = Math.PI / 2;
+  return angle - q * Math.round(angle / q);
 }
 
 interface Run {
@@ -139,7 +177,7 @@ export function regularizePolygon(rings: Float64Array[], options: RegularizeOpti
   const maxAreaChange = options.maxAreaChange ?? 0.1;
   const minIoU = options.minIoU ?? 0.85;
   const simplified = rings.map((r) => simplifyRing(r, tol));
-  const angle = dominantAngle(simplified[0]);
+  const angle = dominantAngle(rings[0]);
   const fallback = (iou: number, areaChange: number): Regularized => ({ rings: simplified, regularized: false, angle, iou, areaChange });
   const snapped: Float64Array[] = [];
   for (let k = 0; k < simplified.length; k++) {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createTileCache, createEmbeddingCache } from '../cache/tile-cache.js';
 import { cacheKey, fileIdentity } from '../cache/keys.js';
 import { version } from '../cli/command.js';
-import { DEFAULTS, modelsDir } from '../config.js';
+import { DEFAULTS } from '../config.js';
 import { EngineError } from '../errors.js';
 import { featureCollection } from '../export/geojson.js';
 import { makeGeoRef } from '../geo/georef.js';
@@ -17,7 +17,7 @@ import { chooseBands, windowForExtent } from '../pipeline/plan.js';
 import { boxToPixels, pixelConverter } from '../prompts/coords.js';
 import { promptBoxesOnTiles, promptPointsOnTiles, promptTextOnTiles, type PromptTile, type RasterSelected } from '../prompts/prompt-tiles.js';
 import { selectionToFeatures } from '../prompts/to-features.js';
-import { CLIP_MODELS } from '../prompts/clip/models.js';
+import { DEFAULT_SEG_MODEL, findModel, knownModels, modelPath, resolveModel } from '../models/registry.js';
 import { openRaster, type PixelWindow, type Raster } from '../raster/open.js';
 import type { Tile } from '../raster/tiling.js';
 import type { Box } from '../types.js';
@@ -41,28 +41,14 @@ export interface EngineBackendOptions {
   cacheBytes?: number;
 }
 
-const SEG_MODELS = [
-  { name: 'FastSAM-s', file: 'FastSAM-s.onnx' },
-  { name: 'FastSAM-x', file: 'FastSAM-x.onnx' },
-];
-
-/** A model name or path → an absolute path; MODEL_MISSING says how to provide it. */
+/** A model name or path → an absolute path (models/registry: MODEL_MISSING says how to provide it). */
 export function resolveSegModel(nameOrPath: string): string {
-  const known = SEG_MODELS.find((m) => m.name.toLowerCase() === nameOrPath.toLowerCase());
-  const p = known ? path.join(modelsDir(), known.file) : path.resolve(nameOrPath);
-  if (!existsSync(p)) {
-    throw new EngineError(
-      'MODEL_MISSING',
-      `segmentation model ${known ? known.name : nameOrPath} not found at ${p}: put the ONNX file there, ` +
-        `pass --model PATH to \`fastsam-geo serve\`, or run \`fastsam-geo models download ${known?.name ?? 'FastSAM-s'}\``,
-    );
-  }
-  return p;
+  return resolveModel(nameOrPath, 'fastsam');
 }
 
 export function createEngineBackend(options: EngineBackendOptions = {}): EngineBackend {
   const requested = options.device ?? DEFAULTS.device;
-  const modelName = options.model ?? 'FastSAM-s';
+  const modelName = options.model ?? DEFAULT_SEG_MODEL;
   const cacheOpts = { dir: options.cacheDir === undefined ? undefined : options.cacheDir, maxBytes: options.cacheBytes };
   const tileCache = createTileCache(cacheOpts);
   const tiles = new TileResults(tileCache);
@@ -109,18 +95,14 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
     stats: () => ({ tiles: { entries: tileCache.memoryEntries, bytes: tileCache.memoryBytes, ...tileCache.stats } }),
 
     async models(): Promise<ModelEntry[]> {
-      const entries: ModelEntry[] = SEG_MODELS.map((m) => {
-        const p = path.join(modelsDir(), m.file);
-        return { name: m.name, kind: 'segment', path: p, present: existsSync(p) };
-      });
-      if (!SEG_MODELS.some((m) => m.name.toLowerCase() === modelName.toLowerCase())) {
-        const p = path.resolve(modelName);
-        entries.unshift({ name: path.basename(p), kind: 'segment', path: p, present: existsSync(p) });
+      const entries: ModelEntry[] = [];
+      const explicit: Record<string, string | undefined> = { fastsam: findModel(modelName) ? undefined : modelName, 'clip-vision': options.clipVision, 'clip-text': options.clipText };
+      for (const [kind, p] of Object.entries(explicit)) {
+        if (p && !findModel(p)) entries.push({ name: path.basename(p), kind: kind === 'fastsam' ? 'segment' : kind, path: path.resolve(p), present: existsSync(p) });
       }
-      for (const c of CLIP_MODELS) {
-        const explicit = c.kind === 'clip-vision' ? options.clipVision : c.kind === 'clip-text' ? options.clipText : undefined;
-        const p = explicit ? path.resolve(explicit) : path.join(modelsDir(), c.file);
-        entries.push({ name: c.name, kind: c.kind, path: p, present: existsSync(p) });
+      for (const m of knownModels()) {
+        const p = modelPath(m);
+        entries.push({ name: m.name, kind: m.kind === 'fastsam' ? 'segment' : m.kind, path: p, present: existsSync(p) });
       }
       return entries;
     },

@@ -8,6 +8,10 @@ import { version } from './command.js';
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   // segment: () => import('./segment.js'),
+  serve: () => import('./serve.js'),
+  clip: () => import('./clip.js'),
+  vectorize: () => import('./vectorize.js'),
+  extract: () => import('./extract.js'),
 };
 
 function usage(): string {

@@ -1,0 +1,71 @@
+"""The proxy through a real Jupyter server: Jupyter's authentication in front, the engine's token added."""
+
+import json
+import time
+
+import requests
+
+from .conftest import Jupyter, pid_alive
+
+
+def test_proxy_works_with_jupyters_token(jupyter):
+    r = jupyter.get("api/health")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "ok"
+    assert body["version"]
+    st = jupyter.status()
+    assert st["running"] is True and st["url"].startswith("http://127.0.0.1:")
+    assert "token" not in json.dumps(st).lower().replace("token_", "")
+    # the token may also come as a query parameter, as Jupyter allows
+    r = requests.get(jupyter.url("api/health") + f"?token={jupyter.token}", timeout=30)
+    assert r.status_code == 200
+
+
+def test_proxy_refuses_without_jupyters_token(jupyter):
+    for headers in ({}, {"Authorization": "token wrong"}):
+        for method, path in (("GET", "api/health"), ("GET", "status"), ("POST", "api/export"), ("DELETE", "api/jobs/x")):
+            r = requests.request(method, jupyter.url(path), headers=headers, timeout=30, json={})
+            assert r.status_code == 403, (method, path, headers, r.status_code)
+
+
+def test_the_engine_itself_refuses_requests_without_its_own_token(jupyter):
+    jupyter.get("api/health").raise_for_status()
+    engine_url = jupyter.status()["url"]
+    r = requests.get(engine_url + "/api/health", timeout=10)
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "UNAUTHORIZED"
+    r = requests.get(engine_url + "/api/health", headers=jupyter.auth, timeout=10)
+    assert r.status_code == 401, "Jupyter's token is not the engine's token"
+
+
+def test_engine_errors_pass_through_with_their_status_and_body(jupyter, root):
+    r = jupyter.get("api/raster", params={"path": "../outside.tif"})
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "FORBIDDEN"
+    r = jupyter.post("api/jobs", {"path": 42})
+    assert r.status_code == 400
+    assert "expected string" in r.json()["error"]["message"]
+    r = jupyter.post("api/export", {"path": "out.geojson", "collection": {"type": "FeatureCollection", "features": []}})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"path": "out.geojson", "features": 0}
+    assert json.loads((root / "out.geojson").read_text()) == {"type": "FeatureCollection", "features": []}
+
+
+def test_the_engine_starts_on_demand_and_stops_with_jupyter(fresh_root):
+    j = Jupyter(fresh_root)
+    try:
+        assert j.status()["running"] is False, "the engine starts on first use, not with Jupyter"
+        r = requests.get(j.url("api/health"), timeout=30)
+        assert r.status_code == 403
+        assert j.status()["running"] is False, "a refused request does not start the engine"
+        j.get("api/health").raise_for_status()
+        assert j.status()["starts"] == 1
+        pid = j.status()["pid"]
+        assert pid_alive(pid)
+    finally:
+        j.stop()
+    deadline = time.time() + 10
+    while pid_alive(pid) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not pid_alive(pid), "the engine outlived Jupyter"

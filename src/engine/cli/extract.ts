@@ -1,0 +1,162 @@
+/** `fastsam-geo extract area.tif [--model M] -o out.geojson`: GeoTIFF → building footprints (GeoJSON). */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULTS, modelsDir } from '../config.js';
+import { EngineError } from '../errors.js';
+import type { Command } from './command.js';
+import { bandsArg, crsArg, numberArg, requireOutput } from './geo-args.js';
+import { progressBar } from './progress.js';
+import { extract } from '../pipeline/extract.js';
+import { writeGeoJson } from '../export/geojson.js';
+
+const DEFAULT_MODEL = 'FastSAM-x';
+
+const HELP = `usage: fastsam-geo extract RASTER.tif -o OUT.geojson [options]
+
+Extracts building footprints from a GeoTIFF (local file or http(s) URL of a COG) with FastSAM:
+tiles of the model's input size with overlap, one polygon per building across tile seams,
+right-angled outlines, GeoJSON in WGS84 (RFC 7946).
+
+options:
+  -o, --output FILE      GeoJSON to write (atomically; nothing is written on error or Ctrl-C)
+  --model M              ONNX model file or known name (default ${DEFAULT_MODEL}, from $FASTSAM_GEO_MODELS)
+  --device D             cpu (default) | webgpu | cuda | tensorrt; trailing ! = no fallback
+  --bands 1,2,3          bands to use: one (repeated to RGB) or three (default 1 or 1,2,3)
+  --stretch LO,HI|none   percentile stretch to 8-bit (default 2,98; uint8 rasters are used as is)
+  --nodata V             nodata value (default: the file's GDAL_NODATA tag)
+  --srs CRS              override the raster's CRS: EPSG:NNNN or a proj string
+  --crs wgs84|native     output CRS (default wgs84; native adds a "crs" member)
+  --tile-size N          tile side in pixels (default: the model's input size)
+  --overlap N            tile overlap in pixels (default ${DEFAULTS.tiling.overlap})
+  --window X0,Y0,X1,Y1   only this pixel window
+  --bbox W,S,E,N         only this extent (WGS84 degrees)
+  --conf C --iou I --max-det N   detection thresholds (defaults ${DEFAULTS.segment.conf}, ${DEFAULTS.segment.iou}, ${DEFAULTS.segment.maxDet})
+  --simplify M           Douglas-Peucker tolerance in metres (default ${DEFAULTS.extract.simplify})
+  --no-regularize        keep the traced outlines (default: right-angled, regularized)
+  --min-area M2          drop buildings under M2 m² (default ${DEFAULTS.extract.minArea})
+  --max-area M2          drop buildings over M2 m² (default: off)
+  -q, --quiet            no progress bar and no summary
+
+properties: id (stable, by position), score, area_m2, tile, source, regularized
+`;
+
+/** The model file: --model PATH, or a known name resolved through the model registry. */
+async function resolveModelPath(nameOrPath: string): Promise<string> {
+  if (existsSync(nameOrPath)) return path.resolve(nameOrPath);
+  try {
+    // The spine's registry (models/registry.ts) when present: known names, MODEL_MISSING messages.
+    const reg = await import(new URL('../models/registry.js', import.meta.url).href);
+    return await reg.resolveModel(nameOrPath, 'segment');
+  } catch (err) {
+    if (err instanceof EngineError) throw err;
+    const looksLikePath = /[\\/]|\.onnx$/i.test(nameOrPath);
+    const file = looksLikePath ? nameOrPath : path.join(modelsDir(), `${nameOrPath}.onnx`);
+    throw new EngineError('MODEL_MISSING', `model ${nameOrPath} not found: ${file} does not exist. Put the ONNX file there or pass --model PATH (e.g. --model ../shared/data/models/yolov8n-seg_int8.onnx)`);
+  }
+}
+
+function listArg(name: string, v: string | undefined, n: number): number[] | undefined {
+  if (v === undefined) return undefined;
+  const xs = v.split(',').map((s) => Number(s.trim()));
+  if (xs.length !== n || xs.some((x) => !Number.isFinite(x))) {
+    throw new EngineError('BAD_INPUT', `--${name}: got ${JSON.stringify(v)}, expected ${n} comma-separated numbers`);
+  }
+  return xs;
+}
+
+const fmt = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+
+export const command: Command = {
+  summary: 'GeoTIFF → building footprints as GeoJSON (tiles, FastSAM, seam merge, regularization)',
+  async run(argv: string[]): Promise<number> {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          output: { type: 'string', short: 'o' }, model: { type: 'string' }, device: { type: 'string' },
+          bands: { type: 'string' }, stretch: { type: 'string' }, nodata: { type: 'string' }, srs: { type: 'string' },
+          crs: { type: 'string' }, 'tile-size': { type: 'string' }, overlap: { type: 'string' }, window: { type: 'string' },
+          bbox: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' },
+          simplify: { type: 'string' }, 'no-regularize': { type: 'boolean' }, 'min-area': { type: 'string' },
+          'max-area': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
+        },
+      });
+    } catch (err) {
+      throw new EngineError('BAD_INPUT', `${(err as Error).message}\n\n${HELP}`);
+    }
+    const { values: v, positionals } = parsed;
+    if (v.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new EngineError('BAD_INPUT', `expected one RASTER.tif, got ${positionals.length}\n\n${HELP}`);
+    const output = requireOutput(v.output, 'extract');
+    const raster = positionals[0];
+    let stretch: [number, number] | 'none' | undefined;
+    if (v.stretch === 'none') stretch = 'none';
+    else if (v.stretch !== undefined) stretch = listArg('stretch', v.stretch, 2) as [number, number];
+    const win = listArg('window', v.window, 4);
+    const bbox = listArg('bbox', v.bbox, 4);
+    const intArg = (name: string, s: string | undefined, min: number): number | undefined =>
+      numberArg(name, s, (n) => Number.isInteger(n) && n >= min, `an integer ≥ ${min}`);
+    const opts = {
+      device: v.device,
+      bands: bandsArg(v.bands),
+      stretch,
+      nodata: numberArg('nodata', v.nodata),
+      srs: v.srs,
+      crs: crsArg(v.crs),
+      tileSize: intArg('tile-size', v['tile-size'], 32),
+      overlap: intArg('overlap', v.overlap, 0),
+      window: win as [number, number, number, number] | undefined,
+      extent: bbox ? { bbox: bbox as [number, number, number, number], crs: 'EPSG:4326' } : undefined,
+      conf: numberArg('conf', v.conf, (n) => n >= 0 && n <= 1, 'a number in 0..1'),
+      iou: numberArg('iou', v.iou, (n) => n >= 0 && n <= 1, 'a number in 0..1'),
+      maxDet: intArg('max-det', v['max-det'], 1),
+      simplify: numberArg('simplify', v.simplify, (n) => n >= 0, 'a tolerance ≥ 0 in metres'),
+      regularize: !v['no-regularize'],
+      minArea: numberArg('min-area', v['min-area'], (n) => n >= 0, 'an area ≥ 0'),
+      maxArea: numberArg('max-area', v['max-area'], (n) => n > 0, 'an area > 0'),
+    };
+    const model = await resolveModelPath(v.model ?? DEFAULT_MODEL);
+
+    const ac = new AbortController();
+    let interrupts = 0;
+    const onSigint = (): void => {
+      interrupts++;
+      if (interrupts > 1) process.exit(130);
+      process.stderr.write('\ninterrupted: stopping after the current tile (Ctrl-C again to quit now)\n');
+      ac.abort();
+    };
+    process.on('SIGINT', onSigint);
+    const bar = v.quiet ? null : progressBar(process.stderr);
+    try {
+      const r = await extract(raster, {
+        ...opts,
+        model,
+        signal: ac.signal,
+        onProgress: (p) => bar?.update(p.done, p.total),
+        onWarning: (m) => {
+          if (!v.quiet) process.stderr.write(`${bar ? '\n' : ''}warning: ${m}\n`);
+        },
+      });
+      bar?.finish();
+      await writeGeoJson(output, r.collection, { signal: ac.signal });
+      if (!v.quiet) {
+        const n = Math.max(1, r.tiles);
+        const t = r.timings;
+        process.stderr.write(
+          `${r.buildings} buildings from ${r.tiles} tiles (${r.tileSize[0]}×${r.tileSize[1]}, ${r.detections} detections) → ${output}\n` +
+            `time ${fmt(t.total)}; per tile: read ${fmt(t.read / n)}, model ${fmt(t.model / n)}, decode ${fmt(t.decode / n)}, vectorize ${fmt(t.vectorize / n)}; device ${r.device}; stretch ${r.stretchFrom}\n`,
+        );
+      }
+      return 0;
+    } finally {
+      bar?.finish();
+      process.off('SIGINT', onSigint);
+    }
+  },
+};

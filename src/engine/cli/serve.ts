@@ -1,0 +1,89 @@
+/**
+ * `fastsam-geo serve --root DIR [--port N] [--token T] [--model M] [--clip-vision V --clip-text T]
+ * [--device D]`: runs the engine's HTTP API on 127.0.0.1. Prints `listening on http://127.0.0.1:PORT`
+ * and `token: T` (random unless given, or taken from $FASTSAM_GEO_TOKEN), then serves until SIGINT /
+ * SIGTERM (or until stdin closes, with --exit-on-stdin-close, for a parent process that may die).
+ */
+import { parseArgs } from 'node:util';
+import { EngineError } from '../errors.js';
+import { DEFAULTS } from '../config.js';
+import { randomToken } from '../server/auth.js';
+import { createServer } from '../server/app.js';
+import { createEngineBackend } from '../server/engine-backend.js';
+import type { Command } from './command.js';
+
+const HELP = `usage: fastsam-geo serve --root DIR [options]
+
+Runs the engine's HTTP API on 127.0.0.1 (see the README, section http-api).
+
+options:
+  --root DIR          directory every request path is relative to (required)
+  --port N            port (default 0: a free one)
+  --token T           token clients send as "Authorization: token T"
+                      (default: $FASTSAM_GEO_TOKEN, else random)
+  --model M           segmentation model: FastSAM-s, FastSAM-x or a path to an .onnx (default FastSAM-s)
+  --clip-vision V     CLIP image encoder (name or path) for text prompts
+  --clip-text T       CLIP text encoder (name or path) for text prompts
+  --device D          cpu | webgpu | cuda | tensorrt (trailing ! = no fallback; default ${DEFAULTS.device})
+  --body-limit BYTES  largest request body (default ${DEFAULTS.server.bodyLimit})
+  --exit-on-stdin-close  stop when stdin closes (for a supervising process)
+`;
+
+export const command: Command = {
+  summary: 'run the engine as an HTTP service on 127.0.0.1',
+  async run(argv) {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: argv,
+        options: {
+          root: { type: 'string' },
+          port: { type: 'string' },
+          token: { type: 'string' },
+          model: { type: 'string' },
+          'clip-vision': { type: 'string' },
+          'clip-text': { type: 'string' },
+          device: { type: 'string' },
+          'body-limit': { type: 'string' },
+          'exit-on-stdin-close': { type: 'boolean' },
+          help: { type: 'boolean', short: 'h' },
+        },
+        strict: true,
+      }));
+    } catch (err) {
+      throw new EngineError('BAD_INPUT', `${(err as Error).message}\n\n${HELP}`);
+    }
+    if (values.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (!values.root) throw new EngineError('BAD_INPUT', `--root: missing, expected the directory to serve\n\n${HELP}`);
+    const port = values.port === undefined ? 0 : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new EngineError('BAD_INPUT', `--port: got ${values.port}, expected an integer in 0..65535`);
+    }
+    const bodyLimit = values['body-limit'] === undefined ? undefined : Number(values['body-limit']);
+    const token = values.token ?? process.env.FASTSAM_GEO_TOKEN ?? randomToken();
+    const backend = createEngineBackend({
+      model: values.model,
+      clipVision: values['clip-vision'],
+      clipText: values['clip-text'],
+      device: values.device,
+    });
+    const server = await createServer({ root: values.root, token, backend, bodyLimit });
+    const { url } = await server.listen(port);
+    process.stdout.write(`listening on ${url}\ntoken: ${token}\n`);
+
+    await new Promise<void>((resolve) => {
+      const stop = (): void => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      if (values['exit-on-stdin-close']) {
+        process.stdin.on('end', stop).on('close', stop).on('error', stop);
+        process.stdin.resume();
+      }
+    });
+    await server.close();
+    return 0;
+  },
+};

@@ -1,0 +1,42 @@
+/**
+ * GeoJSON export: a FeatureCollection per RFC 7946 (WGS84 lon/lat, right-hand rings), or in the
+ * raster's native CRS with the (pre-RFC, GDAL-readable) "crs" member naming it. Written atomically.
+ */
+import type { Crs } from '../geo/crs.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+
+export interface Feature {
+  type: 'Feature';
+  id?: number | string;
+  geometry: { type: 'Polygon'; coordinates: number[][][] } | { type: 'MultiPolygon'; coordinates: number[][][][] };
+  properties: Record<string, unknown>;
+}
+
+export interface FeatureCollection {
+  type: 'FeatureCollection';
+  crs?: { type: 'name'; properties: { name: string } };
+  features: Feature[];
+  [member: string]: unknown;
+}
+
+export interface CollectionOptions {
+  /** The CRS of the coordinates when they are not WGS84 (adds the "crs" member); null/absent = WGS84. */
+  nativeCrs?: Crs | null;
+  /** Extra top-level members (e.g. a note, the source). */
+  extra?: Record<string, unknown>;
+}
+
+export function featureCollection(features: Feature[], options: CollectionOptions = {}): FeatureCollection {
+  const fc: FeatureCollection = { type: 'FeatureCollection', ...(options.extra ?? {}), features };
+  const crs = options.nativeCrs;
+  if (crs && crs.code !== 'EPSG:4326') {
+    const name = crs.code ? `urn:ogc:def:crs:EPSG::${crs.code.slice(5)}` : crs.def;
+    return { type: 'FeatureCollection', crs: { type: 'name', properties: { name } }, ...(options.extra ?? {}), features };
+  }
+  return fc;
+}
+
+/** Serializes and writes a FeatureCollection atomically (temp file + rename). */
+export async function writeGeoJson(path: string, fc: FeatureCollection, options: { signal?: AbortSignal } = {}): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(fc) + '\n', { signal: options.signal });
+}

@@ -1,0 +1,85 @@
+/**
+ * Georeferencing of a raster for vectorizing: pixel → native CRS (affine) → a metric working frame
+ * (the native CRS when projected, else the UTM zone of the raster's centre) where simplification,
+ * regularization and areas are computed → the output CRS (WGS84 per RFC 7946, or native).
+ * A raster without georeferencing stays in pixel coordinates, with a warning.
+ */
+import { EngineError } from '../errors.js';
+import { applyAffine, applyAffineFlat, pixelSize } from './affine.js';
+import type { Affine } from './affine.js';
+import { crsFromGeoKeys, transformer, utmFor, WGS84 } from './crs.js';
+import type { Crs, Transformer } from './crs.js';
+
+export type OutputCrs = 'wgs84' | 'native';
+
+export interface GeoRef {
+  affine: Affine | null;
+  /** Native CRS of the raster (null: none, or no georeferencing). */
+  crs: Crs | null;
+  /** Output coordinates: 'wgs84', 'native' or 'pixel' (no georeferencing). */
+  output: OutputCrs | 'pixel';
+  /** The CRS of the output coordinates (null for pixel coordinates or an unknown native CRS). */
+  outputCrs: Crs | null;
+  /** Working-frame unit → metres, or null when unknown (pixel frame or native CRS without a code). */
+  workToMeters: number | null;
+  /** Mean pixel side in working units. */
+  workPixelSize: number;
+  pixelToWork(flat: ArrayLike<number>): Float64Array;
+  workToOutput(flat: ArrayLike<number>): Float64Array;
+  warnings: string[];
+}
+
+export interface GeoRefOptions {
+  /** 'wgs84' (default) or 'native'. */
+  crs?: OutputCrs;
+  /** Overrides the raster's CRS ("EPSG:NNNN" or a proj string). */
+  srs?: string;
+}
+
+export function makeGeoRef(
+  info: { affine: Affine | null; geoKeys: Record<string, unknown> | null; width: number; height: number; source?: string },
+  options: GeoRefOptions = {},
+): GeoRef {
+  const output = options.crs ?? 'wgs84';
+  if (output !== 'wgs84' && output !== 'native') {
+    throw new EngineError('BAD_INPUT', `crs: got ${JSON.stringify(output)}, expected "wgs84" or "native"`);
+  }
+  const warnings: string[] = [];
+  const name = info.source ?? 'the raster';
+  if (!info.affine) {
+    warnings.push(`${name} has no georeferencing: polygons are in pixel coordinates (x right, y down) and areas in pixels`);
+    const id = (flat: ArrayLike<number>): Float64Array => Float64Array.from(flat);
+    return { affine: null, crs: null, output: 'pixel', outputCrs: null, workToMeters: null, workPixelSize: 1, pixelToWork: id, workToOutput: id, warnings };
+  }
+  const affine = info.affine;
+  const crs = crsFromGeoKeys(info.geoKeys, options.srs);
+  const [px, py] = pixelSize(affine);
+  if (!crs) {
+    warnings.push(`${name} has a geotransform but no CRS: polygons are in its native coordinates with no CRS (pass --srs to set one)`);
+    const toNative = (flat: ArrayLike<number>): Float64Array => applyAffineFlat(affine, flat);
+    return {
+      affine, crs: null, output: 'native', outputCrs: null, workToMeters: null, workPixelSize: (px + py) / 2,
+      pixelToWork: toNative, workToOutput: (flat) => Float64Array.from(flat), warnings,
+    };
+  }
+  let work: Crs = crs;
+  let nativeToWork: Transformer | null = null;
+  if (crs.geographic) {
+    const [lon, lat] = transformer(crs, WGS84).forward(...applyAffine(affine, info.width / 2, info.height / 2));
+    work = utmFor(lon, lat);
+    nativeToWork = transformer(crs, work);
+  }
+  const outCrs = output === 'wgs84' ? WGS84 : crs;
+  const workToOut = transformer(work, outCrs);
+  const pixelToWork = (flat: ArrayLike<number>): Float64Array => {
+    const native = applyAffineFlat(affine, flat);
+    return nativeToWork ? nativeToWork.forwardFlat(native) : native;
+  };
+  // Pixel size in the working frame, measured at the centre.
+  const c = pixelToWork([info.width / 2, info.height / 2, info.width / 2 + 1, info.height / 2, info.width / 2, info.height / 2 + 1]);
+  const workPixelSize = (Math.hypot(c[2] - c[0], c[3] - c[1]) + Math.hypot(c[4] - c[0], c[5] - c[1])) / 2;
+  return {
+    affine, crs, output, outputCrs: outCrs, workToMeters: work.toMeters, workPixelSize,
+    pixelToWork, workToOutput: (flat) => workToOut.forwardFlat(flat), warnings,
+  };
+}

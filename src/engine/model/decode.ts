@@ -1,0 +1,116 @@
+/**
+ * Decode of an Ultralytics segmentation head output0 [1, 4+C+nm, N] as ultralytics.utils.ops
+ * non_max_suppression does it (class-agnostic): score = max class score, keep score > conf, sort by
+ * score, greedy NMS suppressing IoU > iou, at most maxDet; then boxes are mapped back through the
+ * letterbox (scale_boxes: subtract round(pad ∓ 0.1), divide by the gain, clip to the image).
+ * Pure functions on typed arrays.
+ */
+import type { LetterboxGeometry } from './letterbox.js';
+import { pyRound } from './letterbox.js';
+
+export interface Candidates {
+  /** Anchor index of each kept candidate, in output order (best first). */
+  index: Int32Array;
+  /** xyxy in model-input pixels, 4 per candidate. */
+  boxes: Float32Array;
+  scores: Float32Array;
+  classes: Int32Array;
+}
+
+export interface DecodeOptions {
+  conf: number;
+  iou: number;
+  maxDet: number;
+  numClasses: number;
+  /** Candidates kept before NMS (Ultralytics max_nms). */
+  maxNms?: number;
+}
+
+/** Score filter + class-agnostic NMS over output0 laid out [rows, N] (row-major, batch 1). */
+export function decodeDetections(out0: Float32Array, numAnchors: number, options: DecodeOptions): Candidates {
+  const { conf, iou, maxDet, numClasses } = options;
+  const maxNms = options.maxNms ?? 30000;
+  const N = numAnchors;
+  const idx: number[] = [];
+  const sc: number[] = [];
+  const cl: number[] = [];
+  for (let a = 0; a < N; a += 1) {
+    let best = out0[4 * N + a];
+    let bc = 0;
+    for (let c = 1; c < numClasses; c += 1) {
+      const v = out0[(4 + c) * N + a];
+      if (v > best) { best = v; bc = c; }
+    }
+    if (best > conf) { idx.push(a); sc.push(best); cl.push(bc); }
+  }
+  let order = idx.map((_, i) => i).sort((p, q) => sc[q] - sc[p] || idx[p] - idx[q]);
+  if (order.length > maxNms) order = order.slice(0, maxNms);
+
+  const m = order.length;
+  const bx = new Float32Array(m * 4);
+  const area = new Float32Array(m);
+  for (let k = 0; k < m; k += 1) {
+    const a = idx[order[k]];
+    const cx = out0[a];
+    const cy = out0[N + a];
+    const w = out0[2 * N + a];
+    const h = out0[3 * N + a];
+    bx[4 * k] = cx - w / 2;
+    bx[4 * k + 1] = cy - h / 2;
+    bx[4 * k + 2] = cx + w / 2;
+    bx[4 * k + 3] = cy + h / 2;
+    area[k] = (bx[4 * k + 2] - bx[4 * k]) * (bx[4 * k + 3] - bx[4 * k + 1]);
+  }
+  const keep = nmsSorted(bx, area, iou, maxDet);
+  const n = keep.length;
+  const res: Candidates = { index: new Int32Array(n), boxes: new Float32Array(n * 4), scores: new Float32Array(n), classes: new Int32Array(n) };
+  for (let i = 0; i < n; i += 1) {
+    const k = keep[i];
+    res.index[i] = idx[order[k]];
+    res.scores[i] = sc[order[k]];
+    res.classes[i] = cl[order[k]];
+    res.boxes.set(bx.subarray(4 * k, 4 * k + 4), 4 * i);
+  }
+  return res;
+}
+
+/**
+ * Greedy NMS over boxes already sorted by score: a box is kept unless its IoU with an already kept
+ * box exceeds `iou` (torchvision.ops.nms); stops at maxDet kept. Returns indices into `boxes`.
+ */
+export function nmsSorted(boxes: Float32Array, area: Float32Array, iou: number, maxDet: number): number[] {
+  const keep: number[] = [];
+  const m = area.length;
+  for (let k = 0; k < m && keep.length < maxDet; k += 1) {
+    const x1 = boxes[4 * k]; const y1 = boxes[4 * k + 1]; const x2 = boxes[4 * k + 2]; const y2 = boxes[4 * k + 3];
+    let ok = true;
+    for (let j = 0; j < keep.length; j += 1) {
+      const q = keep[j];
+      const iw = Math.min(x2, boxes[4 * q + 2]) - Math.max(x1, boxes[4 * q]);
+      if (iw <= 0) continue;
+      const ih = Math.min(y2, boxes[4 * q + 3]) - Math.max(y1, boxes[4 * q + 1]);
+      if (ih <= 0) continue;
+      const inter = iw * ih;
+      if (inter / (area[k] + area[q] - inter) > iou) { ok = false; break; }
+    }
+    if (ok) keep.push(k);
+  }
+  return keep;
+}
+
+/** Maps xyxy boxes (model-input pixels) back to the source image (Ultralytics scale_boxes + clip_boxes), in place. */
+export function unletterboxBoxes(boxes: Float32Array | Float64Array, g: LetterboxGeometry): void {
+  const gain = Math.min(g.dstHeight / g.srcHeight, g.dstWidth / g.srcWidth);
+  const padX = pyRound((g.dstWidth - g.srcWidth * gain) / 2 - 0.1);
+  const padY = pyRound((g.dstHeight - g.srcHeight * gain) / 2 - 0.1);
+  for (let i = 0; i < boxes.length; i += 4) {
+    boxes[i] = clamp((boxes[i] - padX) / gain, 0, g.srcWidth);
+    boxes[i + 1] = clamp((boxes[i + 1] - padY) / gain, 0, g.srcHeight);
+    boxes[i + 2] = clamp((boxes[i + 2] - padX) / gain, 0, g.srcWidth);
+    boxes[i + 3] = clamp((boxes[i + 3] - padY) / gain, 0, g.srcHeight);
+  }
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}

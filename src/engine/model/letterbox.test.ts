@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { letterbox, letterboxGeometry, pyRound, resizeLinear, toRgb } from './letterbox.js';
+
+test('pyRound rounds halves to even, as Python 3', () => {
+  assert.deepEqual([0.5, 1.5, 2.5, 3.5, -1.5, 2.4, 2.6, 39.9].map(pyRound), [0, 2, 2, 4, -2, 2, 3, 40]);
+});
+
+test('letterbox geometry of bus.jpg (554×740) into 320×320, hand-computed', () => {
+  // r = min(320/740, 320/554) = 0.43243; new = (round(239.57), round(320)) = (240, 320); dw = 40 → left 40
+  const g = letterboxGeometry(554, 740, 320, 320);
+  assert.equal(g.newWidth, 240);
+  assert.equal(g.newHeight, 320);
+  assert.equal(g.padLeft, 40);
+  assert.equal(g.padTop, 0);
+  // odd padding: 1000×333 into 640: new (640, round(213.12)=213), dh = 213.5 → top round(213.4) = 213
+  const h = letterboxGeometry(1000, 333, 640, 640);
+  assert.deepEqual([h.newWidth, h.newHeight, h.padLeft, h.padTop], [640, 213, 0, 213]);
+});
+
+test('resizeLinear: 2× downscale averages pixel pairs; upscale uses half-pixel centres (cv2 INTER_LINEAR)', () => {
+  const src = Uint8Array.from([0, 100, 200, 50]); // 4×1 gray
+  assert.deepEqual([...resizeLinear(src, 4, 1, 1, 2, 1)], [50, 125]);
+  // 2 → 4: x = (d + 0.5)/2 − 0.5 = −0.25 (clamped to 0), 0.25, 0.75, 1.25 (clamped to 1)
+  assert.deepEqual([...resizeLinear(Uint8Array.from([0, 200]), 2, 1, 1, 4, 1)], [0, 50, 150, 200]);
+  // rows too, with 3 channels
+  const img = Uint8Array.from([10, 20, 30, 10, 20, 30, 50, 60, 70, 50, 60, 70]); // 2×2 RGB
+  assert.deepEqual([...resizeLinear(img, 2, 2, 3, 1, 1)], [30, 40, 50]);
+});
+
+test('letterbox: planar RGB /255 with 114 padding; gray and RGBA become RGB', () => {
+  const gray = { data: Uint8Array.from([255, 0]), width: 2, height: 1, channels: 1 as const };
+  const { tensor, geometry } = letterbox(gray, 2, 2);
+  assert.deepEqual([geometry.padTop, geometry.newHeight], [0, 1]); // dh = 0.5 → top round(0.4) = 0, bottom 1
+  const p = 4;
+  for (let c = 0; c < 3; c += 1) {
+    assert.deepEqual([...tensor.subarray(c * p, c * p + 4)].map((v) => Math.round(v * 255)), [255, 0, 114, 114]);
+  }
+  const rgba = { data: Uint8Array.from([1, 2, 3, 9, 4, 5, 6, 9]), width: 2, height: 1, channels: 4 as const };
+  assert.deepEqual([...toRgb(rgba)], [1, 2, 3, 4, 5, 6]);
+});

@@ -1,0 +1,166 @@
+/**
+ * Ultralytics' LetterBox (ultralytics/data/augment.py, predict mode: auto=False, scaleup=True, center)
+ * as pure functions on typed arrays:
+ *   r = min(H/h, W/w); new_unpad = (round(w·r), round(h·r)) with Python's round (half to even);
+ *   resize with cv2.INTER_LINEAR semantics (half-pixel centres, 2-tap, no antialiasing; 11-bit fixed
+ *   point as OpenCV does for 8-bit images); pad with 114 on each side: top = round(dh − 0.1),
+ *   left = round(dw − 0.1) where dh, dw are half the padding; then planar RGB float32 / 255.
+ * The resize is hand-written on purpose: libvips/sharp antialias when shrinking, Ultralytics does not,
+ * and the model should see the pixels it saw in Ultralytics.
+ */
+import { EngineError } from '../errors.js';
+import type { RawImage } from '../types.js';
+
+/** Python 3 round(): halves go to the even neighbour. */
+export function pyRound(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+export interface LetterboxGeometry {
+  srcWidth: number;
+  srcHeight: number;
+  /** Model input size. */
+  dstWidth: number;
+  dstHeight: number;
+  /** Scale applied to the source image. */
+  ratio: number;
+  /** Size of the resized image inside the letterbox. */
+  newWidth: number;
+  newHeight: number;
+  padLeft: number;
+  padTop: number;
+}
+
+export function letterboxGeometry(srcWidth: number, srcHeight: number, dstHeight: number, dstWidth: number): LetterboxGeometry {
+  const ratio = Math.min(dstHeight / srcHeight, dstWidth / srcWidth);
+  const newWidth = pyRound(srcWidth * ratio);
+  const newHeight = pyRound(srcHeight * ratio);
+  const dw = (dstWidth - newWidth) / 2;
+  const dh = (dstHeight - newHeight) / 2;
+  return {
+    srcWidth, srcHeight, dstWidth, dstHeight, ratio, newWidth, newHeight,
+    padLeft: pyRound(dw - 0.1),
+    padTop: pyRound(dh - 0.1),
+  };
+}
+
+/** Converts any 8-bit RawImage (gray, gray+alpha, RGB, RGBA) to interleaved RGB (alpha dropped, as cv2.imread). */
+export function toRgb(image: RawImage): Uint8Array {
+  const { data, width, height, channels } = image;
+  if (channels === 3) return data;
+  const n = width * height;
+  const out = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i += 1) {
+    const s = i * channels;
+    if (channels <= 2) {
+      const g = data[s];
+      out[i * 3] = g; out[i * 3 + 1] = g; out[i * 3 + 2] = g;
+    } else {
+      out[i * 3] = data[s]; out[i * 3 + 1] = data[s + 1]; out[i * 3 + 2] = data[s + 2];
+    }
+  }
+  return out;
+}
+
+const COEF_BITS = 11;
+const COEF_SCALE = 1 << COEF_BITS;
+
+/** Per-destination-index source index and 11-bit weights, as cv2's INTER_LINEAR computes them. */
+function linearTaps(src: number, dst: number): { i0: Int32Array; i1: Int32Array; w0: Int32Array; w1: Int32Array } {
+  const scale = 1 / (dst / src);
+  const i0 = new Int32Array(dst);
+  const i1 = new Int32Array(dst);
+  const w0 = new Int32Array(dst);
+  const w1 = new Int32Array(dst);
+  for (let d = 0; d < dst; d += 1) {
+    let f = (d + 0.5) * scale - 0.5;
+    let s = Math.floor(f);
+    f -= s;
+    if (s < 0) { f = 0; s = 0; }
+    if (s >= src - 1) { f = 0; s = src - 1; }
+    i0[d] = s;
+    i1[d] = Math.min(s + 1, src - 1);
+    w1[d] = Math.round(f * COEF_SCALE);
+    w0[d] = Math.round((1 - f) * COEF_SCALE);
+  }
+  return { i0, i1, w0, w1 };
+}
+
+/** cv2.resize(INTER_LINEAR) of interleaved 8-bit pixels. */
+export function resizeLinear(src: Uint8Array, sw: number, sh: number, channels: number, dw: number, dh: number): Uint8Array {
+  const out = new Uint8Array(dw * dh * channels);
+  if (sw === dw && sh === dh) { out.set(src); return out; }
+  const xt = linearTaps(sw, dw);
+  const yt = linearTaps(sh, dh);
+  const rowLen = dw * channels;
+  const rowA = new Int32Array(rowLen);
+  const rowB = new Int32Array(rowLen);
+  let cachedA = -1;
+  let cachedB = -1;
+  const hpass = (y: number, buf: Int32Array) => {
+    const base = y * sw * channels;
+    for (let x = 0; x < dw; x += 1) {
+      const a = base + xt.i0[x] * channels;
+      const b = base + xt.i1[x] * channels;
+      const w0 = xt.w0[x];
+      const w1 = xt.w1[x];
+      for (let c = 0; c < channels; c += 1) buf[x * channels + c] = src[a + c] * w0 + src[b + c] * w1;
+    }
+  };
+  let bufA = rowA;
+  let bufB = rowB;
+  for (let y = 0; y < dh; y += 1) {
+    const y0 = yt.i0[y];
+    const y1 = yt.i1[y];
+    if (cachedA !== y0) {
+      if (cachedB === y0) { const t = bufA; bufA = bufB; bufB = t; cachedA = y0; cachedB = -1; }
+      else { hpass(y0, bufA); cachedA = y0; }
+    }
+    if (cachedB !== y1) { hpass(y1, bufB); cachedB = y1; }
+    const b0 = yt.w0[y];
+    const b1 = yt.w1[y];
+    const o = y * rowLen;
+    // OpenCV's vectorized vertical pass (VResizeLinearVec_32s8u): (S >> 4) · β with a 16-bit
+    // multiply-high per row, then (sum + 2) >> 2 — 22 bits in all, rounded as OpenCV rounds.
+    for (let i = 0; i < rowLen; i += 1) {
+      const v = ((((bufA[i] >> 4) * b0) >> 16) + (((bufB[i] >> 4) * b1) >> 16) + 2) >> 2;
+      out[o + i] = v < 0 ? 0 : v > 255 ? 255 : v;
+    }
+  }
+  return out;
+}
+
+/**
+ * Letterboxes an image into the model input: planar RGB float32 [3, dstHeight, dstWidth], / 255,
+ * padding value 114.
+ */
+export function letterbox(image: RawImage, dstHeight: number, dstWidth: number, padValue = 114): { tensor: Float32Array; geometry: LetterboxGeometry } {
+  if (!(image && image.width > 0 && image.height > 0 && image.data?.length === image.width * image.height * image.channels)) {
+    throw new EngineError('BAD_INPUT', `image: got ${image?.width}×${image?.height}×${image?.channels} with ${image?.data?.length} bytes, expected width·height·channels bytes`);
+  }
+  const g = letterboxGeometry(image.width, image.height, dstHeight, dstWidth);
+  const rgb = toRgb(image);
+  const resized = g.newWidth === image.width && g.newHeight === image.height
+    ? rgb
+    : resizeLinear(rgb, image.width, image.height, 3, g.newWidth, g.newHeight);
+  const plane = dstWidth * dstHeight;
+  const tensor = new Float32Array(3 * plane).fill(padValue / 255);
+  const lut = new Float32Array(256);
+  for (let i = 0; i < 256; i += 1) lut[i] = i / 255;
+  for (let y = 0; y < g.newHeight; y += 1) {
+    const ty = y + g.padTop;
+    if (ty < 0 || ty >= dstHeight) continue;
+    let s = y * g.newWidth * 3;
+    let t = ty * dstWidth + g.padLeft;
+    for (let x = 0; x < g.newWidth; x += 1, s += 3, t += 1) {
+      tensor[t] = lut[resized[s]];
+      tensor[t + plane] = lut[resized[s + 1]];
+      tensor[t + 2 * plane] = lut[resized[s + 2]];
+    }
+  }
+  return { tensor, geometry: g };
+}

@@ -1,0 +1,121 @@
+/**
+ * Instance masks at the original image resolution, as Ultralytics' process_mask_native (the current
+ * convention, retina masks): logits = coeffs · protos; crop the letterbox padding off the prototype
+ * grid (scale_masks: top = round(padY − 0.1), bottom = mh − round(padY + 0.1), same for x); bilinear
+ * upsample of the logits to the image size (torch F.interpolate, align_corners=False); keep pixels
+ * inside the box (col ≥ x1, col < x2, row ≥ y1, row < y2, crop_mask); threshold > 0.
+ *
+ * The trap avoided (FIELD-NOTES): the logits and the upsample are computed only for the pixels inside
+ * each box, on typed arrays, never over the whole frame. Result: a CroppedMask whose bitmap spans the
+ * box's pixel range.
+ */
+import type { CroppedMask } from '../types.js';
+import { pyRound } from './letterbox.js';
+
+export interface ProtoGeometry {
+  /** Number of mask coefficients / prototype channels. */
+  nm: number;
+  /** Prototype grid size. */
+  mh: number;
+  mw: number;
+  /** Region of the prototype grid that covers the image (letterbox padding removed). */
+  top: number;
+  left: number;
+  bottom: number;
+  right: number;
+  /** Image size the masks are produced at. */
+  height: number;
+  width: number;
+}
+
+export function protoGeometry(nm: number, mh: number, mw: number, height: number, width: number): ProtoGeometry {
+  const gain = Math.min(mh / height, mw / width);
+  const padX = (mw - width * gain) / 2;
+  const padY = (mh - height * gain) / 2;
+  return {
+    nm, mh, mw, height, width,
+    top: pyRound(padY - 0.1),
+    left: pyRound(padX - 0.1),
+    bottom: mh - pyRound(padY + 0.1),
+    right: mw - pyRound(padX + 0.1),
+  };
+}
+
+/** torch bilinear (align_corners=False) source taps for output indices [from, to) of an `out`-long axis read from `len` inputs. */
+function taps(from: number, to: number, len: number, out: number): { i0: Int32Array; i1: Int32Array; l: Float32Array } {
+  const n = Math.max(0, to - from);
+  const i0 = new Int32Array(n);
+  const i1 = new Int32Array(n);
+  const l = new Float32Array(n);
+  const scale = len / out;
+  for (let k = 0; k < n; k += 1) {
+    let s = (from + k + 0.5) * scale - 0.5;
+    if (s < 0) s = 0;
+    let a = Math.floor(s);
+    if (a > len - 1) a = len - 1;
+    i0[k] = a;
+    i1[k] = a < len - 1 ? a + 1 : a;
+    l[k] = s - a;
+  }
+  return { i0, i1, l };
+}
+
+/**
+ * The mask of one detection. `protos` is [nm, mh, mw] (row-major), `coeffs` its nm coefficients,
+ * `box` xyxy in image pixels (already clipped to the image).
+ */
+export function maskInBox(
+  protos: Float32Array,
+  coeffs: Float32Array,
+  box: ArrayLike<number>,
+  g: ProtoGeometry,
+): { mask: CroppedMask; area: number } {
+  const x0 = Math.max(0, Math.ceil(box[0]));
+  const y0 = Math.max(0, Math.ceil(box[1]));
+  const x1 = Math.min(g.width, Math.ceil(box[2]));
+  const y1 = Math.min(g.height, Math.ceil(box[3]));
+  const w = Math.max(0, x1 - x0);
+  const h = Math.max(0, y1 - y0);
+  const data = new Uint8Array(w * h);
+  if (w === 0 || h === 0) return { mask: { x: x0, y: y0, width: w, height: h, data }, area: 0 };
+
+  const cw = g.right - g.left;
+  const ch = g.bottom - g.top;
+  const tx = taps(x0, x1, cw, g.width);
+  const ty = taps(y0, y1, ch, g.height);
+  // Prototype window needed (in cropped-grid coordinates).
+  const px0 = tx.i0[0];
+  const px1 = tx.i1[w - 1];
+  const py0 = ty.i0[0];
+  const py1 = ty.i1[h - 1];
+  const lw = px1 - px0 + 1;
+  const lh = py1 - py0 + 1;
+  const logits = new Float32Array(lw * lh);
+  const plane = g.mh * g.mw;
+  for (let c = 0; c < g.nm; c += 1) {
+    const k = coeffs[c];
+    if (k === 0) continue;
+    const base = c * plane;
+    for (let yy = 0; yy < lh; yy += 1) {
+      const row = base + (g.top + py0 + yy) * g.mw + g.left + px0;
+      const o = yy * lw;
+      for (let xx = 0; xx < lw; xx += 1) logits[o + xx] += k * protos[row + xx];
+    }
+  }
+  let area = 0;
+  for (let r = 0; r < h; r += 1) {
+    const ra = (ty.i0[r] - py0) * lw;
+    const rb = (ty.i1[r] - py0) * lw;
+    const ly = ty.l[r];
+    const o = r * w;
+    for (let c = 0; c < w; c += 1) {
+      const ca = tx.i0[c] - px0;
+      const cb = tx.i1[c] - px0;
+      const lx = tx.l[c];
+      const top = logits[ra + ca] * (1 - lx) + logits[ra + cb] * lx;
+      const bot = logits[rb + ca] * (1 - lx) + logits[rb + cb] * lx;
+      if (top * (1 - ly) + bot * ly > 0) { data[o + c] = 1; area += 1; }
+    }
+  }
+  return { mask: { x: x0, y: y0, width: w, height: h, data }, area };
+}

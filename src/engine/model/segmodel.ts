@@ -1,0 +1,215 @@
+/**
+ * FastSAM / YOLOv8-seg / YOLO11-seg everything mode over any Ultralytics segmentation ONNX export.
+ *
+ *   const model = await loadSegModel('FastSAM-s.onnx', {device: 'cpu'});
+ *   const result = await segmentImage(model, await readImage('bus.jpg'), {conf: 0.4, iou: 0.9});
+ *   await model.dispose();
+ *
+ * The contract is read from the model: one image input [1, 3, H, W] (fixed or dynamic), output0
+ * [1, 4 + C + nm, N] (cx, cy, w, h, C class scores, nm mask coefficients) and output1 [1, nm, H/4, W/4]
+ * prototypes; Ultralytics metadata (names, imgsz, stride) when present.
+ */
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DEFAULTS } from '../config.js';
+import { EngineError, throwIfAborted } from '../errors.js';
+import type { Detection, RawImage, SegmentResult } from '../types.js';
+import { decodeDetections, unletterboxBoxes } from './decode.js';
+import { letterbox } from './letterbox.js';
+import { maskInBox, protoGeometry } from './masks.js';
+import { parseUltralyticsImgsz, parseUltralyticsNames } from './onnx-metadata.js';
+import type { OnnxSession, SessionOptions, TensorInfo } from './session.js';
+import { openSession } from './session.js';
+
+export interface SegModel {
+  session: OnnxSession;
+  name: string;
+  inputName: string;
+  /** Names of the detection head (rank 3) and prototype (rank 4) outputs. */
+  detName: string;
+  protoName: string;
+  /** [h, w] when the model's input size is fixed, else null (dynamic: imgsz chooses). */
+  fixedSize: [number, number] | null;
+  /** Default input size: the fixed size, else Ultralytics metadata imgsz, else DEFAULTS.segment.imgsz. */
+  defaultSize: [number, number];
+  /** Class count and mask coefficients when the model declares them (null: read from the first run). */
+  numClasses: number | null;
+  numMaskCoeffs: number;
+  classNames?: string[];
+  stride: number;
+  device: string;
+  dispose(): Promise<void>;
+}
+
+export interface LoadSegModelOptions extends SessionOptions {
+  /** A label for results (default: the file name). */
+  name?: string;
+}
+
+function fail(what: string, got: TensorInfo[], expected: string): never {
+  const desc = got.map((t) => `${t.name} [${t.dims.join(', ')}]`).join(', ') || 'none';
+  throw new EngineError('BAD_MODEL', `${what}: got ${desc}, expected ${expected}`);
+}
+
+const SEG_EXPECTED = 'output0 [1, 4+C+32, N] (boxes, class scores, mask coefficients) and output1 [1, 32, H/4, W/4] (prototypes) of an Ultralytics segmentation export (FastSAM, YOLOv8-seg)';
+
+export async function loadSegModel(model: string | Uint8Array, options: LoadSegModelOptions = {}): Promise<SegModel> {
+  const session = await openSession(model, options);
+  try {
+    return describe(session, options.name ?? (typeof model === 'string' ? path.basename(model) : session.name));
+  } catch (err) {
+    await session.dispose();
+    throw err;
+  }
+}
+
+function describe(session: OnnxSession, name: string): SegModel {
+  const { inputs, outputs, metadata } = session;
+  const img = inputs.length === 1 ? inputs[0] : undefined;
+  if (!img || img.dims.length !== 4 || (typeof img.dims[1] === 'number' && img.dims[1] !== 3) || img.type !== 'float32') {
+    fail(`${name} has the wrong inputs`, inputs, 'one float32 image input [1, 3, H, W]');
+  }
+  if (outputs.length !== 2) fail(`${name} has the wrong outputs`, outputs, SEG_EXPECTED);
+  const det = outputs.find((o) => o.dims.length === 3);
+  const proto = outputs.find((o) => o.dims.length === 4);
+  if (!det || !proto || det.type !== 'float32' || proto.type !== 'float32') fail(`${name} has the wrong outputs`, outputs, SEG_EXPECTED);
+  const nm = typeof proto.dims[1] === 'number' ? proto.dims[1] : 32;
+  let numClasses: number | null = null;
+  if (typeof det.dims[1] === 'number') {
+    numClasses = det.dims[1] - 4 - nm;
+    if (numClasses < 1) fail(`${name} has the wrong outputs`, outputs, SEG_EXPECTED);
+  }
+  const h = img.dims[2];
+  const w = img.dims[3];
+  const fixedSize: [number, number] | null = typeof h === 'number' && typeof w === 'number' && h > 0 && w > 0 ? [h, w] : null;
+  const metaSize = parseUltralyticsImgsz(metadata.imgsz);
+  const classNames = parseUltralyticsNames(metadata.names);
+  const stride = Number(metadata.stride) > 0 ? Number(metadata.stride) : 32;
+  const d = DEFAULTS.segment.imgsz;
+  return {
+    session,
+    name,
+    inputName: img.name,
+    detName: det.name,
+    protoName: proto.name,
+    fixedSize,
+    defaultSize: fixedSize ?? metaSize ?? [d, d],
+    numClasses,
+    numMaskCoeffs: nm,
+    classNames,
+    stride,
+    device: session.device,
+    dispose: () => session.dispose(),
+  };
+}
+
+export interface SegmentOptions {
+  /** Confidence threshold (default DEFAULTS.segment.conf = 0.4, FastSAM's). Scores must be > conf. */
+  conf?: number;
+  /** NMS IoU threshold (default 0.9, FastSAM's). */
+  iou?: number;
+  /** Most detections kept (default 300). */
+  maxDet?: number;
+  /** Model input size (number or [h, w]); fixed-size models only accept their own size. */
+  imgsz?: number | [number, number];
+  /** Masks at the original resolution (process_mask_native). Only `true` is implemented. */
+  retinaMasks?: boolean;
+  signal?: AbortSignal;
+}
+
+function checkUnit(name: string, v: number): void {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
+    throw new EngineError('BAD_INPUT', `${name}: got ${v}, expected a number between 0 and 1`);
+  }
+}
+
+/** Resolves the input size to use for a run; validates it against the model. */
+export function inputSizeFor(model: SegModel, imgsz?: number | [number, number]): [number, number] {
+  if (imgsz === undefined) return model.defaultSize;
+  const size: [number, number] = typeof imgsz === 'number' ? [imgsz, imgsz] : [imgsz[0], imgsz[1]];
+  if (!size.every((v) => Number.isInteger(v) && v > 0)) {
+    throw new EngineError('BAD_INPUT', `imgsz: got ${JSON.stringify(imgsz)}, expected a positive integer or [h, w]`);
+  }
+  if (model.fixedSize) {
+    if (size[0] !== model.fixedSize[0] || size[1] !== model.fixedSize[1]) {
+      throw new EngineError('BAD_INPUT', `imgsz: got ${size.join('×')}, expected ${model.fixedSize.join('×')}: ${model.name} has a fixed input size`);
+    }
+    return size;
+  }
+  if (size.some((v) => v % model.stride !== 0)) {
+    throw new EngineError('BAD_INPUT', `imgsz: got ${size.join('×')}, expected multiples of the model stride ${model.stride}`);
+  }
+  return size;
+}
+
+export async function segmentImage(model: SegModel, image: RawImage, options: SegmentOptions = {}): Promise<SegmentResult> {
+  const conf = options.conf ?? DEFAULTS.segment.conf;
+  const iou = options.iou ?? DEFAULTS.segment.iou;
+  const maxDet = options.maxDet ?? DEFAULTS.segment.maxDet;
+  checkUnit('conf', conf);
+  checkUnit('iou', iou);
+  if (!(Number.isInteger(maxDet) && maxDet >= 1)) throw new EngineError('BAD_INPUT', `maxDet: got ${maxDet}, expected an integer ≥ 1`);
+  if (options.retinaMasks === false) {
+    throw new EngineError('BAD_INPUT', 'retinaMasks: got false, expected true (only masks at the original resolution are implemented)');
+  }
+  const [ih, iw] = inputSizeFor(model, options.imgsz);
+  const { signal } = options;
+  throwIfAborted(signal);
+
+  const t0 = performance.now();
+  const { tensor, geometry } = letterbox(image, ih, iw);
+  const t1 = performance.now();
+  throwIfAborted(signal);
+
+  const out = await model.session.run({ [model.inputName]: { data: tensor, dims: [1, 3, ih, iw] } }, signal);
+  const t2 = performance.now();
+
+  const det = out[model.detName];
+  const proto = out[model.protoName];
+  const rows = det.dims[1];
+  const N = det.dims[2];
+  const nm = proto.dims[1];
+  const numClasses = rows - 4 - nm;
+  if (det.dims.length !== 3 || proto.dims.length !== 4 || numClasses < 1) {
+    throw new EngineError('BAD_MODEL', `${model.name} produced ${model.detName} [${det.dims}] and ${model.protoName} [${proto.dims}], expected ${SEG_EXPECTED}`);
+  }
+  const out0 = det.data as Float32Array;
+  const protos = proto.data as Float32Array;
+  const cands = decodeDetections(out0, N, { conf, iou, maxDet, numClasses });
+  const t3 = performance.now();
+
+  const boxes = Float64Array.from(cands.boxes);
+  unletterboxBoxes(boxes, geometry);
+  const pg = protoGeometry(nm, proto.dims[2], proto.dims[3], image.height, image.width);
+  const coeffs = new Float32Array(nm);
+  const detections: Detection[] = [];
+  for (let i = 0; i < cands.scores.length; i += 1) {
+    if (i % 16 === 15) throwIfAborted(signal);
+    const a = cands.index[i];
+    for (let c = 0; c < nm; c += 1) coeffs[c] = out0[(4 + numClasses + c) * N + a];
+    const box: [number, number, number, number] = [boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3]];
+    const { mask, area } = maskInBox(protos, coeffs, box, pg);
+    detections.push({ box, score: cands.scores[i], classId: cands.classes[i], mask, area });
+  }
+  const t4 = performance.now();
+
+  return {
+    image: { width: image.width, height: image.height },
+    model: {
+      name: model.name,
+      inputSize: [ih, iw],
+      numClasses,
+      numMaskCoeffs: nm,
+      device: model.device,
+      ...(model.classNames ? { classNames: model.classNames } : {}),
+    },
+    timings: {
+      preprocess: t1 - t0,
+      inference: t2 - t1,
+      postprocess: t4 - t2,
+      nms: t3 - t2,
+      masks: t4 - t3,
+    },
+    detections,
+  };
+}

@@ -1,0 +1,262 @@
+/**
+ * The tile pipeline: GeoTIFF → building polygons.
+ *
+ *   const r = await extract('area.tif', {model: 'FastSAM-x.onnx', signal, onProgress});
+ *   r.collection // GeoJSON FeatureCollection (WGS84 by default)
+ *
+ * Per tile (model input size, overlap DEFAULTS.tiling.overlap): read only that window (the next tile
+ * is read while the model runs), stretch to 8-bit RGB with one per-raster stretch, segment
+ * (model/segmodel), keep masks as candidates in global pixels (nodata pixels removed), hand the
+ * SegmentResult to `onTile`. Then seam merge (vectorize/merge), exact tracing, georeferencing,
+ * regularization / simplification / area filter (vectorize/shape) and stable ids.
+ */
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DEFAULTS } from '../config.js';
+import { EngineError, throwIfAborted } from '../errors.js';
+import type { SegModel } from '../model/segmodel.js';
+import { inputSizeFor, loadSegModel, segmentImage } from '../model/segmodel.js';
+import type { CroppedMask, SegmentResult } from '../types.js';
+import { openRaster } from '../raster/open.js';
+import type { PixelWindow, Raster, WindowData } from '../raster/open.js';
+import type { Tile } from '../raster/tiling.js';
+import { computeStretch, identityStretch, toRgb8 } from '../raster/normalize.js';
+import type { Rgb8, Stretch } from '../raster/normalize.js';
+import { makeGeoRef } from '../geo/georef.js';
+import type { OutputCrs } from '../geo/georef.js';
+import { mergeSeams, touchesInnerEdge } from '../vectorize/merge.js';
+import type { Candidate } from '../vectorize/merge.js';
+import { tracePolygons } from '../vectorize/trace.js';
+import { shapePolygon } from '../vectorize/shape.js';
+import { featureCollection } from '../export/geojson.js';
+import type { Feature, FeatureCollection } from '../export/geojson.js';
+import { checkWindow, chooseBands, planTiles, windowForExtent } from './plan.js';
+import type { Extent } from './plan.js';
+
+export interface ExtractProgress {
+  done: number;
+  total: number;
+}
+
+export interface ExtractOptions {
+  /** A loaded model, or a model file path / bytes (loaded here and disposed at the end). */
+  model: SegModel | string | Uint8Array;
+  device?: string;
+  conf?: number;
+  iou?: number;
+  maxDet?: number;
+  /** Tile side in pixels (default: the model's input size). Dynamic models run at this size. */
+  tileSize?: number;
+  overlap?: number;
+  /** 1-based bands: one (repeated to RGB) or three. Default: 1 → [1], ≥ 3 → [1, 2, 3]. */
+  bands?: number[];
+  /** Percentile stretch [low, high] (default 2–98) or 'none'. uint8 rasters are not stretched unless asked. */
+  stretch?: [number, number] | 'none';
+  nodata?: number;
+  srs?: string;
+  crs?: OutputCrs;
+  /** Only this pixel window [x0, y0, x1, y1] or this extent. */
+  window?: PixelWindow;
+  extent?: Extent;
+  simplify?: number;
+  regularize?: boolean;
+  minArea?: number;
+  maxArea?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ExtractProgress) => void;
+  /** Each tile's raw segmentation (tile-local pixels), e.g. for a prompt cache. */
+  onTile?: (tile: Tile, result: SegmentResult) => void | Promise<void>;
+  onWarning?: (message: string) => void;
+}
+
+export interface ExtractTimings {
+  read: number;
+  model: number;
+  decode: number;
+  vectorize: number;
+  total: number;
+}
+
+export interface ExtractResult {
+  collection: FeatureCollection;
+  tiles: number;
+  detections: number;
+  buildings: number;
+  /** Milliseconds summed over tiles (read/model/decode) and for the vectorize stage. */
+  timings: ExtractTimings;
+  window: PixelWindow;
+  tileSize: [number, number];
+  stretch: Stretch;
+  stretchFrom: string;
+  warnings: string[];
+  device: string;
+}
+
+function globalMask(m: CroppedMask, tile: Tile, valid: Uint8Array | null): { mask: CroppedMask; area: number } {
+  const tw = tile.window[2] - tile.window[0];
+  const data = new Uint8Array(m.data);
+  let area = 0;
+  for (let r = 0; r < m.height; r++) {
+    for (let c = 0; c < m.width; c++) {
+      const i = r * m.width + c;
+      if (data[i] && valid && !valid[(m.y + r) * tw + (m.x + c)]) data[i] = 0;
+      area += data[i];
+    }
+  }
+  return { mask: { x: m.x + tile.window[0], y: m.y + tile.window[1], width: m.width, height: m.height, data }, area };
+}
+
+export async function extract(rasterPath: string, options: ExtractOptions): Promise<ExtractResult> {
+  const t0 = performance.now();
+  const { signal } = options;
+  const warnings: string[] = [];
+  const warn = (m: string): void => {
+    warnings.push(m);
+    options.onWarning?.(m);
+  };
+  if (!options || !options.model) throw new EngineError('BAD_INPUT', 'model: got nothing, expected a model file or a loaded model');
+  const D = DEFAULTS.extract;
+  const overlap = options.overlap ?? DEFAULTS.tiling.overlap;
+  const raster: Raster = await openRaster(rasterPath, { signal });
+  let model: SegModel | null = null;
+  const ownModel = typeof options.model === 'string' || options.model instanceof Uint8Array;
+  try {
+    const geo = makeGeoRef({ ...raster, source: rasterPath }, { crs: options.crs, srs: options.srs });
+    geo.warnings.forEach(warn);
+    const bands = chooseBands(raster, options.bands);
+    const nodata = options.nodata ?? raster.nodata;
+    let area: PixelWindow = [0, 0, raster.width, raster.height];
+    if (options.window) area = checkWindow(raster, options.window);
+    else if (options.extent) area = windowForExtent(raster, options.extent, options.srs);
+
+    model = ownModel ? await loadSegModel(options.model as string | Uint8Array, { device: options.device }) : (options.model as SegModel);
+    let tileSize: [number, number];
+    if (model.fixedSize) {
+      tileSize = [model.fixedSize[1], model.fixedSize[0]];
+      if (options.tileSize && options.tileSize !== model.fixedSize[0]) {
+        throw new EngineError('BAD_INPUT', `tileSize: got ${options.tileSize}, expected ${model.fixedSize[0]}: ${model.name} has a fixed input size`);
+      }
+    } else {
+      const s = options.tileSize ?? model.defaultSize[0];
+      inputSizeFor(model, s);
+      tileSize = [s, s];
+    }
+    const tiles = planTiles(area, tileSize, overlap);
+
+    // One stretch per raster.
+    let stretch: Stretch;
+    let stretchFrom: string;
+    const wantStretch = options.stretch ?? (raster.dtype === 'uint8' ? 'none' : D.percentiles);
+    if (wantStretch === 'none') {
+      if (raster.dtype !== 'uint8') throw new EngineError('BAD_INPUT', `stretch: got "none" for a ${raster.dtype} raster, expected a percentile range (only uint8 can be used as is)`);
+      stretch = identityStretch(bands.length);
+      stretchFrom = 'none (uint8)';
+    } else {
+      const s = await computeStretch(raster, { bands, percentiles: wantStretch, nodata, signal });
+      if (s.validSamples === 0) {
+        if (s.complete) throw new EngineError('EMPTY', `${rasterPath}: every pixel is nodata${nodata !== null ? ` (${nodata})` : ''}: nothing to extract`);
+        warn(`${rasterPath}: the stretch sample found only nodata; using the dtype's range`);
+      }
+      stretch = s.stretch;
+      stretchFrom = s.from;
+    }
+
+    const timings: ExtractTimings = { read: 0, model: 0, decode: 0, vectorize: 0, total: 0 };
+    const cands: Candidate[] = [];
+    let detections = 0;
+    let validTiles = 0;
+    const read = async (tile: Tile): Promise<Rgb8> => {
+      const win: WindowData = await raster.readWindow(tile.window, { bands, signal });
+      return toRgb8(win, stretch, nodata);
+    };
+    options.onProgress?.({ done: 0, total: tiles.length });
+    let next: Promise<Rgb8> | null = tiles.length ? read(tiles[0]) : null;
+    for (let k = 0; k < tiles.length; k++) {
+      throwIfAborted(signal);
+      const tile = tiles[k];
+      // Read time = how long the loop waits for the tile's pixels (reads overlap the model run).
+      const r0 = performance.now();
+      const rgb = await next!;
+      timings.read += performance.now() - r0;
+      // Read ahead: the next window decodes while the model runs on this one.
+      next = k + 1 < tiles.length ? read(tiles[k + 1]) : null;
+      next?.catch(() => {});
+      if (rgb.validCount === 0) {
+        options.onProgress?.({ done: k + 1, total: tiles.length });
+        continue;
+      }
+      validTiles++;
+      const tw = tile.window[2] - tile.window[0];
+      const th = tile.window[3] - tile.window[1];
+      let imgsz: [number, number] | undefined;
+      if (!model.fixedSize) imgsz = [Math.ceil(th / model.stride) * model.stride, Math.ceil(tw / model.stride) * model.stride];
+      const result = await segmentImage(model, rgb.image, { conf: options.conf, iou: options.iou, maxDet: options.maxDet, imgsz, signal });
+      timings.model += result.timings.preprocess + result.timings.inference;
+      timings.decode += result.timings.postprocess;
+      detections += result.detections.length;
+      const v0 = performance.now();
+      for (const d of result.detections) {
+        const g = globalMask(d.mask, tile, rgb.valid);
+        if (g.area === 0) continue;
+        cands.push({ tile: tile.index, tileWindow: tile.window, score: d.score, mask: g.mask, area: g.area, cut: touchesInnerEdge(g.mask, tile.window, area) });
+      }
+      timings.vectorize += performance.now() - v0;
+      await options.onTile?.(tile, result);
+      options.onProgress?.({ done: k + 1, total: tiles.length });
+    }
+    if (validTiles === 0) throw new EngineError('EMPTY', `${rasterPath}: every pixel of the area is nodata${nodata !== null ? ` (${nodata})` : ''}: nothing to extract`);
+    throwIfAborted(signal);
+
+    const v1 = performance.now();
+    const merged = mergeSeams(cands, { minSharedIoU: D.seamIoU });
+    const shapeOpts = {
+      simplify: options.simplify ?? D.simplify,
+      regularize: options.regularize ?? D.regularize,
+      minArea: options.minArea ?? D.minArea,
+      maxArea: options.maxArea ?? (D.maxArea || undefined),
+    };
+    const source = path.basename(rasterPath);
+    const built: { key: [number, number]; feature: Omit<Feature, 'id'> }[] = [];
+    for (const obj of merged) {
+      if (built.length % 64 === 0) throwIfAborted(signal);
+      const parts = tracePolygons(obj.mask.data, obj.mask.width, obj.mask.height, { offsetX: obj.mask.x, offsetY: obj.mask.y });
+      const shaped = parts.map((p) => ({ p, s: shapePolygon(p, geo, shapeOpts) })).filter((x) => x.s !== null);
+      if (shaped.length === 0) continue;
+      const areaM2 = shaped.every((x) => x.s!.areaM2 !== null) ? shaped.reduce((a, x) => a + x.s!.areaM2!, 0) : null;
+      const geometry: Feature['geometry'] = shaped.length === 1
+        ? { type: 'Polygon', coordinates: shaped[0].s!.coordinates }
+        : { type: 'MultiPolygon', coordinates: shaped.map((x) => x.s!.coordinates) };
+      const key: [number, number] = [Math.min(...shaped.map((x) => x.p.bbox[1])), Math.min(...shaped.map((x) => x.p.bbox[0]))];
+      built.push({
+        key,
+        feature: {
+          type: 'Feature',
+          geometry,
+          properties: {
+            score: Math.round(obj.score * 1e4) / 1e4,
+            area_m2: areaM2 === null ? null : Math.round(areaM2 * 100) / 100,
+            tile: obj.tile,
+            source,
+            regularized: shaped.every((x) => x.s!.regularized),
+          },
+        },
+      });
+    }
+    // Stable ids: by position of the outline (top, then left) in raster pixels.
+    built.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1]);
+    const features: Feature[] = built.map((b, k) => ({ ...b.feature, id: k + 1, properties: { id: k + 1, ...b.feature.properties } }));
+    timings.vectorize += performance.now() - v1;
+    timings.total = performance.now() - t0;
+    const collection = featureCollection(features, {
+      nativeCrs: geo.output === 'native' ? geo.outputCrs : null,
+      extra: geo.output === 'pixel' ? { note: 'no georeferencing: coordinates are pixel columns/rows' } : geo.output === 'native' ? { note: "coordinates in the raster's native CRS (not RFC 7946 WGS84)" } : {},
+    });
+    return {
+      collection, tiles: tiles.length, detections, buildings: features.length, timings, window: area, tileSize,
+      stretch, stretchFrom, warnings, device: model.device,
+    };
+  } finally {
+    if (ownModel && model) await model.dispose().catch(() => {});
+    await raster.close();
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * The raster gateway: the only file that imports geotiff. Opens a local GeoTIFF or a COG over HTTP
+ * range requests and exposes plain metadata (size, bands, dtype, nodata, affine, GeoKeys, overviews) and
+ * window reads of any band subset at full resolution or from an overview. Nothing here reads more than
+ * the window asked for.
+ */
+import { fromFile, fromUrl } from 'geotiff';
+import type { GeoTIFF, GeoTIFFImage } from 'geotiff';
+import { promises as fs } from 'node:fs';
+import { EngineError, throwIfAborted } from '../errors.js';
+import type { Affine } from '../geo/affine.js';
+
+export type RasterDType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
+export type BandArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+
+/** [x0, y0, x1, y1] in pixels, x1/y1 exclusive. */
+export type PixelWindow = [number, number, number, number];
+
+export interface RasterInfo {
+  /** The path or URL as given. */
+  source: string;
+  width: number;
+  height: number;
+  bands: number;
+  dtype: RasterDType;
+  /** The GDAL_NODATA tag, or null. */
+  nodata: number | null;
+  /** Pixel → raster CRS (GDAL geotransform order), or null when the file has no georeferencing. */
+  affine: Affine | null;
+  /** The parsed GeoKeys (names as in the GeoTIFF spec), or null. */
+  geoKeys: Record<string, unknown> | null;
+  /** Internal overviews (reduced-resolution images), largest first. */
+  overviews: { width: number; height: number }[];
+  tiled: boolean;
+  /** Block (tile or strip) size [width, height] of the full-resolution image. */
+  blockSize: [number, number];
+}
+
+export interface ReadWindowOptions {
+  /** 0-based band indices; default all bands. */
+  bands?: number[];
+  /** 0 = full resolution, k = k-th overview (window in that overview's pixels). Default 0. */
+  overview?: number;
+  signal?: AbortSignal;
+}
+
+export interface WindowData {
+  width: number;
+  height: number;
+  /** One typed array per requested band, row-major. */
+  data: BandArray[];
+}
+
+export interface Raster extends RasterInfo {
+  readWindow(window: PixelWindow, options?: ReadWindowOptions): Promise<WindowData>;
+  close(): Promise<void>;
+}
+
+function dtypeOf(format: number, bits: number): RasterDType | null {
+  if (format === 1) return bits === 8 ? 'uint8' : bits === 16 ? 'uint16' : bits === 32 ? 'uint32' : null;
+  if (format === 2) return bits === 8 ? 'int8' : bits === 16 ? 'int16' : bits === 32 ? 'int32' : null;
+  if (format === 3) return bits === 32 ? 'float32' : bits === 64 ? 'float64' : null;
+  return null;
+}
+
+function affineOf(image: GeoTIFFImage, geoKeys: Record<string, unknown> | null): Affine | null {
+  const fd = image.getFileDirectory();
+  // PixelIsPoint (GTRasterTypeGeoKey 2): the tie point is a pixel centre; shift to the corner as GDAL does.
+  const half = geoKeys?.GTRasterTypeGeoKey === 2 ? 0.5 : 0;
+  if (fd.hasTag('ModelTransformation')) {
+    const m = fd.getValue('ModelTransformation') as unknown as number[];
+    const gt: Affine = [m[3], m[0], m[1], m[7], m[4], m[5]];
+    return [gt[0] - half * (gt[1] + gt[2]), gt[1], gt[2], gt[3] - half * (gt[4] + gt[5]), gt[4], gt[5]];
+  }
+  if (fd.hasTag('ModelTiepoint') && fd.hasTag('ModelPixelScale')) {
+    const tp = fd.getValue('ModelTiepoint') as unknown as number[];
+    const sc = fd.getValue('ModelPixelScale') as unknown as number[];
+    const [i, j, , x, y] = tp;
+    const sx = sc[0];
+    const sy = -sc[1];
+    return [x - (i + half) * sx, sx, 0, y - (j + half) * sy, 0, sy];
+  }
+  return null;
+}
+
+function isUrl(s: string): boolean {
+  return /^https?:\/\//i.test(s);
+}
+
+/** Opens a GeoTIFF (local path or http(s) URL of a COG). BAD_IMAGE when it is not a readable TIFF. */
+export async function openRaster(pathOrUrl: string, options: { signal?: AbortSignal } = {}): Promise<Raster> {
+  if (typeof pathOrUrl !== 'string' || pathOrUrl.length === 0) {
+    throw new EngineError('BAD_INPUT', `raster: got ${JSON.stringify(pathOrUrl)}, expected a file path or URL`);
+  }
+  throwIfAborted(options.signal);
+  let tiff: GeoTIFF;
+  if (isUrl(pathOrUrl)) {
+    try {
+      tiff = await fromUrl(pathOrUrl, { allowFullFile: false }, options.signal);
+    } catch (err) {
+      throw new EngineError('BAD_IMAGE', `cannot read ${pathOrUrl} as a GeoTIFF over HTTP: ${(err as Error).message}`);
+    }
+  } else {
+    const st = await fs.stat(pathOrUrl).catch(() => null);
+    if (!st || !st.isFile()) throw new EngineError('NOT_FOUND', `raster ${pathOrUrl} does not exist`);
+    try {
+      tiff = await fromFile(pathOrUrl, options.signal);
+    } catch (err) {
+      throw new EngineError('BAD_IMAGE', `${pathOrUrl} is not a readable GeoTIFF: ${(err as Error).message}`);
+    }
+  }
+  const fail = async (msg: string): Promise<never> => {
+    await Promise.resolve(tiff.close()).catch(() => {});
+    throw new EngineError('BAD_IMAGE', `${pathOrUrl}: ${msg}`);
+  };
+  let images: GeoTIFFImage[] = [];
+  let geoKeys: Record<string, unknown> | null = null;
+  try {
+    const count = await tiff.getImageCount();
+    for (let k = 0; k < count; k++) images.push(await tiff.getImage(k));
+    geoKeys = (images[0].getGeoKeys() as Record<string, unknown> | null) ?? null;
+  } catch (err) {
+    return fail(`not a readable GeoTIFF (${(err as Error).message})`);
+  }
+  const main = images[0];
+  const width = main.getWidth();
+  const height = main.getHeight();
+  const bands = main.getSamplesPerPixel();
+  const dtype = dtypeOf(main.getSampleFormat(0), main.getBitsPerSample(0));
+  if (!dtype) return fail(`unsupported sample type (format ${main.getSampleFormat(0)}, ${main.getBitsPerSample(0)} bits)`);
+  if (!(width > 0 && height > 0 && bands > 0)) return fail(`empty image (${width}×${height}×${bands})`);
+  // Reduced-resolution images of the same raster (NewSubfileType bit 0 set, not a mask: bit 2 clear).
+  const overviewImages = images.slice(1).filter((im) => {
+    const t = Number(im.getFileDirectory().getValue('NewSubfileType') ?? 0);
+    return (t & 1) === 1 && (t & 4) === 0 && im.getSamplesPerPixel() === bands && im.getWidth() < width;
+  });
+  overviewImages.sort((a, b) => b.getWidth() - a.getWidth());
+  let affine: Affine | null;
+  try {
+    affine = affineOf(main, geoKeys);
+  } catch (err) {
+    return fail(`unreadable georeferencing tags (${(err as Error).message})`);
+  }
+  const levels = [main, ...overviewImages];
+  const info: RasterInfo = {
+    source: pathOrUrl,
+    width,
+    height,
+    bands,
+    dtype,
+    nodata: main.getGDALNoData(),
+    affine,
+    geoKeys,
+    overviews: overviewImages.map((im) => ({ width: im.getWidth(), height: im.getHeight() })),
+    tiled: main.isTiled,
+    blockSize: [main.getTileWidth(), main.getTileHeight()],
+  };
+  return {
+    ...info,
+    async readWindow(window: PixelWindow, opts: ReadWindowOptions = {}): Promise<WindowData> {
+      const level = opts.overview ?? 0;
+      const image = levels[level];
+      if (!image) {
+        throw new EngineError('BAD_INPUT', `overview: got ${level}, expected 0..${levels.length - 1}`);
+      }
+      const w = image.getWidth();
+      const h = image.getHeight();
+      const [x0, y0, x1, y1] = window;
+      if (![x0, y0, x1, y1].every(Number.isInteger) || x1 <= x0 || y1 <= y0) {
+        throw new EngineError('BAD_INPUT', `window: got [${window.join(', ')}], expected integers [x0, y0, x1, y1] with x1 > x0, y1 > y0`);
+      }
+      if (x0 < 0 || y0 < 0 || x1 > w || y1 > h) {
+        throw new EngineError('OUT_OF_BOUNDS', `window [${window.join(', ')}] is outside the raster (${w}×${h} pixels)`);
+      }
+      const sel = opts.bands ?? Array.from({ length: bands }, (_, i) => i);
+      for (const b of sel) {
+        if (!Number.isInteger(b) || b < 0 || b >= bands) {
+          throw new EngineError('BAD_INPUT', `band: got ${b + 1}, expected 1..${bands}`);
+        }
+      }
+      throwIfAborted(opts.signal);
+      try {
+        const r = await image.readRasters({ window, samples: sel, interleave: false, signal: opts.signal });
+        const data = Array.from(r as unknown as ArrayLike<BandArray>);
+        return { width: x1 - x0, height: y1 - y0, data };
+      } catch (err) {
+        if (opts.signal?.aborted) throw new EngineError('ABORTED', 'cancelled');
+        if (err instanceof EngineError) throw err;
+        throw new EngineError('BAD_IMAGE', `${pathOrUrl}: cannot read window [${window.join(', ')}]: ${(err as Error).message}`);
+      }
+    },
+    async close(): Promise<void> {
+      await Promise.resolve(tiff.close()).catch(() => {});
+    },
+  };
+}

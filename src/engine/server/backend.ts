@@ -1,0 +1,94 @@
+/**
+ * What the HTTP routes need from the engine. The server is written against this interface; the one
+ * implementation that ships (engine-backend.ts) calls the real engine stages (raster/, pipeline/,
+ * prompts/, models/). Paths given to a backend are absolute and already confined to the served root.
+ */
+import type { ErrorCode } from '../errors.js';
+import type { JobContext } from './jobs.js';
+
+export interface Feature {
+  type: 'Feature';
+  geometry: { type: string; coordinates: unknown } | null;
+  properties: Record<string, unknown> | null;
+  id?: string | number;
+}
+
+export interface FeatureCollection {
+  type: 'FeatureCollection';
+  features: Feature[];
+  [key: string]: unknown;
+}
+
+export interface RasterInfo {
+  path: string;
+  width: number;
+  height: number;
+  bands: number;
+  dtype: string;
+  crs: string | null;
+  bounds: [number, number, number, number];
+  bounds_wgs84: [number, number, number, number] | null;
+  resolution: [number, number];
+  nodata: number | null;
+  overviews: Array<{ width: number; height: number }>;
+  stretch: Array<[number, number]>;
+}
+
+export interface ModelEntry {
+  name: string;
+  kind: string;
+  path: string;
+  present: boolean;
+}
+
+export interface Extent {
+  bbox: [number, number, number, number];
+  crs: string;
+}
+
+/** Segmentation options a client may set on a job (the rest come from config DEFAULTS). */
+export interface SegmentOptions {
+  conf?: number;
+  iou?: number;
+  imgsz?: number;
+  maxDet?: number;
+  tileSize?: number;
+  overlap?: number;
+  minArea?: number;
+}
+
+export interface SegmentRequest {
+  /** Absolute path inside the root. */
+  path: string;
+  /** The same path as the client gave it (relative to the root), for messages and properties. */
+  rel: string;
+  extent?: Extent;
+  options?: SegmentOptions;
+}
+
+export interface PromptRequest extends SegmentRequest {
+  crs?: string;
+  points?: Array<{ x: number; y: number; label: 0 | 1 }>;
+  boxes?: Array<[number, number, number, number]>;
+  text?: string;
+  threshold?: number;
+}
+
+export interface EngineBackend {
+  version(): string;
+  /** The execution provider asked for and the one actually in use (null before a model is loaded). */
+  device(): { requested: string; active: string | null };
+  models(): Promise<ModelEntry[]>;
+  raster(path: string, rel: string, signal?: AbortSignal): Promise<RasterInfo>;
+  /** How many tiles a segment request will run (for the job's `total` before it starts). */
+  countTiles(request: SegmentRequest, signal?: AbortSignal): Promise<number>;
+  /** Segments the area, filling the per-tile cache; GeoJSON in WGS84. */
+  segment(request: SegmentRequest, ctx: JobContext): Promise<FeatureCollection>;
+  /** Selects buildings with prompts, from cached tiles (segmenting the missing ones first). */
+  prompt(request: PromptRequest, signal?: AbortSignal): Promise<FeatureCollection>;
+  close(): Promise<void>;
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}

@@ -1,0 +1,62 @@
+/**
+ * Segmentation jobs: POST /api/jobs → 202 {id, status, done, total} at once; GET /api/jobs/:id
+ * (poll); GET /api/jobs/:id/events (SSE); DELETE /api/jobs/:id (cancel); GET /api/jobs/:id/result.
+ */
+import type { FastifyInstance } from 'fastify';
+import { EngineError } from '../../errors.js';
+import type { RouteContext } from '../app.js';
+import type { Extent, FeatureCollection, SegmentOptions, SegmentRequest } from '../backend.js';
+import { jobBodySchema, jobParamsSchema } from '../schemas.js';
+import { streamJobEvents } from '../sse.js';
+import { abortOnDisconnect } from './disconnect.js';
+
+interface JobBody {
+  path: string;
+  extent?: Extent;
+  options?: SegmentOptions;
+}
+
+export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  app.post<{ Body: JobBody }>('/api/jobs', { schema: { body: jobBodySchema } }, async (request, reply) => {
+    const abs = await ctx.root.resolve(request.body.path);
+    const req: SegmentRequest = {
+      path: abs,
+      rel: ctx.root.relative(abs),
+      ...(request.body.extent ? { extent: { ...request.body.extent, crs: request.body.extent.crs ?? 'EPSG:4326' } } : {}),
+      ...(request.body.options ? { options: request.body.options } : {}),
+    };
+    // Opening the raster and counting tiles first turns a bad file or extent into a 4xx now,
+    // rather than a failed job later.
+    const total = await ctx.backend.countTiles(req, abortOnDisconnect(reply));
+    const job = ctx.jobs.submit<FeatureCollection>((jc) => ctx.backend.segment(req, jc), {
+      total,
+      meta: { path: req.rel },
+    });
+    return reply.status(202).send(job.snapshot());
+  });
+
+  app.get<{ Params: { id: string } }>('/api/jobs/:id', { schema: { params: jobParamsSchema } }, async (request) => {
+    return ctx.jobs.get(request.params.id).snapshot();
+  });
+
+  app.get<{ Params: { id: string } }>('/api/jobs/:id/events', { schema: { params: jobParamsSchema } }, async (request, reply) => {
+    const job = ctx.jobs.get(request.params.id);
+    reply.hijack();
+    streamJobEvents(job, reply.raw);
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/jobs/:id', { schema: { params: jobParamsSchema } }, async (request) => {
+    const job = ctx.jobs.cancel(request.params.id);
+    return { id: job.id, status: job.status };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/jobs/:id/result', { schema: { params: jobParamsSchema } }, async (request) => {
+    const job = ctx.jobs.get(request.params.id);
+    if (job.status === 'done') return job.result;
+    if (job.status === 'failed' || job.status === 'cancelled') {
+      const e = job.error ?? { code: 'INTERNAL' as const, message: job.status };
+      throw new EngineError(e.code, `job ${job.id} ${job.status}: ${e.message}`);
+    }
+    throw new EngineError('BAD_INPUT', `job ${job.id} is ${job.status} (${job.done}/${job.total} tiles); its result is ready when its status is done`);
+  });
+}

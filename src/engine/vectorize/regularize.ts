@@ -1,0 +1,195 @@
+/**
+ * Building regularization: right-angled outlines aligned to a building's dominant orientation.
+ * Works in a projected (metric) frame. Steps: Douglas–Peucker (removes the pixel staircase), dominant
+ * orientation from the edges (length-weighted mean of 4θ, so 0/90/180/270° fold together), every edge
+ * snapped to the building's two axes, consecutive edges on one axis merged into one line (length-weighted
+ * position), short jogs absorbed, corners at the axis-line intersections. The result is accepted only when
+ * it keeps the area within `maxAreaChange` and IoU ≥ `minIoU` with the input; otherwise the simplified
+ * outline is returned (`regularized: false`).
+ */
+import { intersection, union } from 'polyclip-ts';
+import { simplifyRing } from './simplify.js';
+import { polygonArea, signedArea, toPairs } from './rings.js';
+
+export interface RegularizeOptions {
+  /** Douglas–Peucker tolerance before snapping, in ring units (e.g. ~1.5 pixel sides). Required > 0. */
+  tolerance: number;
+  /** Jogs shorter than this (ring units) are absorbed. Default 2 × tolerance. */
+  minSide?: number;
+  /** Max |area change| / area. Default 0.1. */
+  maxAreaChange?: number;
+  /** Min IoU with the input polygon. Default 0.85. */
+  minIoU?: number;
+}
+
+export interface Regularized {
+  rings: Float64Array[];
+  regularized: boolean;
+  /** Dominant orientation in radians, in [-π/4, π/4). */
+  angle: number;
+  iou: number;
+  areaChange: number;
+}
+
+/** Convex hull (Andrew's monotone chain) of a flat ring, as [x, y] pairs counter-clockwise. */
+function convexHull(ring: ArrayLike<number>): [number, number][] {
+  const pts: [number, number][] = [];
+  for (let i = 0; i < ring.length; i += 2) pts.push([ring[i], ring[i + 1]]);
+  pts.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  if (pts.length < 3) return pts;
+  const cross = (o: number[], a: number[], b: number[]): number => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const lower: [number, number][] = [];
+  for (const p of pts) {
+    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], p) <= 0) lower.pop();
+    lower.push(p);
+  }
+  const upper: [number, number][] = [];
+  for (let i = pts.length - 1; i >= 0; i--) {
+    const p = pts[i];
+    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], p) <= 0) upper.pop();
+    upper.push(p);
+  }
+  return lower.slice(0, -1).concat(upper.slice(0, -1));
+}
+
+/**
+ * Dominant orientation (radians, in [-π/4, π/4)) of a building outline: the orientation of its
+ * minimum-area bounding rectangle (rotating calipers over the convex hull edges). Robust to the pixel
+ * staircase and to cut corners, unlike an average of edge directions.
+ */
+export function dominantAngle(ring: ArrayLike<number>): number {
+  const hull = convexHull(ring);
+  let best = Infinity;
+  let angle = 0;
+  for (let i = 0; i < hull.length; i++) {
+    const [x0, y0] = hull[i];
+    const [x1, y1] = hull[(i + 1) % hull.length];
+    const t = Math.atan2(y1 - y0, x1 - x0);
+    const c = Math.cos(t);
+    const s = Math.sin(t);
+    let umin = Infinity, umax = -Infinity, vmin = Infinity, vmax = -Infinity;
+    for (const [x, y] of hull) {
+      const u = x * c + y * s;
+      const v = -x * s + y * c;
+      if (u < umin) umin = u;
+      if (u > umax) umax = u;
+      if (v < vmin) vmin = v;
+      if (v > vmax) vmax = v;
+    }
+    const area = (umax - umin) * (vmax - vmin);
+    if (area < best - 1e-9) {
+      best = area;
+      angle = t;
+    }
+  }
+  // Fold to [-π/4, π/4).
+  const q = Math.PI / 2;
+  return angle - q * Math.round(angle / q);
+}
+
+interface Run {
+  axis: 0 | 1; // 0: parallel to u (value = v), 1: parallel to v (value = u)
+  sum: number; // Σ length · coordinate
+  len: number;
+}
+
+function snapRing(ring: Float64Array, angle: number, minSide: number): Float64Array | null {
+  const n = ring.length / 2;
+  const cos = Math.cos(angle);
+  const sin = Math.sin(angle);
+  // Rotate into the building frame (u along the dominant axis).
+  const u = new Float64Array(n);
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    u[i] = ring[2 * i] * cos + ring[2 * i + 1] * sin;
+    v[i] = -ring[2 * i] * sin + ring[2 * i + 1] * cos;
+  }
+  let runs: Run[] = [];
+  for (let i = 0; i < n; i++) {
+    const j = (i + 1) % n;
+    const du = u[j] - u[i];
+    const dv = v[j] - v[i];
+    const len = Math.hypot(du, dv);
+    if (len === 0) continue;
+    const axis: 0 | 1 = Math.abs(du) >= Math.abs(dv) ? 0 : 1;
+    const mid = axis === 0 ? (v[i] + v[j]) / 2 : (u[i] + u[j]) / 2;
+    runs.push({ axis, sum: mid * len, len });
+  }
+  const mergeSame = (rs: Run[]): Run[] => {
+    const out: Run[] = [];
+    for (const r of rs) {
+      const last = out[out.length - 1];
+      if (last && last.axis === r.axis) {
+        last.sum += r.sum;
+        last.len += r.len;
+      } else out.push({ ...r });
+    }
+    while (out.length > 1 && out[0].axis === out[out.length - 1].axis) {
+      const last = out.pop()!;
+      out[0].sum += last.sum;
+      out[0].len += last.len;
+    }
+    return out;
+  };
+  runs = mergeSame(runs);
+  // Absorb short jogs: drop the shortest run under minSide, re-merge its neighbours; repeat.
+  for (;;) {
+    if (runs.length <= 4) break;
+    let k = -1;
+    for (let i = 0; i < runs.length; i++) if (runs[i].len < minSide && (k < 0 || runs[i].len < runs[k].len)) k = i;
+    if (k < 0) break;
+    runs.splice(k, 1);
+    runs = mergeSame(runs);
+  }
+  if (runs.length < 4 || runs.length % 2 !== 0) return null;
+  const out = new Float64Array(runs.length * 2);
+  for (let i = 0; i < runs.length; i++) {
+    const a = runs[i];
+    const b = runs[(i + 1) % runs.length];
+    const pu = a.axis === 1 ? a.sum / a.len : b.sum / b.len;
+    const pv = a.axis === 0 ? a.sum / a.len : b.sum / b.len;
+    out[2 * i] = pu * cos - pv * sin;
+    out[2 * i + 1] = pu * sin + pv * cos;
+  }
+  return out;
+}
+
+function iouOf(a: Float64Array[], b: Float64Array[]): number {
+  const pa = a.map(toPairs);
+  const pb = b.map(toPairs);
+  try {
+    const inter = intersection(pa, pb);
+    const uni = union(pa, pb);
+    const area = (mp: [number, number][][][]): number =>
+      mp.reduce((s, poly) => s + poly.reduce((t, ring, k) => t + (k === 0 ? 1 : -1) * Math.abs(signedArea(ring.flat().slice(0, -2))), 0), 0);
+    const u = area(uni);
+    return u > 0 ? area(inter) / u : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Regularizes a polygon (outer ring + holes) in a metric frame. */
+export function regularizePolygon(rings: Float64Array[], options: RegularizeOptions): Regularized {
+  const tol = options.tolerance;
+  if (!(tol > 0)) throw new RangeError(`tolerance: got ${tol}, expected > 0`);
+  const minSide = options.minSide ?? 2 * tol;
+  const maxAreaChange = options.maxAreaChange ?? 0.1;
+  const minIoU = options.minIoU ?? 0.85;
+  const simplified = rings.map((r) => simplifyRing(r, tol));
+  const angle = dominantAngle(rings[0]);
+  const fallback = (iou: number, areaChange: number): Regularized => ({ rings: simplified, regularized: false, angle, iou, areaChange });
+  const snapped: Float64Array[] = [];
+  for (let k = 0; k < simplified.length; k++) {
+    const s = snapRing(simplified[k], angle, minSide);
+    if (s) snapped.push(s);
+    else if (k === 0) return fallback(0, 0);
+    // A hole too small to keep four sides is dropped.
+  }
+  const a0 = polygonArea(rings);
+  const a1 = polygonArea(snapped);
+  const areaChange = a0 > 0 ? Math.abs(a1 - a0) / a0 : 1;
+  const iou = iouOf(rings, snapped);
+  if (areaChange >= maxAreaChange || iou < minIoU) return fallback(iou, areaChange);
+  return { rings: snapped, regularized: true, angle, iou, areaChange };
+}

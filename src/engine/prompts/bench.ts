@@ -9,13 +9,9 @@ import { selectByPoints } from './points.js';
 import { selectByBoxes } from './boxes.js';
 import { syntheticTile, rng } from '../testing/fixture-masks.js';
 import type { Box } from '../types.js';
+import { stats, type LatencyStats } from './bench-stats.js';
 
-export interface LatencyStats {
-  median: number;
-  p95: number;
-  min: number;
-  runs: number;
-}
+export { stats, type LatencyStats };
 
 export interface PromptBenchResult {
   masks: number;
@@ -30,16 +26,6 @@ export interface PromptBenchResult {
   box: LatencyStats;
   /** A box over the whole tile (worst case: every mask is a candidate). */
   boxWholeTile: LatencyStats;
-}
-
-export function stats(samples: number[]): LatencyStats {
-  const s = samples.slice().sort((a, b) => a - b);
-  return {
-    median: s[Math.floor(s.length / 2)],
-    p95: s[Math.min(s.length - 1, Math.floor(s.length * 0.95))],
-    min: s[0],
-    runs: s.length,
-  };
 }
 
 export function benchPrompts(options: { masks?: number; tile?: number; runs?: number; seed?: number } = {}): PromptBenchResult {
@@ -79,6 +65,10 @@ export function benchPrompts(options: { masks?: number; tile?: number; runs?: nu
 
 const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isMain) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
   const r = benchPrompts();
   const f = (s: LatencyStats) => `median ${s.median.toFixed(4)} ms, p95 ${s.p95.toFixed(4)} ms (${s.runs} runs)`;
   console.log(`prompt latency on a ${r.tile}×${r.tile} tile with ${r.masks} masks (target: median ≤ 2 ms)`);
@@ -87,4 +77,12 @@ if (isMain) {
   console.log(`  3 fg points:                 ${f(r.points3)}`);
   console.log(`  box (40–200 px):             ${f(r.box)}`);
   console.log(`  box over the whole tile:     ${f(r.boxWholeTile)}`);
+  const { benchTextPrompt } = await import('./text-bench.js');
+  const t = await benchTextPrompt({ text: arg('--text'), bpe: arg('--bpe') });
+  console.log(`text prompt, ${t.masks} cached crop embeddings of ${t.dim} dims, encoder: ${t.encoder}`);
+  console.log(`  tokenize:     ${f(t.tokenize)}`);
+  console.log(`  text encoder: ${f(t.encode)}`);
+  console.log(`  select:       ${f(t.select)}`);
+  console.log(`  total:        ${f(t.total)}`);
+  console.log(`  total − encoder (median): ${t.overheadMs.toFixed(3)} ms (target ≤ 5 ms)`);
 }

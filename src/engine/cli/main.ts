@@ -7,7 +7,8 @@ import type { Command } from './command.js';
 import { version } from './command.js';
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
-  // segment: () => import('./segment.js'),
+  segment: () => import('./segment.js'),
+  models: () => import('./models.js'),
   serve: () => import('./serve.js'),
   clip: () => import('./clip.js'),
   vectorize: () => import('./vectorize.js'),

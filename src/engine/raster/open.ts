@@ -94,6 +94,7 @@ export async function openRaster(pathOrUrl: string, options: { signal?: AbortSig
   }
   throwIfAborted(options.signal);
   let tiff: GeoTIFF;
+  let fileSize: number | null = null;
   if (isUrl(pathOrUrl)) {
     try {
       tiff = await fromUrl(pathOrUrl, { allowFullFile: false }, options.signal);
@@ -103,6 +104,7 @@ export async function openRaster(pathOrUrl: string, options: { signal?: AbortSig
   } else {
     const st = await fs.stat(pathOrUrl).catch(() => null);
     if (!st || !st.isFile()) throw new EngineError('NOT_FOUND', `raster ${pathOrUrl} does not exist`);
+    fileSize = st.size;
     try {
       tiff = await fromFile(pathOrUrl, options.signal);
     } catch (err) {
@@ -123,6 +125,24 @@ export async function openRaster(pathOrUrl: string, options: { signal?: AbortSig
     return fail(`not a readable GeoTIFF (${(err as Error).message})`);
   }
   const main = images[0];
+  if (fileSize !== null) {
+    // A truncated file: geotiff.js would read the missing blocks as zeros. Check every block is inside.
+    try {
+      for (const im of images) {
+        const fd = im.getFileDirectory();
+        const tiled = fd.hasTag('TileOffsets');
+        const offsets = (await fd.loadValue(tiled ? 'TileOffsets' : 'StripOffsets')) as ArrayLike<number> | undefined;
+        const counts = (await fd.loadValue(tiled ? 'TileByteCounts' : 'StripByteCounts')) as ArrayLike<number> | undefined;
+        if (!offsets || !counts) return fail('no image data (missing strip/tile offsets)');
+        let end = 0;
+        for (let i = 0; i < offsets.length; i++) end = Math.max(end, Number(offsets[i]) + Number(counts[i] ?? 0));
+        if (end > fileSize) return fail(`truncated file: image data runs to byte ${end} but the file has ${fileSize} bytes`);
+      }
+    } catch (err) {
+      if (err instanceof EngineError) throw err;
+      return fail(`not a readable GeoTIFF (${(err as Error).message})`);
+    }
+  }
   const width = main.getWidth();
   const height = main.getHeight();
   const bands = main.getSamplesPerPixel();

@@ -1,0 +1,102 @@
+/**
+ * `fastsam-geo extract` / `vectorize` as a user runs them: bad input gives a clear error, a non-zero
+ * exit and no output file; the default model is missing here and the message says how to provide it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildFixtureSegModel } from '../testing/fixture-seg-model.js';
+import { squaresBands, writeGeoTiff } from '../testing/write-geotiff.js';
+import { burnAtlantaLabels, sharedData, tmpDir } from '../testing/raster-fixtures.js';
+
+const bin = fileURLToPath(new URL('../../../bin/fastsam-geo.js', import.meta.url));
+const dir = tmpDir();
+const modelFile = path.join(dir, 'fixture.onnx');
+writeFileSync(modelFile, buildFixtureSegModel());
+const GT: [number, number, number, number, number, number] = [733601, 0.5, 0, 3725139, 0, -0.5];
+const good = path.join(dir, 'good.tif');
+writeGeoTiff(good, { width: 256, height: 256, bands: squaresBands(256, 256, [[64, 64, 56]]), geotransform: GT, epsg: 32616 });
+
+function run(args: string[], env: Record<string, string> = {}): { status: number | null; stderr: string; stdout: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { status: r.status, stderr: r.stderr, stdout: r.stdout };
+}
+
+function expectFailure(name: string, args: string[], message: RegExp): void {
+  const out = path.join(dir, `${name}.geojson`);
+  const r = run([...args, '-o', out, '--quiet']);
+  assert.equal(r.status, 1, `${name}: exit ${r.status}, stderr ${r.stderr}`);
+  assert.match(r.stderr, message, name);
+  assert.ok(!existsSync(out), `${name}: no output file`);
+}
+
+test('extract runs with --model and writes a GeoJSON with the documented properties and a summary', () => {
+  const out = path.join(dir, 'ok.geojson');
+  const r = run(['extract', good, '--model', modelFile, '--tile-size', '256', '-o', out]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /1 buildings from 1 tiles/);
+  assert.match(r.stderr, /per tile: read .*, model .*, decode .*, vectorize /);
+  const fc = JSON.parse(readFileSync(out, 'utf8'));
+  assert.equal(fc.features.length, 1);
+  assert.deepEqual(Object.keys(fc.features[0].properties).sort(), ['area_m2', 'id', 'regularized', 'score', 'source', 'tile']);
+  const q = run(['extract', good, '--model', modelFile, '--tile-size', '256', '-o', out, '--quiet']);
+  assert.equal(q.status, 0);
+  assert.equal(q.stderr, '');
+});
+
+test('extract without --model stops with MODEL_MISSING naming the file and --model PATH', () => {
+  const out = path.join(dir, 'nomodel.geojson');
+  const r = run(['extract', good, '-o', out], { FASTSAM_GEO_MODELS: path.join(dir, 'models') });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`${path.join(dir, 'models').replace(/[/.]/g, '\\$&')}.*FastSAM-x\\.onnx`));
+  assert.match(r.stderr, /--model PATH/);
+  assert.ok(!existsSync(out));
+});
+
+test('bad input: truncated TIFF, non-TIFF, all-nodata, unknown CRS code, window outside: clear errors, no output file', () => {
+  const truncated = path.join(dir, 'truncated.tif');
+  writeFileSync(truncated, readFileSync(sharedData('geotiff/spacenet-atlanta/sample_geotiff.tif')).subarray(0, 4000));
+  expectFailure('truncated', ['extract', truncated, '--model', modelFile], /truncated\.tif: truncated file: image data runs to byte \d+ but the file has 4000 bytes/);
+  const text = path.join(dir, 'notes.tif');
+  writeFileSync(text, 'these are not pixels\n');
+  expectFailure('nontiff', ['extract', text, '--model', modelFile], /notes\.tif is not a readable GeoTIFF/);
+  expectFailure('missing', ['extract', path.join(dir, 'nope.tif'), '--model', modelFile], /nope\.tif does not exist/);
+  const empty = path.join(dir, 'nodata.tif');
+  writeGeoTiff(empty, { width: 64, height: 64, bands: [new Uint16Array(64 * 64)], geotransform: GT, epsg: 32616, nodata: 0 });
+  expectFailure('nodata', ['extract', empty, '--model', modelFile], /every pixel is nodata \(0\)/);
+  // For vectorize, nodata 0 with all zeros is just an empty mask; all pixels at another nodata is EMPTY.
+  const full = path.join(dir, 'nodata255.tif');
+  writeGeoTiff(full, { width: 64, height: 64, bands: [new Uint8Array(64 * 64).fill(255)], geotransform: GT, epsg: 32616, nodata: 255 });
+  expectFailure('nodata-vec', ['vectorize', full], /every pixel is nodata \(255\)/);
+  // EPSG:2056 (Swiss CH1903+ / LV95) is real but has no built-in definition here.
+  const swiss = path.join(dir, 'swiss.tif');
+  writeGeoTiff(swiss, { width: 64, height: 64, bands: squaresBands(64, 64, []), geotransform: [2600000, 1, 0, 1200000, 0, -1], epsg: 2056 });
+  expectFailure('crs', ['extract', swiss, '--model', modelFile], /unknown CRS EPSG:2056.*--srs/);
+  expectFailure('crs-vec', ['vectorize', swiss], /unknown CRS EPSG:2056/);
+  expectFailure('window', ['extract', good, '--model', modelFile, '--window', '200,200,400,400'], /window \[200, 200, 400, 400\] is outside .*256×256/);
+  expectFailure('bbox', ['extract', good, '--model', modelFile, '--bbox', '10,10,11,11'], /extent .* is outside/);
+  expectFailure('badopt', ['extract', good, '--model', modelFile, '--overlap', 'lots'], /--overlap: got "lots", expected an integer/);
+  // --srs makes the Swiss raster usable.
+  const out = path.join(dir, 'swiss.geojson');
+  const ok = run(['vectorize', swiss, '--srs', '+proj=somerc +lat_0=46.9524055555556 +lon_0=7.43958333333333 +k_0=1 +x_0=2600000 +y_0=1200000 +ellps=bessel +towgs84=674.374,15.056,405.346,0,0,0,0 +units=m +no_defs', '-o', out]);
+  assert.equal(ok.status, 0, ok.stderr);
+});
+
+test('vectorize of the burned SpaceNet labels from the CLI: native CRS member, exact areas; --regularize keeps buildings close', () => {
+  const labels = burnAtlantaLabels(dir);
+  const out = path.join(dir, 'labels.geojson');
+  const r = run(['vectorize', labels, '--crs', 'native', '-o', out]);
+  assert.equal(r.status, 0, r.stderr);
+  const fc = JSON.parse(readFileSync(out, 'utf8'));
+  assert.equal(fc.crs.properties.name, 'urn:ogc:def:crs:EPSG::32616');
+  assert.ok(fc.features.every((f: any) => f.properties.area_m2 === f.properties.pixels * 0.25));
+  const copy = path.join(dir, 'labels-copy.tif');
+  copyFileSync(labels, copy);
+  const rr = run(['vectorize', copy, '--regularize', '--min-area', '20', '-o', out]);
+  assert.equal(rr.status, 0, rr.stderr);
+  const reg = JSON.parse(readFileSync(out, 'utf8'));
+  assert.ok(reg.features.length > 30 && reg.features.length <= fc.features.length);
+});

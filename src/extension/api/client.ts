@@ -1,0 +1,157 @@
+// The engine's HTTP API as the browser reaches it: `<base_url>fastsam-geo/api/...`, proxied by the
+// Python server extension (which adds the engine token). Requests go through ServerConnection so
+// Jupyter's token/cookie and XSRF header are applied. Engine errors ({"error": {code, message}})
+// become EngineRequestError carrying the engine's code and message.
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+import type {
+  EngineOptions,
+  Extent84,
+  FeatureCollection,
+  JobState,
+  PromptRequest,
+  RasterInfo
+} from './types.js';
+
+export class EngineRequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number
+  ) {
+    super(message);
+    this.name = 'EngineRequestError';
+  }
+}
+
+export interface EngineClientOptions {
+  serverSettings?: ServerConnection.ISettings;
+}
+
+export class EngineClient {
+  readonly serverSettings: ServerConnection.ISettings;
+
+  constructor(options: EngineClientOptions = {}) {
+    this.serverSettings = options.serverSettings ?? ServerConnection.makeSettings();
+  }
+
+  url(route: string, query: Record<string, string> = {}): string {
+    const base = URLExt.join(this.serverSettings.baseUrl, 'fastsam-geo', 'api', route);
+    return base + URLExt.objectToQueryString(query);
+  }
+
+  async request<T>(route: string, init: RequestInit = {}, query: Record<string, string> = {}): Promise<T> {
+    const headers = new Headers(init.headers);
+    if (init.body !== undefined && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(this.url(route, query), { ...init, headers }, this.serverSettings);
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') throw err;
+      throw new EngineRequestError('NETWORK', `cannot reach the fastsam-geo engine: ${(err as Error).message}`, 0);
+    }
+    const text = await response.text();
+    let body: unknown = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = null;
+    }
+    if (!response.ok) {
+      const e = (body as { error?: { code?: string; message?: string } } | null)?.error;
+      if (e && typeof e.message === 'string') {
+        throw new EngineRequestError(e.code ?? 'ERROR', e.message, response.status);
+      }
+      if (response.status === 404 && !e) {
+        throw new EngineRequestError(
+          'NOT_AVAILABLE',
+          'the fastsam-geo engine is not reachable through this Jupyter server (is the fastsam_geo server extension installed and enabled?)',
+          404
+        );
+      }
+      const detail = /^\s*</.test(text) ? response.statusText : text.trim().slice(0, 300) || response.statusText;
+      throw new EngineRequestError('HTTP_' + response.status, `fastsam-geo engine request ${route} failed (HTTP ${response.status}): ${detail}`, response.status);
+    }
+    return body as T;
+  }
+
+  health(signal?: AbortSignal): Promise<{ status: string; version: string; device: string }> {
+    return this.request('health', { signal });
+  }
+
+  raster(path: string, signal?: AbortSignal): Promise<RasterInfo> {
+    return this.request('raster', { signal }, { path });
+  }
+
+  startJob(path: string, extent: Extent84 | undefined, options: EngineOptions, signal?: AbortSignal): Promise<JobState> {
+    return this.request('jobs', { method: 'POST', body: JSON.stringify({ path, extent, options }), signal });
+  }
+
+  job(id: string, signal?: AbortSignal): Promise<JobState> {
+    return this.request(`jobs/${encodeURIComponent(id)}`, { signal });
+  }
+
+  cancelJob(id: string): Promise<JobState> {
+    return this.request(`jobs/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  jobResult(id: string, signal?: AbortSignal): Promise<FeatureCollection> {
+    return this.request(`jobs/${encodeURIComponent(id)}/result`, { signal });
+  }
+
+  prompt(req: PromptRequest, signal?: AbortSignal): Promise<FeatureCollection> {
+    return this.request('prompt', { method: 'POST', body: JSON.stringify(req), signal });
+  }
+
+  /**
+   * Runs a segment job to completion, polling its state (robust behind proxies that buffer
+   * event streams). `onProgress` sees every state; aborting `signal` cancels the job on the engine.
+   */
+  async runJob(
+    path: string,
+    extent: Extent84 | undefined,
+    options: EngineOptions,
+    { signal, onProgress, intervalMs = 400 }: { signal?: AbortSignal; onProgress?: (s: JobState) => void; intervalMs?: number } = {}
+  ): Promise<FeatureCollection> {
+    let state = await this.startJob(path, extent, options, signal);
+    onProgress?.(state);
+    const cancel = () => {
+      void this.cancelJob(state.id).catch(() => undefined);
+    };
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      while (state.status === 'queued' || state.status === 'running') {
+        await sleep(intervalMs, signal);
+        state = await this.job(state.id, signal);
+        onProgress?.(state);
+      }
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+    }
+    if (state.status === 'failed') {
+      throw new EngineRequestError(state.error?.code ?? 'JOB_FAILED', state.error?.message ?? 'the job failed', 500);
+    }
+    if (state.status === 'cancelled') {
+      throw new EngineRequestError('CANCELLED', 'the job was cancelled', 409);
+    }
+    return this.jobResult(state.id, signal);
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new DOMException('aborted', 'AbortError'));
+      return;
+    }
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new DOMException('aborted', 'AbortError'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

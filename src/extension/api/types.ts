@@ -1,0 +1,74 @@
+// Shapes of the engine's HTTP API (the contract in the team notes; the server implements it).
+
+export interface RasterInfo {
+  path: string;
+  width: number;
+  height: number;
+  bands: number;
+  dtype: string;
+  crs: string | null;
+  bounds: [number, number, number, number];
+  bounds_wgs84: [number, number, number, number];
+  resolution: [number, number];
+  nodata: number | null;
+  overviews: { width: number; height: number }[];
+  stretch: [number, number][];
+}
+
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobState {
+  id: string;
+  status: JobStatus;
+  done: number;
+  total: number;
+  error?: { code: string; message: string };
+}
+
+export interface Extent84 {
+  bbox: [number, number, number, number];
+  crs: 'EPSG:4326';
+}
+
+export interface PromptPoint {
+  x: number;
+  y: number;
+  label: 0 | 1;
+}
+
+export interface PromptRequest {
+  path: string;
+  extent?: Extent84;
+  crs?: 'EPSG:4326';
+  points?: PromptPoint[];
+  boxes?: [number, number, number, number][];
+  text?: string;
+  threshold?: number;
+  options?: EngineOptions;
+}
+
+/** Options forwarded to the engine (from the settings). */
+export interface EngineOptions {
+  model?: string;
+  clipImageModel?: string;
+  clipTextModel?: string;
+  device?: string;
+  conf?: number;
+  iou?: number;
+  tileSize?: number;
+  overlap?: number;
+  simplify?: number;
+  regularize?: boolean;
+}
+
+export interface GeoJsonFeature {
+  type: 'Feature';
+  id?: string | number;
+  geometry: { type: string; coordinates: unknown } | null;
+  properties: Record<string, unknown> | null;
+}
+
+export interface FeatureCollection {
+  type: 'FeatureCollection';
+  features: GeoJsonFeature[];
+}

@@ -1,0 +1,267 @@
+// The map of one document: an OpenLayers map of a GeoTIFF (in its own CRS when proj4 knows it) or of
+// a GeoJSON layer, with result layers, prompt tools and an optional XYZ basemap. No JupyterLab here:
+// the widget drives it and hears back through callbacks with WGS84 coordinates.
+import OlMap from 'ol/Map.js';
+import View from 'ol/View.js';
+import TileLayer from 'ol/layer/Tile.js';
+import XYZ from 'ol/source/XYZ.js';
+import ScaleLine from 'ol/control/ScaleLine.js';
+import Overlay from 'ol/Overlay.js';
+import { defaults as defaultControls } from 'ol/control/defaults.js';
+import { get as getProjection } from 'ol/proj.js';
+import type WebGLTileLayer from 'ol/layer/WebGLTile.js';
+import type { Extent } from 'ol/extent.js';
+import type { FeatureCollection, RasterInfo } from '../api/types.js';
+import { UndoStack } from '../model/undo.js';
+import { canReachWgs84, ensureProjection, extentFromWgs84, extentToWgs84, toWgs84 } from './projection.js';
+import { openRasterLayer, setBands, setStretch, stretchFromView, type RasterDisplay } from './raster-layer.js';
+import { Results, type FeatureInfo } from './results.js';
+import { readResultStyles, type StyleSettings } from './styles.js';
+import { PromptTools, type MarkedPoint, type ToolName } from './tools.js';
+
+export type { ToolName, FeatureInfo, RasterDisplay };
+
+export interface MapViewCallbacks {
+  /** Point tool: all current markers, in WGS84. */
+  onPoints?: (points: { x: number; y: number; label: 0 | 1 }[]) => void;
+  /** Box tool: the box in WGS84 [west, south, east, north]. */
+  onBox?: (bbox: [number, number, number, number]) => void;
+  onSelect?: (info: FeatureInfo | null) => void;
+  onChange?: () => void;
+}
+
+export interface MapViewOptions extends MapViewCallbacks {
+  /** URL of the GeoTIFF (read with range requests) — or nothing for a vector-only map. */
+  rasterUrl?: string;
+  headers?: Record<string, string>;
+  info?: RasterInfo | null;
+  display?: RasterDisplay | ((bandCount: number) => RasterDisplay);
+  basemapUrl?: string | null;
+  styleSettings?: StyleSettings;
+}
+
+/** Without engine metadata: RGB for 3+ bands, else grey; 8-bit range until auto-stretched. */
+export function defaultDisplay(bandCount: number): RasterDisplay {
+  return bandCount >= 3
+    ? { bands: [1, 2, 3], stretch: [[0, 255], [0, 255], [0, 255]] }
+    : { bands: [1], stretch: [[0, 255]] };
+}
+
+export class MapView {
+  readonly element: HTMLDivElement;
+  readonly undo = new UndoStack();
+  map!: OlMap;
+  projection = 'EPSG:3857';
+  results!: Results;
+  tools!: PromptTools;
+  raster: WebGLTileLayer | null = null;
+  rasterExtent: Extent | null = null;
+  display: RasterDisplay | null = null;
+  bandCount = 0;
+  private alphaBand: number | null = null;
+  renders = 0;
+  private basemap: TileLayer | null = null;
+  private popup!: Overlay;
+  private popupEl!: HTMLDivElement;
+
+  constructor(private readonly options: MapViewOptions = {}) {
+    this.element = document.createElement('div');
+    this.element.className = 'jp-FastSamGeo-mapCanvas';
+  }
+
+  /** Builds the map; for a raster, opens it (rejects with the reader's error). */
+  async open(): Promise<void> {
+    const o = this.options;
+    let view: View;
+    if (o.rasterUrl) {
+      if (o.info?.crs) ensureProjection(o.info.crs);
+      else ensureProjection('EPSG:4326');
+      const opened = await openRasterLayer(o.display ?? defaultDisplay, {
+        url: o.rasterUrl,
+        headers: o.headers,
+        nodata: o.info?.nodata,
+        bands: o.info?.bands
+      });
+      this.display = opened.display;
+      this.alphaBand = opened.alphaBand;
+      this.bandCount = opened.bandCount;
+      this.raster = opened.layer;
+      const proj = getProjection(opened.view.projection ?? 'EPSG:3857');
+      this.projection = proj?.getCode() ?? 'EPSG:3857';
+      this.rasterExtent = opened.view.extent ?? null;
+      view = new View({ ...opened.view, extent: undefined, showFullExtent: true, maxZoom: 28 } as never);
+      // resolutions from the overviews stop at the native one; allow zooming in past it
+      const resolutions = (opened.view.resolutions ?? []).slice();
+      if (resolutions.length > 0) {
+        let r = resolutions[resolutions.length - 1];
+        for (let i = 0; i < 3; i++) resolutions.push((r /= 2));
+        view = new View({ ...opened.view, resolutions, extent: undefined, showFullExtent: true } as never);
+      }
+    } else {
+      view = new View({ projection: 'EPSG:3857', center: [0, 0], zoom: 2 });
+    }
+    this.popupEl = document.createElement('div');
+    this.popupEl.className = 'jp-FastSamGeo-popup';
+    this.popup = new Overlay({ element: this.popupEl, autoPan: false, positioning: 'bottom-center', offset: [0, -8] });
+    this.map = new OlMap({
+      target: this.element,
+      view,
+      layers: this.raster ? [this.raster] : [],
+      controls: defaultControls({ attribution: false }).extend([new ScaleLine()]),
+      overlays: [this.popup]
+    });
+    this.map.on('rendercomplete', () => {
+      this.renders++;
+    });
+    const styles = readResultStyles(this.element, o.styleSettings);
+    this.results = new Results(this.map, this.projection, this.undo, styles, () => o.onChange?.(), (info, coord) => {
+      this.showPopup(info, coord);
+      o.onSelect?.(info);
+    });
+    this.tools = new PromptTools(this.map, styles, (pts) => this.emitPoints(pts), (extent) => this.emitBox(extent));
+    if (this.rasterExtent) this.fit(this.rasterExtent);
+    if (o.basemapUrl) this.setBasemap(o.basemapUrl);
+  }
+
+  get canUseWgs84(): boolean {
+    return canReachWgs84(this.projection);
+  }
+
+  private emitPoints(points: MarkedPoint[]): void {
+    this.options.onPoints?.(
+      points.map((p) => {
+        const [x, y] = toWgs84(p.coordinate, this.projection);
+        return { x, y, label: p.label };
+      })
+    );
+  }
+
+  private emitBox(extent: Extent): void {
+    const [w, s, e, n] = extentToWgs84(extent, this.projection);
+    this.options.onBox?.([w, s, e, n]);
+  }
+
+  private showPopup(info: FeatureInfo | null, coord: number[] | null): void {
+    if (!info || !coord) {
+      this.popup.setPosition(undefined);
+      return;
+    }
+    const fmt = (v: number | null, digits: number) => (v === null ? '—' : v.toFixed(digits));
+    this.popupEl.replaceChildren();
+    const rows: [string, string][] = [
+      ['id', String(info.id ?? '—')],
+      ['score', fmt(info.score, 3)],
+      ['area', info.area_m2 === null ? '—' : `${fmt(info.area_m2, 1)} m²`]
+    ];
+    if (typeof info.properties.prompt === 'string') rows.push(['prompt', info.properties.prompt]);
+    for (const [k, v] of rows) {
+      const row = document.createElement('div');
+      row.className = 'jp-FastSamGeo-popupRow';
+      row.dataset.key = k;
+      row.textContent = `${k}: ${v}`;
+      this.popupEl.appendChild(row);
+    }
+    const del = document.createElement('button');
+    del.className = 'jp-Button jp-mod-styled jp-mod-warn jp-FastSamGeo-deleteFeature';
+    del.textContent = 'Delete';
+    del.onclick = () => this.results.deleteSelected();
+    this.popupEl.appendChild(del);
+    this.popup.setPosition(coord);
+  }
+
+  setTool(tool: ToolName): void {
+    this.tools.setTool(tool);
+    this.results.setEditing(tool === 'pan');
+    this.element.dataset.tool = tool;
+  }
+
+  /** Re-reads the theme's CSS variables (after a theme change). */
+  refreshStyles(): void {
+    const styles = readResultStyles(this.element, this.options.styleSettings);
+    this.results.setStyles(styles);
+    this.tools.setStyles(styles);
+  }
+
+  fit(extent: Extent | null = this.rasterExtent): void {
+    if (!extent) return;
+    this.map.getView().fit(extent, { padding: [16, 16, 16, 16] });
+  }
+
+  fitWgs84(bbox: Extent): void {
+    this.fit(extentFromWgs84(bbox, this.projection));
+  }
+
+  viewExtent(): Extent {
+    return this.map.getView().calculateExtent(this.map.getSize());
+  }
+
+  /** The visible extent in WGS84, clipped to the raster when there is one. */
+  viewExtent84(): [number, number, number, number] | null {
+    if (!this.canUseWgs84) return null;
+    let e = this.viewExtent();
+    if (this.rasterExtent) {
+      const r = this.rasterExtent;
+      e = [Math.max(e[0], r[0]), Math.max(e[1], r[1]), Math.min(e[2], r[2]), Math.min(e[3], r[3])];
+      if (e[0] >= e[2] || e[1] >= e[3]) return null;
+    }
+    const [w, s, ea, n] = extentToWgs84(e, this.projection);
+    return [w, s, ea, n];
+  }
+
+  setDisplay(display: RasterDisplay): void {
+    const bandsChanged = JSON.stringify(display.bands) !== JSON.stringify(this.display?.bands);
+    this.display = display;
+    if (!this.raster) return;
+    if (bandsChanged) setBands(this.raster, display, this.alphaBand);
+    else setStretch(this.raster, display);
+  }
+
+  /** Stretch estimated from the rendered view (2–98 %); applied and returned, or null. */
+  autoStretch(): [number, number][] | null {
+    if (!this.raster || !this.display) return null;
+    const stretch = stretchFromView(this.map, this.raster, this.display);
+    if (stretch) this.setDisplay({ ...this.display, stretch });
+    return stretch;
+  }
+
+  setBasemap(url: string | null): void {
+    if (this.basemap) {
+      this.map.removeLayer(this.basemap);
+      this.basemap = null;
+    }
+    if (!url) return;
+    this.basemap = new TileLayer({ source: new XYZ({ url, crossOrigin: 'anonymous' }), zIndex: -1 });
+    this.map.getLayers().insertAt(0, this.basemap);
+  }
+
+  addGeoJSON(title: string, fc: FeatureCollection): string {
+    return this.results.addRun(title, fc);
+  }
+
+  /** Resolves once the map has completed a render. */
+  whenRendered(): Promise<void> {
+    if (this.renders > 0) return Promise.resolve();
+    return new Promise((resolve) => this.map.once('rendercomplete', () => resolve()));
+  }
+
+  /** Resolves after the next completed render (or after `timeoutMs`, when nothing needs drawing). */
+  nextRender(timeoutMs = 10000): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      this.map.once('rendercomplete', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      this.map.render();
+    });
+  }
+
+  updateSize(): void {
+    this.map?.updateSize();
+  }
+
+  dispose(): void {
+    this.map?.setTarget(undefined);
+    this.map?.dispose();
+  }
+}

@@ -1,0 +1,72 @@
+// Identifiers and the settings shape shared by the extension's files.
+import type { EngineOptions } from './api/types.js';
+
+export const PLUGIN_ID = 'fastsam-geo:plugin';
+export const FACTORY = 'FastSAM map';
+export const MODEL_NAME = 'fastsam-geo-file';
+export const GEOJSON_MIME = 'application/geo+json';
+
+export const CommandIds = {
+  open: 'fastsam-geo:open',
+  toolPan: 'fastsam-geo:tool-pan',
+  toolPoint: 'fastsam-geo:tool-point',
+  toolBox: 'fastsam-geo:tool-box',
+  focusText: 'fastsam-geo:focus-text',
+  everything: 'fastsam-geo:everything-in-view',
+  cancel: 'fastsam-geo:cancel-job',
+  undo: 'fastsam-geo:undo',
+  deleteSelected: 'fastsam-geo:delete-selected',
+  exportLayer: 'fastsam-geo:export-layer',
+  downloadLayer: 'fastsam-geo:download-layer',
+  fit: 'fastsam-geo:fit',
+  autoStretch: 'fastsam-geo:auto-stretch'
+} as const;
+
+export interface GeoSettings {
+  segModel: string;
+  clipImageModel: string;
+  clipTextModel: string;
+  device: string;
+  conf: number;
+  iou: number;
+  tileSize: number;
+  tileOverlap: number;
+  simplifyTolerance: number;
+  regularize: boolean;
+  textThreshold: number;
+  basemapUrl: string;
+  styles: { strokeWidth: number; fillOpacity: number; pointRadius: number };
+}
+
+export const DEFAULT_SETTINGS: GeoSettings = {
+  segModel: '',
+  clipImageModel: '',
+  clipTextModel: '',
+  device: 'cpu',
+  conf: 0.4,
+  iou: 0.9,
+  tileSize: 1024,
+  tileOverlap: 128,
+  simplifyTolerance: 0.5,
+  regularize: false,
+  textThreshold: 0.2,
+  basemapUrl: '',
+  styles: { strokeWidth: 2, fillOpacity: 0.25, pointRadius: 6 }
+};
+
+/** Engine options from the settings: empty strings mean "the engine's default". */
+export function engineOptions(s: GeoSettings): EngineOptions {
+  const o: EngineOptions = {
+    device: s.device,
+    conf: s.conf,
+    iou: s.iou,
+    tileSize: s.tileSize,
+    overlap: s.tileOverlap,
+    simplify: s.simplifyTolerance,
+    regularize: s.regularize
+  };
+  if (s.segModel) o.model = s.segModel;
+  if (s.clipImageModel) o.clipImageModel = s.clipImageModel;
+  if (s.clipTextModel) o.clipTextModel = s.clipTextModel;
+  return o;
+}

@@ -1,0 +1,18 @@
+"""Jupyter server configuration for the UI tests (Galata): no token, no XSRF check, runs as root.
+
+The root folder is FSG_UI_ROOT (scripts/test-stages/ui.sh makes a temporary one holding copies of the
+shared GeoTIFFs); the port is FSG_UI_PORT (default 8897, away from a developer's own 8888).
+Never use this configuration for a real server: it removes the security checks.
+"""
+import os
+
+from jupyterlab.galata import configure_jupyter_server
+
+configure_jupyter_server(c)  # noqa: F821 (c is injected by the config loader)
+
+c.ServerApp.port = int(os.environ.get("FSG_UI_PORT", "8897"))  # noqa: F821
+c.ServerApp.allow_root = True  # noqa: F821
+if os.environ.get("FSG_UI_ROOT"):
+    c.ServerApp.root_dir = os.environ["FSG_UI_ROOT"]  # noqa: F821
+c.LabApp.news_url = None  # noqa: F821 (no network here)
+c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"  # noqa: F821

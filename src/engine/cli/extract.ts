@@ -8,6 +8,8 @@ import { bandsArg, crsArg, numberArg, requireOutput } from './geo-args.js';
 import { progressBar } from './progress.js';
 import { extract } from '../pipeline/extract.js';
 import { writeGeoJson } from '../export/geojson.js';
+import { PROMPT_FLAG_SPECS, PROMPT_FLAGS_HELP, promptFromFlags } from '../prompts/parse-args.js';
+import { runExtractPrompt } from './extract-prompt.js';
 
 const DEFAULT_MODEL = 'FastSAM-x';
 
@@ -36,6 +38,8 @@ options:
   --min-area M2          drop buildings under M2 m² (default ${DEFAULTS.extract.minArea})
   --max-area M2          drop buildings over M2 m² (default: off)
   -q, --quiet            no progress bar and no summary
+
+${PROMPT_FLAGS_HELP}
 
 properties: id (stable, by position), score, area_m2, tile, source, regularized
 `;
@@ -66,6 +70,7 @@ export const command: Command = {
           bbox: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' },
           simplify: { type: 'string' }, 'no-regularize': { type: 'boolean' }, 'min-area': { type: 'string' },
           'max-area': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
+          ...PROMPT_FLAG_SPECS,
         },
       });
     } catch (err) {
@@ -105,6 +110,7 @@ export const command: Command = {
       minArea: numberArg('min-area', v['min-area'], (n) => n >= 0, 'an area ≥ 0'),
       maxArea: numberArg('max-area', v['max-area'], (n) => n > 0, 'an area > 0'),
     };
+    const prompt = promptFromFlags(v);
     // A path, or a known name resolved by the registry (MODEL_MISSING names the file and --model PATH).
     const model = resolveModel(v.model ?? DEFAULT_MODEL, 'fastsam');
 
@@ -119,6 +125,10 @@ export const command: Command = {
     process.on('SIGINT', onSigint);
     const bar = v.quiet ? null : progressBar(process.stderr);
     try {
+      if (prompt) {
+        await runExtractPrompt(raster, prompt, { ...opts, model, signal: ac.signal, onProgress: (p) => bar?.update(p.done, p.total) }, v, output);
+        return 0;
+      }
       const r = await extract(raster, {
         ...opts,
         model,

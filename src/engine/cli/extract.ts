@@ -1,14 +1,15 @@
 /** `fastsam-geo extract area.tif [--model M] -o out.geojson`: GeoTIFF → building footprints (GeoJSON). */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULTS, modelsDir } from '../config.js';
+import { DEFAULTS } from '../config.js';
+import { resolveModel } from '../models/registry.js';
 import { EngineError } from '../errors.js';
 import type { Command } from './command.js';
 import { bandsArg, crsArg, numberArg, requireOutput } from './geo-args.js';
 import { progressBar } from './progress.js';
 import { extract } from '../pipeline/extract.js';
 import { writeGeoJson } from '../export/geojson.js';
+import { PROMPT_FLAG_SPECS, PROMPT_FLAGS_HELP, promptFromFlags } from '../prompts/parse-args.js';
+import { runExtractPrompt } from './extract-prompt.js';
 
 const DEFAULT_MODEL = 'FastSAM-x';
 
@@ -38,23 +39,10 @@ options:
   --max-area M2          drop buildings over M2 m² (default: off)
   -q, --quiet            no progress bar and no summary
 
+${PROMPT_FLAGS_HELP}
+
 properties: id (stable, by position), score, area_m2, tile, source, regularized
 `;
-
-/** The model file: --model PATH, or a known name resolved through the model registry. */
-async function resolveModelPath(nameOrPath: string): Promise<string> {
-  if (existsSync(nameOrPath)) return path.resolve(nameOrPath);
-  try {
-    // The spine's registry (models/registry.ts) when present: known names, MODEL_MISSING messages.
-    const reg = await import(new URL('../models/registry.js', import.meta.url).href);
-    return await reg.resolveModel(nameOrPath, 'segment');
-  } catch (err) {
-    if (err instanceof EngineError) throw err;
-    const looksLikePath = /[\\/]|\.onnx$/i.test(nameOrPath);
-    const file = looksLikePath ? nameOrPath : path.join(modelsDir(), `${nameOrPath}.onnx`);
-    throw new EngineError('MODEL_MISSING', `model ${nameOrPath} not found: ${file} does not exist. Put the ONNX file there or pass --model PATH (e.g. --model ../shared/data/models/yolov8n-seg_int8.onnx)`);
-  }
-}
 
 function listArg(name: string, v: string | undefined, n: number): number[] | undefined {
   if (v === undefined) return undefined;
@@ -82,6 +70,7 @@ export const command: Command = {
           bbox: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' },
           simplify: { type: 'string' }, 'no-regularize': { type: 'boolean' }, 'min-area': { type: 'string' },
           'max-area': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
+          ...PROMPT_FLAG_SPECS,
         },
       });
     } catch (err) {
@@ -121,7 +110,9 @@ export const command: Command = {
       minArea: numberArg('min-area', v['min-area'], (n) => n >= 0, 'an area ≥ 0'),
       maxArea: numberArg('max-area', v['max-area'], (n) => n > 0, 'an area > 0'),
     };
-    const model = await resolveModelPath(v.model ?? DEFAULT_MODEL);
+    const prompt = promptFromFlags(v);
+    // A path, or a known name resolved by the registry (MODEL_MISSING names the file and --model PATH).
+    const model = resolveModel(v.model ?? DEFAULT_MODEL, 'fastsam');
 
     const ac = new AbortController();
     let interrupts = 0;
@@ -134,6 +125,10 @@ export const command: Command = {
     process.on('SIGINT', onSigint);
     const bar = v.quiet ? null : progressBar(process.stderr);
     try {
+      if (prompt) {
+        await runExtractPrompt(raster, prompt, { ...opts, model, signal: ac.signal, onProgress: (p) => bar?.update(p.done, p.total) }, v, output);
+        return 0;
+      }
       const r = await extract(raster, {
         ...opts,
         model,

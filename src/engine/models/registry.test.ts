@@ -29,6 +29,7 @@ test('resolveModel: a missing default model is MODEL_MISSING naming the file and
     assert.throws(() => resolveModel(undefined), (e: any) => e.code === 'MODEL_MISSING'
       && e.message.includes(path.join(dir, 'empty', 'FastSAM-s.onnx')) && /--model PATH/.test(e.message) && /models download FastSAM-s/.test(e.message));
     assert.throws(() => resolveModel('FastSAM-x'), (e: any) => e.code === 'MODEL_MISSING' && /FastSAM-x\.onnx/.test(e.message));
+    assert.throws(() => resolveModel('FastSAM-x', 'segment'), (e: any) => e.code === 'MODEL_MISSING');
     assert.throws(() => resolveModel(path.join(dir, 'none.onnx')), (e: any) => e.code === 'NOT_FOUND');
     process.env.FASTSAM_GEO_MODELS = dir;
     writeFileSync(path.join(dir, 'FastSAM-s.onnx'), 'x');

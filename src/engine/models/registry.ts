@@ -103,7 +103,8 @@ function howToGet(entry: ModelEntry, p: string): string {
  * default FastSAM-s. A known model that is not on disk is MODEL_MISSING; its message names the file
  * and how to provide it.
  */
-export function resolveModel(nameOrPath: string | undefined, kind: ModelKind = 'fastsam'): string {
+export function resolveModel(nameOrPath: string | undefined, kindOrAlias: ModelKind | 'segment' = 'fastsam'): string {
+  const kind: ModelKind = kindOrAlias === 'segment' ? 'fastsam' : kindOrAlias; // 'segment': any segmentation model
   const ref = nameOrPath ?? (kind === 'fastsam' ? DEFAULT_SEG_MODEL : knownModels().find((m) => m.kind === kind)?.name);
   if (!ref) throw new EngineError('BAD_INPUT', `model: got nothing, expected a path or a known ${kind} model name`);
   const entry = findModel(ref);

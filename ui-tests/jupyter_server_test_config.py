@@ -14,5 +14,14 @@ c.ServerApp.port = int(os.environ.get("FSG_UI_PORT", "8897"))  # noqa: F821
 c.ServerApp.allow_root = True  # noqa: F821
 if os.environ.get("FSG_UI_ROOT"):
     c.ServerApp.root_dir = os.environ["FSG_UI_ROOT"]  # noqa: F821
+# The engine behind the server extension: this checkout's CLI with the fixture models that
+# ui-tests/write-fixtures.mjs wrote into the root (test assets, not FastSAM/CLIP).
+_repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+c.FastSamGeo.engine_command = ["node", os.path.join(_repo, "bin", "fastsam-geo.js")]  # noqa: F821
+if os.environ.get("FSG_UI_ROOT"):
+    _models = os.path.join(os.environ["FSG_UI_ROOT"], "models")
+    c.FastSamGeo.model = os.path.join(_models, "fixture-seg.onnx")  # noqa: F821
+    c.FastSamGeo.clip_vision = os.path.join(_models, "clip-vision.onnx")  # noqa: F821
+    c.FastSamGeo.clip_text = os.path.join(_models, "clip-text.onnx")  # noqa: F821
 c.LabApp.news_url = None  # noqa: F821 (no network here)
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"  # noqa: F821

@@ -10,6 +10,9 @@ ROOT=$PWD
 finish() { echo "ui: $1 passed, $2 failed"; exit $(( $2 > 0 ? 1 : 0 )); }
 
 bash scripts/setup-python.sh || { echo "python set-up failed"; finish 0 1; }
+if [ ! -f lib/engine/cli/main.js ] || [ "${FSG_UI_SKIP_BUILD:-0}" != 1 ]; then
+  npm run build || { echo "engine build failed"; finish 0 1; }
+fi
 if [ "${FSG_UI_SKIP_BUILD:-0}" != 1 ] || [ ! -f fastsam_geo/labextension/package.json ]; then
   npm run build:labextension || { echo "labextension build failed"; finish 0 1; }
 fi
@@ -32,6 +35,7 @@ export FSG_UI_ROOT
 FSG_UI_ROOT=$(mktemp -d /tmp/fsg-ui-root-XXXXXX)
 mkdir -p "$FSG_UI_ROOT/data"
 cp -r "$SHARED/geotiff/." "$FSG_UI_ROOT/data/"
+node ui-tests/write-fixtures.mjs "$FSG_UI_ROOT" >/dev/null || { echo "writing the UI fixtures failed"; finish 0 1; }
 trap 'rm -rf "$FSG_UI_ROOT"' EXIT
 export FSG_UI_PORT=${FSG_UI_PORT:-8897}
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp/fsg-xdg}

@@ -2,7 +2,7 @@
 // commands, context menu entries, shortcuts (schema/plugin.json) and settings.
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ILayoutRestorer } from '@jupyterlab/application';
-import { ICommandPalette, WidgetTracker } from '@jupyterlab/apputils';
+import { ICommandPalette, IThemeManager, WidgetTracker } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { EngineClient } from './api/client.js';
@@ -16,13 +16,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'FastSAM map: open a GeoTIFF, prompt FastSAM on it, edit and export building footprints.',
   autoStart: true,
   requires: [],
-  optional: [ISettingRegistry, ICommandPalette, ILayoutRestorer, IFileBrowserFactory],
+  optional: [ISettingRegistry, ICommandPalette, ILayoutRestorer, IFileBrowserFactory, IThemeManager],
   activate: (
     app: JupyterFrontEnd,
     registry: ISettingRegistry | null,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    browsers: IFileBrowserFactory | null
+    browsers: IFileBrowserFactory | null,
+    themes: IThemeManager | null
   ) => {
     let settings: GeoSettings = { ...DEFAULT_SETTINGS };
     const client = new EngineClient({ serverSettings: app.serviceManager.serverSettings });
@@ -69,6 +70,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
         hook.panels[widget.content.path] = widget.content;
         widget.disposed.connect(() => delete hook.panels[widget.content.path]);
       }
+    });
+    // Result colours come from CSS variables: re-read them when the theme changes.
+    themes?.themeChanged.connect(() => {
+      requestAnimationFrame(() => tracker.forEach((w) => w.content.view?.refreshStyles()));
     });
     if (restorer) {
       void restorer.restore(tracker, {

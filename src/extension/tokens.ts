@@ -23,50 +23,30 @@ export const CommandIds = {
 } as const;
 
 export interface GeoSettings {
-  segModel: string;
-  clipImageModel: string;
-  clipTextModel: string;
-  device: string;
   conf: number;
   iou: number;
   tileSize: number;
   tileOverlap: number;
-  simplifyTolerance: number;
-  regularize: boolean;
   textThreshold: number;
   basemapUrl: string;
   styles: { strokeWidth: number; fillOpacity: number; pointRadius: number };
 }
 
 export const DEFAULT_SETTINGS: GeoSettings = {
-  segModel: '',
-  clipImageModel: '',
-  clipTextModel: '',
-  device: 'cpu',
   conf: 0.4,
   iou: 0.9,
   tileSize: 1024,
   tileOverlap: 128,
-  simplifyTolerance: 0.5,
-  regularize: false,
   textThreshold: 0.2,
   basemapUrl: '',
   styles: { strokeWidth: 2, fillOpacity: 0.25, pointRadius: 6 }
 };
 
-/** Engine options from the settings: empty strings mean "the engine's default". */
+/**
+ * Per-request engine options from the settings (the fields the engine's HTTP API accepts). The model
+ * files and device are the engine's start-up configuration: c.FastSamGeo.model / clip_vision /
+ * clip_text / device in the Jupyter server config.
+ */
 export function engineOptions(s: GeoSettings): EngineOptions {
-  const o: EngineOptions = {
-    device: s.device,
-    conf: s.conf,
-    iou: s.iou,
-    tileSize: s.tileSize,
-    overlap: s.tileOverlap,
-    simplify: s.simplifyTolerance,
-    regularize: s.regularize
-  };
-  if (s.segModel) o.model = s.segModel;
-  if (s.clipImageModel) o.clipImageModel = s.clipImageModel;
-  if (s.clipTextModel) o.clipTextModel = s.clipTextModel;
-  return o;
+  return { conf: s.conf, iou: s.iou, tileSize: s.tileSize, overlap: s.tileOverlap };
 }

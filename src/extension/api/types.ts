@@ -47,18 +47,15 @@ export interface PromptRequest {
   options?: EngineOptions;
 }
 
-/** Options forwarded to the engine (from the settings). */
+/** Per-request segmentation options the engine accepts (its segmentOptionsSchema). */
 export interface EngineOptions {
-  model?: string;
-  clipImageModel?: string;
-  clipTextModel?: string;
-  device?: string;
   conf?: number;
   iou?: number;
+  imgsz?: number;
+  maxDet?: number;
   tileSize?: number;
   overlap?: number;
-  simplify?: number;
-  regularize?: boolean;
+  minArea?: number;
 }
 
 export interface GeoJsonFeature {

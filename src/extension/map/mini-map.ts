@@ -9,6 +9,7 @@ import ScaleLine from 'ol/control/ScaleLine.js';
 import { defaults as defaultControls } from 'ol/control/defaults.js';
 import { isEmpty } from 'ol/extent.js';
 import { readResultStyles } from './styles.js';
+import { dataProjectionOf } from './results.js';
 
 export class MiniMap {
   readonly map: OlMap;
@@ -16,7 +17,7 @@ export class MiniMap {
   renders = 0;
 
   constructor(target: HTMLElement, geojson: unknown) {
-    const features = new GeoJSON().readFeatures(geojson, { dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
+    const features = new GeoJSON().readFeatures(geojson, { dataProjection: dataProjectionOf(geojson), featureProjection: 'EPSG:3857' });
     this.featureCount = features.length;
     const source = new VectorSource({ features });
     const styles = readResultStyles(target);

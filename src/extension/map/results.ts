@@ -14,6 +14,7 @@ import { createEmpty, extend, isEmpty, type Extent } from 'ol/extent.js';
 import type { FeatureCollection } from '../api/types.js';
 import type { UndoStack } from '../model/undo.js';
 import type { ResultStyles } from './styles.js';
+import { ensureProjection } from './projection.js';
 
 export interface RunInfo {
   id: string;
@@ -35,6 +36,17 @@ interface Run {
   id: string;
   title: string;
   layer: VectorLayer<VectorSource>;
+}
+
+/**
+ * The CRS of a GeoJSON object: WGS84 (RFC 7946) unless it carries a legacy "crs" member naming an
+ * EPSG code this map knows (GDAL writes one for projected layers, e.g. urn:ogc:def:crs:EPSG::32616).
+ */
+export function dataProjectionOf(fc: unknown): string {
+  const name = (fc as { crs?: { properties?: { name?: string } } })?.crs?.properties?.name;
+  const m = typeof name === 'string' ? /EPSG:{1,2}(\d+)$/i.exec(name) : null;
+  if (m && m[1] !== '4326' && ensureProjection(`EPSG:${m[1]}`)) return `EPSG:${m[1]}`;
+  return 'EPSG:4326';
 }
 
 export class Results {
@@ -98,13 +110,14 @@ export class Results {
 
   private readFeatures(fc: FeatureCollection, runId: string): Feature[] {
     const features = this.format.readFeatures(fc, {
-      dataProjection: 'EPSG:4326',
+      dataProjection: dataProjectionOf(fc),
       featureProjection: this.projection
     }) as Feature[];
     features.forEach((f, i) => {
       const pid = f.get('id') ?? f.getId() ?? i;
       f.setId(`${runId}:${pid}`);
       f.set('fsg_run', runId, true);
+      f.set('fsg_order', i, true);
     });
     return features;
   }
@@ -188,6 +201,7 @@ export class Results {
   info(f: FeatureLike): FeatureInfo {
     const props = { ...(f.getProperties() as Record<string, unknown>) };
     delete props.geometry;
+    delete props.fsg_order;
     const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
     return {
       runId: String(props.fsg_run ?? ''),
@@ -237,14 +251,22 @@ export class Results {
   toGeoJSON(id: string | null = this.activeId): FeatureCollection | null {
     const run = this.runs.find((r) => r.id === id);
     if (!run) return null;
-    const features = run.layer.getSource()!.getFeatures();
+    // in the order they arrived (the source's own order is not stable)
+    const features = run.layer
+      .getSource()!
+      .getFeatures()
+      .slice()
+      .sort((a, b) => (a.get('fsg_order') ?? 0) - (b.get('fsg_order') ?? 0));
     const fc = this.format.writeFeaturesObject(features, {
       dataProjection: 'EPSG:4326',
       featureProjection: this.projection,
       decimals: 9
     }) as unknown as FeatureCollection;
     for (const f of fc.features) {
-      if (f.properties) delete f.properties.fsg_run;
+      if (f.properties) {
+        delete f.properties.fsg_run;
+        delete f.properties.fsg_order;
+      }
       if (f.properties && 'id' in f.properties) f.id = f.properties.id as string | number;
     }
     return fc;

@@ -37,7 +37,8 @@ export class PromptTools {
       zIndex: 1000
     });
     map.addLayer(this.markerLayer);
-    this.draw = new Draw({ type: 'Circle', geometryFunction: createBox(), style: () => this.styles.box });
+    // freehand: press, drag, release draws the box (the map does not pan while the box tool is on)
+    this.draw = new Draw({ type: 'Circle', geometryFunction: createBox(), freehand: true, style: () => this.styles.box });
     this.draw.setActive(false);
     this.draw.on('drawend', (e) => {
       const extent = e.feature.getGeometry()?.getExtent();

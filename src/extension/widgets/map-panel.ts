@@ -57,6 +57,7 @@ export class MapPanel extends Widget {
   constructor(private readonly options: MapPanelOptions) {
     super();
     this.addClass('jp-FastSamGeo-panel');
+    this.node.dataset.kind = options.kind;
     this.id = `fastsam-geo-${Math.random().toString(36).slice(2)}`;
     this.ready = new Promise((r) => (this.resolveReady = r));
     this.cancelButton = button('Cancel', 'Cancel the running job', 'cancel', () => this.cancel());
@@ -75,6 +76,7 @@ export class MapPanel extends Widget {
     const bar = el('div', { class: 'jp-FastSamGeo-toolbar' });
     const tool = (name: ToolName, label: string, title: string) => {
       const b = button(label, title, `tool-${name}`, () => this.setTool(name));
+      if (name !== 'pan') b.dataset.prompt = 'true';
       this.toolButtons.set(name, b);
       return b;
     };
@@ -84,17 +86,21 @@ export class MapPanel extends Widget {
       if (e.key === 'Enter') void this.runText();
       e.stopPropagation();
     };
+    const prompt = <T extends HTMLElement>(e: T): T => {
+      e.dataset.prompt = 'true';
+      return e;
+    };
     bar.append(
       tool('pan', 'Select', 'Pan, select, edit (Esc)'),
       tool('point', 'Point', 'Point prompt: click = building, Alt/Shift-click = background (P)'),
       tool('box', 'Box', 'Box prompt: drag a rectangle (B)'),
-      el('span', { class: 'jp-FastSamGeo-sep' }),
-      button('Everything in view', 'Find all objects in the visible extent (E)', 'everything', () => void this.runEverything()),
-      el('span', { class: 'jp-FastSamGeo-sep' }),
-      this.textInput,
-      this.threshold,
-      thresholdValue,
-      button('Find', 'Run the text prompt (Enter)', 'text', () => void this.runText()),
+      prompt(el('span', { class: 'jp-FastSamGeo-sep' })),
+      prompt(button('Everything in view', 'Find all objects in the visible extent (E)', 'everything', () => void this.runEverything())),
+      prompt(el('span', { class: 'jp-FastSamGeo-sep' })),
+      prompt(this.textInput),
+      prompt(this.threshold),
+      prompt(thresholdValue),
+      prompt(button('Find', 'Run the text prompt (Enter)', 'text', () => void this.runText())),
       el('span', { class: 'jp-FastSamGeo-sep' }),
       button('Undo', 'Undo (Ctrl+Z)', 'undo', () => this.undo()),
       button('Export…', 'Export the active layer as GeoJSON beside the file', 'export', () => void this.exportLayer()),

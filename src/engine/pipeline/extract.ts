@@ -24,8 +24,8 @@ import { computeStretch, identityStretch, toRgb8 } from '../raster/normalize.js'
 import type { Rgb8, Stretch } from '../raster/normalize.js';
 import { makeGeoRef } from '../geo/georef.js';
 import type { OutputCrs } from '../geo/georef.js';
-import { mergeSeams, touchesInnerEdge } from '../vectorize/merge.js';
-import type { Candidate } from '../vectorize/merge.js';
+import { mergeFinished, touchesInnerEdge } from '../vectorize/merge.js';
+import type { Candidate, MergedObject } from '../vectorize/merge.js';
 import { tracePolygons } from '../vectorize/trace.js';
 import { shapePolygon } from '../vectorize/shape.js';
 import { featureCollection } from '../export/geojson.js';
@@ -162,12 +162,69 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
     }
 
     const timings: ExtractTimings = { read: 0, model: 0, decode: 0, vectorize: 0, total: 0 };
-    const cands: Candidate[] = [];
+    const shapeOpts = {
+      simplify: options.simplify ?? D.simplify,
+      regularize: options.regularize ?? D.regularize,
+      minArea: options.minArea ?? D.minArea,
+      maxArea: options.maxArea ?? (D.maxArea || undefined),
+    };
+    const source = path.basename(rasterPath);
+    const built: { key: [number, number]; feature: Omit<Feature, 'id'> }[] = [];
+    // Objects are vectorized as soon as no later tile can touch them (after each tile row), so only
+    // about one row of masks is held however large the raster: memory does not grow with its size.
+    const vectorizeObjects = (objs: MergedObject[]): void => {
+      for (const obj of objs) {
+        if (built.length % 64 === 0) throwIfAborted(signal);
+        const parts = tracePolygons(obj.mask.data, obj.mask.width, obj.mask.height, { offsetX: obj.mask.x, offsetY: obj.mask.y });
+        const shaped = parts.map((p) => ({ p, s: shapePolygon(p, geo, shapeOpts) })).filter((x) => x.s !== null);
+        if (shaped.length === 0) continue;
+        const areaM2 = shaped.every((x) => x.s!.areaM2 !== null) ? shaped.reduce((a, x) => a + x.s!.areaM2!, 0) : null;
+        const geometry: Feature['geometry'] = shaped.length === 1
+          ? { type: 'Polygon', coordinates: shaped[0].s!.coordinates }
+          : { type: 'MultiPolygon', coordinates: shaped.map((x) => x.s!.coordinates) };
+        const key: [number, number] = [Math.min(...shaped.map((x) => x.p.bbox[1])), Math.min(...shaped.map((x) => x.p.bbox[0]))];
+        built.push({
+          key,
+          feature: {
+            type: 'Feature',
+            geometry,
+            properties: {
+              score: Math.round(obj.score * 1e4) / 1e4,
+              area_m2: areaM2 === null ? null : Math.round(areaM2 * 100) / 100,
+              tile: obj.tile,
+              source,
+              regularized: shaped.every((x) => x.s!.regularized),
+            },
+          },
+        });
+      }
+    };
+    let cands: Candidate[] = [];
     let detections = 0;
     let validTiles = 0;
     const read = async (tile: Tile): Promise<Rgb8> => {
       const win: WindowData = await raster.readWindow(tile.window, { bands, signal });
       return toRgb8(win, stretch, nodata);
+    };
+    const m = model;
+    const segmentTile = async (tile: Tile, rgb: Rgb8): Promise<void> => {
+      validTiles++;
+      const tw = tile.window[2] - tile.window[0];
+      const th = tile.window[3] - tile.window[1];
+      let imgsz: [number, number] | undefined;
+      if (!m.fixedSize) imgsz = [Math.ceil(th / m.stride) * m.stride, Math.ceil(tw / m.stride) * m.stride];
+      const result = await segmentImage(m, rgb.image, { conf: options.conf, iou: options.iou, maxDet: options.maxDet, imgsz, signal });
+      timings.model += result.timings.preprocess + result.timings.inference;
+      timings.decode += result.timings.postprocess;
+      detections += result.detections.length;
+      const v0 = performance.now();
+      for (const d of result.detections) {
+        const g = globalMask(d.mask, tile, rgb.valid);
+        if (g.area === 0) continue;
+        cands.push({ tile: tile.index, tileWindow: tile.window, score: d.score, mask: g.mask, area: g.area, cut: touchesInnerEdge(g.mask, tile.window, area) });
+      }
+      timings.vectorize += performance.now() - v0;
+      await options.onTile?.(tile, result);
     };
     options.onProgress?.({ done: 0, total: tiles.length });
     let next: Promise<Rgb8> | null = tiles.length ? read(tiles[0]) : null;
@@ -181,67 +238,21 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
       // Read ahead: the next window decodes while the model runs on this one.
       next = k + 1 < tiles.length ? read(tiles[k + 1]) : null;
       next?.catch(() => {});
-      if (rgb.validCount === 0) {
-        options.onProgress?.({ done: k + 1, total: tiles.length });
-        continue;
+      if (rgb.validCount > 0) await segmentTile(tile, rgb);
+      if (k + 1 === tiles.length || tiles[k + 1].row !== tile.row) {
+        const v = performance.now();
+        const limitY = k + 1 < tiles.length ? tiles[k + 1].window[1] : Infinity;
+        const { done, pending } = mergeFinished(cands, limitY, { minSharedIoU: D.seamIoU });
+        cands = pending;
+        vectorizeObjects(done);
+        timings.vectorize += performance.now() - v;
       }
-      validTiles++;
-      const tw = tile.window[2] - tile.window[0];
-      const th = tile.window[3] - tile.window[1];
-      let imgsz: [number, number] | undefined;
-      if (!model.fixedSize) imgsz = [Math.ceil(th / model.stride) * model.stride, Math.ceil(tw / model.stride) * model.stride];
-      const result = await segmentImage(model, rgb.image, { conf: options.conf, iou: options.iou, maxDet: options.maxDet, imgsz, signal });
-      timings.model += result.timings.preprocess + result.timings.inference;
-      timings.decode += result.timings.postprocess;
-      detections += result.detections.length;
-      const v0 = performance.now();
-      for (const d of result.detections) {
-        const g = globalMask(d.mask, tile, rgb.valid);
-        if (g.area === 0) continue;
-        cands.push({ tile: tile.index, tileWindow: tile.window, score: d.score, mask: g.mask, area: g.area, cut: touchesInnerEdge(g.mask, tile.window, area) });
-      }
-      timings.vectorize += performance.now() - v0;
-      await options.onTile?.(tile, result);
       options.onProgress?.({ done: k + 1, total: tiles.length });
     }
     if (validTiles === 0) throw new EngineError('EMPTY', `${rasterPath}: every pixel of the area is nodata${nodata !== null ? ` (${nodata})` : ''}: nothing to extract`);
     throwIfAborted(signal);
 
     const v1 = performance.now();
-    const merged = mergeSeams(cands, { minSharedIoU: D.seamIoU });
-    const shapeOpts = {
-      simplify: options.simplify ?? D.simplify,
-      regularize: options.regularize ?? D.regularize,
-      minArea: options.minArea ?? D.minArea,
-      maxArea: options.maxArea ?? (D.maxArea || undefined),
-    };
-    const source = path.basename(rasterPath);
-    const built: { key: [number, number]; feature: Omit<Feature, 'id'> }[] = [];
-    for (const obj of merged) {
-      if (built.length % 64 === 0) throwIfAborted(signal);
-      const parts = tracePolygons(obj.mask.data, obj.mask.width, obj.mask.height, { offsetX: obj.mask.x, offsetY: obj.mask.y });
-      const shaped = parts.map((p) => ({ p, s: shapePolygon(p, geo, shapeOpts) })).filter((x) => x.s !== null);
-      if (shaped.length === 0) continue;
-      const areaM2 = shaped.every((x) => x.s!.areaM2 !== null) ? shaped.reduce((a, x) => a + x.s!.areaM2!, 0) : null;
-      const geometry: Feature['geometry'] = shaped.length === 1
-        ? { type: 'Polygon', coordinates: shaped[0].s!.coordinates }
-        : { type: 'MultiPolygon', coordinates: shaped.map((x) => x.s!.coordinates) };
-      const key: [number, number] = [Math.min(...shaped.map((x) => x.p.bbox[1])), Math.min(...shaped.map((x) => x.p.bbox[0]))];
-      built.push({
-        key,
-        feature: {
-          type: 'Feature',
-          geometry,
-          properties: {
-            score: Math.round(obj.score * 1e4) / 1e4,
-            area_m2: areaM2 === null ? null : Math.round(areaM2 * 100) / 100,
-            tile: obj.tile,
-            source,
-            regularized: shaped.every((x) => x.s!.regularized),
-          },
-        },
-      });
-    }
     // Stable ids: by position of the outline (top, then left) in raster pixels.
     built.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1]);
     const features: Feature[] = built.map((b, k) => ({ ...b.feature, id: k + 1, properties: { id: k + 1, ...b.feature.properties } }));

@@ -112,8 +112,8 @@ function unionMasks(masks: CroppedMask[]): { mask: CroppedMask; area: number } {
   return { mask: { x: x0, y: y0, width: w, height: h, data }, area };
 }
 
-export function mergeSeams(cands: Candidate[], options: MergeOptions = {}): MergedObject[] {
-  const minIoU = options.minSharedIoU ?? 0.5;
+/** Groups of candidate indices that are one object (union-find over neighbouring tiles' masks). */
+function groupCandidates(cands: Candidate[], minIoU: number): number[][] {
   const n = cands.length;
   const parent = Int32Array.from({ length: n }, (_, i) => i);
   const find = (a: number): number => {
@@ -164,18 +164,44 @@ export function mergeSeams(cands: Candidate[], options: MergeOptions = {}): Merg
     if (!g) groups.set(r, (g = []));
     g.push(i);
   }
-  const out: Omit<MergedObject, 'id'>[] = [];
-  for (const g of groups.values()) {
-    const whole = g.filter((i) => !cands[i].cut);
-    if (whole.length > 0) {
-      const best = whole.reduce((a, b) => (cands[b].score > cands[a].score ? b : a));
-      const c = cands[best];
-      out.push({ score: c.score, mask: c.mask, area: c.area, tile: c.tile, members: g.length, source: 'whole' });
-    } else {
-      const u = unionMasks(g.map((i) => cands[i].mask));
-      out.push({ score: Math.max(...g.map((i) => cands[i].score)), mask: u.mask, area: u.area, tile: cands[g[0]].tile, members: g.length, source: 'fragments' });
-    }
+  return [...groups.values()];
+}
+
+/** One object from a group: the best-scored whole member, else the union of the fragments. */
+function mergeGroup(cands: Candidate[], g: number[]): Omit<MergedObject, 'id'> {
+  const whole = g.filter((i) => !cands[i].cut);
+  if (whole.length > 0) {
+    const best = whole.reduce((a, b) => (cands[b].score > cands[a].score ? b : a));
+    const c = cands[best];
+    return { score: c.score, mask: c.mask, area: c.area, tile: c.tile, members: g.length, source: 'whole' };
   }
-  out.sort((a, b) => a.mask.y - b.mask.y || a.mask.x - b.mask.x || b.score - a.score);
+  const u = unionMasks(g.map((i) => cands[i].mask));
+  return { score: Math.max(...g.map((i) => cands[i].score)), mask: u.mask, area: u.area, tile: cands[g[0]].tile, members: g.length, source: 'fragments' };
+}
+
+const byPosition = (a: Omit<MergedObject, 'id'>, b: Omit<MergedObject, 'id'>): number => a.mask.y - b.mask.y || a.mask.x - b.mask.x || b.score - a.score;
+
+export function mergeSeams(cands: Candidate[], options: MergeOptions = {}): MergedObject[] {
+  const out = groupCandidates(cands, options.minSharedIoU ?? 0.5).map((g) => mergeGroup(cands, g));
+  out.sort(byPosition);
   return out.map((o, k) => ({ id: k + 1, ...o }));
+}
+
+/**
+ * Streaming form of mergeSeams for a raster processed in tile rows: the objects whose every member
+ * lies above `limitY` (the top row of every tile still to come) can never meet a later detection, so
+ * they are final now (`done`, ids from 1 within this call); the members of every other group are
+ * returned as `pending`, to be merged again with the next rows. Applied row by row, the union of the
+ * `done` objects equals mergeSeams over all candidates, while only about one tile row of masks is held.
+ */
+export function mergeFinished(cands: Candidate[], limitY: number, options: MergeOptions = {}): { done: MergedObject[]; pending: Candidate[] } {
+  const done: Omit<MergedObject, 'id'>[] = [];
+  const pending: Candidate[] = [];
+  for (const g of groupCandidates(cands, options.minSharedIoU ?? 0.5)) {
+    const bottom = Math.max(...g.map((i) => cands[i].mask.y + cands[i].mask.height));
+    if (bottom <= limitY) done.push(mergeGroup(cands, g));
+    else for (const i of g) pending.push(cands[i]);
+  }
+  done.sort(byPosition);
+  return { done: done.map((o, k) => ({ id: k + 1, ...o })), pending };
 }

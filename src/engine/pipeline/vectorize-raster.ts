@@ -75,7 +75,10 @@ export async function vectorizeRaster(rasterPath: string, options: VectorizeRast
         type: 'Feature',
         id,
         geometry: { type: 'Polygon', coordinates: s.coordinates },
-        properties: { id, area_m2: s.areaM2 === null ? null : round(s.areaM2, 3), pixels: poly.pixels, source },
+        properties: {
+          id, area_m2: s.areaM2 === null ? null : round(s.areaM2, 3), pixels: poly.pixels, source,
+          ...(options.regularize ? { regularized: s.regularized } : {}),
+        },
       });
     }
     const t2 = performance.now();

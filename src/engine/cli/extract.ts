@@ -28,6 +28,7 @@ options:
   --nodata V             nodata value (default: the file's GDAL_NODATA tag)
   --srs CRS              override the raster's CRS: EPSG:NNNN or a proj string
   --crs wgs84|native     output CRS (default wgs84; native adds a "crs" member)
+  --resolution M         resample to M metres per pixel first (default: the raster's own)
   --tile-size N          tile side in pixels (default: the model's input size)
   --overlap N            tile overlap in pixels (default ${DEFAULTS.tiling.overlap})
   --window X0,Y0,X1,Y1   only this pixel window
@@ -66,7 +67,7 @@ export const command: Command = {
         options: {
           output: { type: 'string', short: 'o' }, model: { type: 'string' }, device: { type: 'string' },
           bands: { type: 'string' }, stretch: { type: 'string' }, nodata: { type: 'string' }, srs: { type: 'string' },
-          crs: { type: 'string' }, 'tile-size': { type: 'string' }, overlap: { type: 'string' }, window: { type: 'string' },
+          crs: { type: 'string' }, resolution: { type: 'string' }, 'tile-size': { type: 'string' }, overlap: { type: 'string' }, window: { type: 'string' },
           bbox: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' },
           simplify: { type: 'string' }, 'no-regularize': { type: 'boolean' }, 'min-area': { type: 'string' },
           'max-area': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
@@ -98,6 +99,7 @@ export const command: Command = {
       nodata: numberArg('nodata', v.nodata),
       srs: v.srs,
       crs: crsArg(v.crs),
+      resolution: numberArg('resolution', v.resolution, (n) => n > 0, 'metres per pixel > 0'),
       tileSize: intArg('tile-size', v['tile-size'], 32),
       overlap: intArg('overlap', v.overlap, 0),
       window: win as [number, number, number, number] | undefined,
@@ -111,6 +113,9 @@ export const command: Command = {
       maxArea: numberArg('max-area', v['max-area'], (n) => n > 0, 'an area > 0'),
     };
     const prompt = promptFromFlags(v);
+    if (prompt && opts.resolution !== undefined) {
+      throw new EngineError('BAD_INPUT', '--resolution: prompts select among the masks of the native-resolution tiles; drop --resolution or the prompt flags');
+    }
     // A path, or a known name resolved by the registry (MODEL_MISSING names the file and --model PATH).
     const model = resolveModel(v.model ?? DEFAULT_MODEL, 'fastsam');
 

@@ -18,6 +18,7 @@ import type { SegModel } from '../model/segmodel.js';
 import { inputSizeFor, loadSegModel, segmentImage } from '../model/segmodel.js';
 import type { CroppedMask, SegmentResult } from '../types.js';
 import { openRaster } from '../raster/open.js';
+import { factorForResolution, resampleRaster } from '../raster/resample.js';
 import type { PixelWindow, Raster, WindowData } from '../raster/open.js';
 import type { Tile } from '../raster/tiling.js';
 import { computeStretch, identityStretch, toRgb8 } from '../raster/normalize.js';
@@ -55,6 +56,12 @@ export interface ExtractOptions {
   nodata?: number;
   srs?: string;
   crs?: OutputCrs;
+  /**
+   * Target ground resolution in metres per pixel: the raster is resampled (box filter when coarser,
+   * bilinear when finer) so that the model sees buildings at the scale it works best at. Default: the
+   * raster's native resolution. Pixel windows and tile numbers are then in the resampled pixels.
+   */
+  resolution?: number;
   /** Only this pixel window [x0, y0, x1, y1] or this extent. */
   window?: PixelWindow;
   extent?: Extent;
@@ -117,7 +124,17 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
   if (!options || !options.model) throw new EngineError('BAD_INPUT', 'model: got nothing, expected a model file or a loaded model');
   const D = DEFAULTS.extract;
   const overlap = options.overlap ?? DEFAULTS.tiling.overlap;
-  const raster: Raster = await openRaster(rasterPath, { signal });
+  let raster: Raster = await openRaster(rasterPath, { signal });
+  if (options.resolution !== undefined) {
+    try {
+      const g = makeGeoRef({ ...raster, source: rasterPath }, { srs: options.srs });
+      const pixelMeters = g.workToMeters ? g.workPixelSize * g.workToMeters : null;
+      raster = resampleRaster(raster, factorForResolution(options.resolution, pixelMeters, rasterPath));
+    } catch (err) {
+      await raster.close();
+      throw err;
+    }
+  }
   let model: SegModel | null = null;
   const ownModel = typeof options.model === 'string' || options.model instanceof Uint8Array;
   try {

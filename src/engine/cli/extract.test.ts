@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,4 +99,24 @@ test('vectorize of the burned SpaceNet labels from the CLI: native CRS member, e
   assert.equal(rr.status, 0, rr.stderr);
   const reg = JSON.parse(readFileSync(out, 'utf8'));
   assert.ok(reg.features.length > 30 && reg.features.length <= fc.features.length);
+});
+
+test('Ctrl-C during extract stops after the current tile: exit 130, "cancelled", no output file', async () => {
+  const big = path.join(dir, 'big.tif');
+  writeGeoTiff(big, { width: 2048, height: 2048, bands: squaresBands(2048, 2048, [[64, 64, 56]]), geotransform: GT, epsg: 32616, options: ['TILED=YES'] });
+  const out = path.join(dir, 'interrupted.geojson');
+  const child = spawn(process.execPath, [bin, 'extract', big, '--model', modelFile, '--tile-size', '256', '--overlap', '0', '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const code = await new Promise<number | null>((resolve) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      // Interrupt once the first tiles are done (64 tiles in all).
+      if (/\b[1-9]\d*\/64 tiles/.test(stderr) && !child.killed) child.kill('SIGINT');
+    });
+    child.on('exit', (c) => resolve(c));
+  });
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /interrupted: stopping after the current tile/);
+  assert.match(stderr, /cancelled/);
+  assert.ok(!existsSync(out), 'no output file');
 });

@@ -15,9 +15,20 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   extract: () => import('./extract.js'),
 };
 
+/** One line per command (kept here so that `--help` does not load every command's dependencies). */
+const SUMMARIES: Record<string, string> = {
+  extract: 'GeoTIFF → building footprints as GeoJSON (tiles, seams, right angles; --points/--box/--text prompts)',
+  segment: 'FastSAM everything mode on one image → JSON (boxes, scores, COCO RLE masks), optional PNG overlay',
+  vectorize: 'a mask or label raster → polygons (exact pixel edges, like gdal_polygonize)',
+  serve: 'the HTTP API on 127.0.0.1 (what the JupyterLab extension talks to)',
+  models: 'list, locate and download the model files (FastSAM, CLIP)',
+  clip: 'CLIP helpers: `clip tokenize TEXT` prints the token ids',
+};
+
 function usage(): string {
   const lines = ['usage: fastsam-geo <command> [options]', '', 'commands:'];
-  for (const name of Object.keys(COMMANDS).sort()) lines.push(`  ${name}`);
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  for (const name of Object.keys(COMMANDS).sort()) lines.push(`  ${name.padEnd(width)}  ${SUMMARIES[name] ?? ''}`.trimEnd());
   lines.push('', 'Run `fastsam-geo <command> --help` for a command\'s options.');
   return lines.join('\n');
 }

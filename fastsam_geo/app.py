@@ -28,6 +28,10 @@ class FastSamGeo(ExtensionApp):
     clip_vision = Unicode("", help="CLIP image encoder for text prompts (--clip-vision).").tag(config=True)
     clip_text = Unicode("", help="CLIP text encoder for text prompts (--clip-text).").tag(config=True)
     device = Unicode("", help="Execution provider for the engine (--device): cpu, webgpu, cuda, tensorrt.").tag(config=True)
+    allow_urls = List(
+        Unicode(),
+        help="URL prefixes of COGs the engine may open by URL (--allow-url, repeated); default none: URLs are refused.",
+    ).tag(config=True)
     models_dir = Unicode("", help="Where the engine looks for model files ($FASTSAM_GEO_MODELS).").tag(config=True)
     start_timeout = Float(60.0, help="Seconds to wait for the engine to print `listening on`.").tag(config=True)
     request_timeout = Float(3600.0, help="Seconds a proxied request (or event stream) may last.").tag(config=True)
@@ -48,6 +52,8 @@ class FastSamGeo(ExtensionApp):
         ):
             if value:
                 args += [flag, value]
+        for prefix in self.allow_urls:
+            args += ["--allow-url", prefix]
         self.engine = EngineSupervisor(
             command=list(self.engine_command),
             root=root,

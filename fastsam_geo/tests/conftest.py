@@ -118,6 +118,25 @@ class Jupyter:
         self.log.close()
 
 
+def fixture_model(dir_) -> str:
+    """Writes the fixture segmentation model (src/engine/server/test-data.ts) into dir_; returns its path."""
+    script = (
+        f"import('{REPO / 'lib' / 'engine' / 'server' / 'test-data.js'}')"
+        f".then(m => process.stdout.write(m.writeFixtureModel({json.dumps(str(dir_))})))"
+    )
+    return subprocess.run(["node", "-e", script], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def squares_tif(dir_, name: str) -> Path:
+    """Writes the server tests' squares GeoTIFF (red squares the fixture model finds) as dir_/name."""
+    script = (
+        f"import('{REPO / 'lib' / 'engine' / 'server' / 'test-data.js'}')"
+        f".then(m => m.writeSquaresTif({json.dumps(str(dir_))}, {json.dumps(name)}))"
+        ".then(p => process.stdout.write(p))"
+    )
+    return Path(subprocess.run(["node", "-e", script], check=True, capture_output=True, text=True).stdout.strip())
+
+
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -6,22 +6,13 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import threading
 import time
 
 import pytest
 import requests
 
-from .conftest import REPO, Jupyter, pid_alive, shared_file
-
-
-def fixture_model(dir_) -> str:
-    script = (
-        f"import('{REPO / 'lib' / 'engine' / 'server' / 'test-data.js'}')"
-        f".then(m => process.stdout.write(m.writeFixtureModel({json.dumps(str(dir_))})))"
-    )
-    return subprocess.run(["node", "-e", script], check=True, capture_output=True, text=True).stdout.strip()
+from .conftest import Jupyter, fixture_model, pid_alive, shared_file
 
 
 @pytest.fixture(scope="module")

@@ -69,3 +69,39 @@ def test_the_engine_starts_on_demand_and_stops_with_jupyter(fresh_root):
     while pid_alive(pid) and time.time() < deadline:
         time.sleep(0.1)
     assert not pid_alive(pid), "the engine outlived Jupyter"
+
+
+def cookie_session(jupyter) -> requests.Session:
+    """A browser-like session: logged in by Jupyter's login form, so it holds the login and _xsrf cookies."""
+    s = requests.Session()
+    r = s.get(f"{jupyter.base}/login", timeout=30)
+    assert r.status_code == 200
+    xsrf = s.cookies.get("_xsrf")
+    assert xsrf, "Jupyter's login page sets the _xsrf cookie"
+    r = s.post(f"{jupyter.base}/login", data={"password": jupyter.token, "_xsrf": xsrf}, allow_redirects=False, timeout=30)
+    assert r.status_code in (302, 303), r.status_code
+    return s
+
+
+def test_cookie_authenticated_requests_need_xsrf_for_post_and_delete(jupyter, root):
+    s = cookie_session(jupyter)
+    xsrf = s.cookies.get("_xsrf")
+    # GET with the cookie alone works, as the browser's map does
+    r = s.get(jupyter.url("api/health"), timeout=30)
+    assert r.status_code == 200, r.text
+    body = {"path": "xsrf.geojson", "collection": {"type": "FeatureCollection", "features": []}}
+    # POST / DELETE with the cookie but without the X-XSRFToken header: refused by Jupyter
+    for method, path in (("POST", "api/export"), ("DELETE", "api/jobs/x")):
+        r = s.request(method, jupyter.url(path), json=body if method == "POST" else None, timeout=30)
+        assert r.status_code == 403, (method, r.status_code, r.text)
+    r = s.post(jupyter.url("api/export"), json=body, headers={"X-XSRFToken": "not-the-cookie"}, timeout=30)
+    assert r.status_code == 403
+    assert not (root / "xsrf.geojson").exists()
+    # with the header matching the cookie: forwarded to the engine
+    r = s.post(jupyter.url("api/export"), json=body, headers={"X-XSRFToken": xsrf}, timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"path": "xsrf.geojson", "features": 0}
+    r = s.delete(jupyter.url("api/jobs/no-such-job"), headers={"X-XSRFToken": xsrf}, timeout=30)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "NOT_FOUND"
+    # and a fresh session without any login is refused
+    assert requests.get(jupyter.url("api/health"), timeout=30).status_code == 403

@@ -43,6 +43,8 @@ export const DEFAULTS = {
     concurrency: 1,
     /** Finished jobs kept for polling and results. */
     keepJobs: 50,
+    /** URL prefixes of COGs that GET /api/raster?url= may open; none: URLs are refused (FORBIDDEN). */
+    allowUrls: [] as readonly string[],
   },
   /** CLIP text prompts (issue 4). */
   clip: {

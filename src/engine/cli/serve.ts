@@ -1,6 +1,6 @@
 /**
  * `fastsam-geo serve --root DIR [--port N] [--token T] [--model M] [--clip-vision V --clip-text T]
- * [--device D]`: runs the engine's HTTP API on 127.0.0.1. Prints `listening on http://127.0.0.1:PORT`
+ * [--device D] [--allow-url PREFIX]...`: runs the engine's HTTP API on 127.0.0.1. Prints `listening on http://127.0.0.1:PORT`
  * and `token: T` (random unless given, or taken from $FASTSAM_GEO_TOKEN), then serves until SIGINT /
  * SIGTERM (or until stdin closes, with --exit-on-stdin-close, for a parent process that may die).
  */
@@ -26,6 +26,8 @@ options:
   --clip-text T       CLIP text encoder (name or path) for text prompts
   --device D          cpu | webgpu | cuda | tensorrt (trailing ! = no fallback; default ${DEFAULTS.device})
   --body-limit BYTES  largest request body (default ${DEFAULTS.server.bodyLimit})
+  --allow-url PREFIX  let GET /api/raster?url= open COGs under this http(s) prefix (repeatable;
+                      default: URLs refused)
   --exit-on-stdin-close  stop when stdin closes (for a supervising process)
 `;
 
@@ -45,6 +47,7 @@ export const command: Command = {
           'clip-text': { type: 'string' },
           device: { type: 'string' },
           'body-limit': { type: 'string' },
+          'allow-url': { type: 'string', multiple: true },
           'exit-on-stdin-close': { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
         },
@@ -70,7 +73,7 @@ export const command: Command = {
       clipText: values['clip-text'],
       device: values.device,
     });
-    const server = await createServer({ root: values.root, token, backend, bodyLimit });
+    const server = await createServer({ root: values.root, token, backend, bodyLimit, allowUrls: values['allow-url'] ?? undefined });
     const { url } = await server.listen(port);
     process.stdout.write(`listening on ${url}\ntoken: ${token}\n`);
 

@@ -11,6 +11,7 @@ import type { EngineBackend } from './backend.js';
 import { toHttpError } from './http-errors.js';
 import { JobManager } from './jobs.js';
 import { RootDir } from './paths.js';
+import { normalizeAllowedPrefixes } from './urls.js';
 import { registerInfoRoutes } from './routes/info.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerPromptRoutes } from './routes/prompt.js';
@@ -28,6 +29,8 @@ export interface ServerOptions {
   concurrency?: number;
   /** Finished jobs kept for polling (default 50). */
   keepJobs?: number;
+  /** URL prefixes of COGs that GET /api/raster?url= may open (default DEFAULTS.server.allowUrls: none). */
+  allowUrls?: readonly string[];
   /** Where to report internal errors (default stderr). */
   log?: (line: string) => void;
 }
@@ -36,6 +39,8 @@ export interface RouteContext {
   root: RootDir;
   jobs: JobManager;
   backend: EngineBackend;
+  /** Allowed COG URL prefixes (empty: URLs refused). */
+  allowUrls: readonly URL[];
 }
 
 export interface EngineServer {
@@ -57,6 +62,7 @@ export async function createServer(options: ServerOptions): Promise<EngineServer
     throw new EngineError('BAD_INPUT', `bodyLimit: got ${bodyLimit}, expected an integer ≥ 1024 bytes`);
   }
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const allowUrls = normalizeAllowedPrefixes(options.allowUrls ?? DEFAULTS.server.allowUrls);
   const root = await RootDir.open(options.root);
   const jobs = new JobManager({ concurrency: options.concurrency, keep: options.keepJobs });
   const app = Fastify({
@@ -82,7 +88,7 @@ export async function createServer(options: ServerOptions): Promise<EngineServer
     void reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
   });
 
-  const ctx: RouteContext = { root, jobs, backend: options.backend };
+  const ctx: RouteContext = { root, jobs, backend: options.backend, allowUrls };
   registerInfoRoutes(app, ctx);
   registerJobRoutes(app, ctx);
   registerPromptRoutes(app, ctx);

@@ -20,6 +20,7 @@ export interface FeatureCollection {
 }
 
 export interface RasterInfo {
+  /** The path (relative to the root) or the URL, as the client gave it. */
   path: string;
   width: number;
   height: number;
@@ -86,6 +87,7 @@ export interface EngineBackend {
   models(): Promise<ModelEntry[]>;
   /** Cache figures for /api/health (optional). */
   stats?(): Record<string, unknown>;
+  /** Metadata of an absolute path inside the root, or of a URL already checked against the allowed prefixes. */
   raster(path: string, rel: string, signal?: AbortSignal): Promise<RasterInfo>;
   /** How many tiles a segment request will run (for the job's `total` before it starts). */
   countTiles(request: SegmentRequest, signal?: AbortSignal): Promise<number>;

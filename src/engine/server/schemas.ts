@@ -31,11 +31,11 @@ export const segmentOptionsSchema = {
   },
 } as const;
 
+/** `path` (inside the root) or `url` (a COG, when the server allows URLs): exactly one, checked by the route. */
 export const rasterQuerySchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['path'],
-  properties: { path: relPath },
+  properties: { path: relPath, url: { type: 'string', minLength: 1, maxLength: 4096 } },
 } as const;
 
 export const jobBodySchema = {

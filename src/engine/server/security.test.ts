@@ -69,7 +69,10 @@ test('constant-time token check: equal tokens match, any difference does not', (
 });
 
 test('traversal (../, absolute, URL-encoded, symlink) is refused with 403 FORBIDDEN on every path-taking route', async () => {
-  const bad = ['../etc/passwd', 'data/../../x.tif', '/etc/passwd', '..%2F..%2Fetc%2Fpasswd', '%2e%2e/x.tif', 'escape.tif', 'escape-dir/secret.tif'];
+  const bad = [
+    '../etc/passwd', 'data/../../x.tif', '/etc/passwd', '..%2F..%2Fetc%2Fpasswd', '%2e%2e/x.tif', '%2e%2e%2fx.tif',
+    '%252e%252e%252fx.tif', 'data%2F%2E%2E%2F%2E%2E%2Fx.tif', '%2Fetc%2Fpasswd', 'escape.tif', 'escape-dir/secret.tif',
+  ];
   for (const p of bad) {
     // in a query string (encoded once more by the client, decoded once by the server)
     const r1 = await errorOf(await t.api(`/api/raster?path=${encodeURIComponent(p)}`));
@@ -82,7 +85,7 @@ test('traversal (../, absolute, URL-encoded, symlink) is refused with 403 FORBID
   // raw, undecoded traversal in the URL itself
   const raw = await errorOf(await t.api('/api/raster?path=../../../../etc/passwd'));
   assert.deepEqual([raw.status, raw.code], [403, 'FORBIDDEN']);
-  for (const p of ['../x.geojson', '/tmp/x.geojson', 'escape-dir/x.geojson', '%2e%2e/x.geojson']) {
+  for (const p of ['../x.geojson', '/tmp/x.geojson', 'escape-dir/x.geojson', '%2e%2e/x.geojson', '%2e%2e%2fx.geojson', '%252e%252e%252fx.geojson']) {
     const e = await errorOf(await t.api('/api/export', { method: 'POST', json: { path: p, collection: { type: 'FeatureCollection', features: [] } } }));
     assert.deepEqual([e.status, e.code], [403, 'FORBIDDEN'], `export ${p}`);
   }

@@ -69,3 +69,12 @@ def test_the_engine_starts_on_demand_and_stops_with_jupyter(fresh_root):
     while pid_alive(pid) and time.time() < deadline:
         time.sleep(0.1)
     assert not pid_alive(pid), "the engine outlived Jupyter"
+
+
+def test_a_bodyless_delete_labelled_json_reaches_the_engine(jupyter):
+    """Regression: JupyterLab's ServerConnection sends `Content-Type: application/json` on every request;
+    the proxy passed it on with no body and the engine answered a job cancel with 400 "empty JSON body"."""
+    headers = {**jupyter.auth, "Content-Type": "application/json"}
+    r = requests.delete(jupyter.url("api/jobs/no-such-job"), headers=headers, timeout=30)
+    assert r.status_code == 404, r.text
+    assert r.json()["error"]["code"] == "NOT_FOUND"

@@ -27,6 +27,9 @@ class FastSamGeo(ExtensionApp):
     model = Unicode("", help="Segmentation model for the engine (--model): FastSAM-s, FastSAM-x or a path.").tag(config=True)
     clip_vision = Unicode("", help="CLIP image encoder for text prompts (--clip-vision).").tag(config=True)
     clip_text = Unicode("", help="CLIP text encoder for text prompts (--clip-text).").tag(config=True)
+    clip_bpe = Unicode(
+        "", help="CLIP BPE merges for the text tokenizer (--clip-bpe); default: the file in the models directory."
+    ).tag(config=True)
     device = Unicode("", help="Execution provider for the engine (--device): cpu, webgpu, cuda, tensorrt.").tag(config=True)
     allow_urls = List(
         Unicode(),
@@ -48,6 +51,7 @@ class FastSamGeo(ExtensionApp):
             ("--model", self.model),
             ("--clip-vision", self.clip_vision),
             ("--clip-text", self.clip_text),
+            ("--clip-bpe", self.clip_bpe),
             ("--device", self.device),
         ):
             if value:

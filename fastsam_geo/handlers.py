@@ -97,13 +97,16 @@ class ProxyHandler(APIHandler):
         if self.request.query:
             target += "?" + self.request.query
         headers = {"Authorization": f"token {token}"}
-        ctype = self.request.headers.get("Content-Type")
-        if ctype:
-            headers["Content-Type"] = ctype
         method = self.request.method
         body = self.request.body if method in ("POST", "PUT", "PATCH") else None
         if method in ("POST", "PUT", "PATCH") and body is None:
             body = b""
+        # Content-Type only with the body it describes: JupyterLab's ServerConnection labels every
+        # request application/json, and the engine answers a bodyless DELETE labelled so with 400
+        # "empty JSON body" (a job could not be cancelled from the map).
+        ctype = self.request.headers.get("Content-Type")
+        if ctype and body is not None:
+            headers["Content-Type"] = ctype
 
         status = {"code": 502, "reason": "Bad Gateway"}
 

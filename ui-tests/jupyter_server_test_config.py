@@ -23,5 +23,6 @@ if os.environ.get("FSG_UI_ROOT"):
     c.FastSamGeo.model = os.path.join(_models, "fixture-seg.onnx")  # noqa: F821
     c.FastSamGeo.clip_vision = os.path.join(_models, "clip-vision.onnx")  # noqa: F821
     c.FastSamGeo.clip_text = os.path.join(_models, "clip-text.onnx")  # noqa: F821
+    c.FastSamGeo.clip_bpe = os.path.join(_models, "bpe_simple_vocab_16e6.txt.gz")  # noqa: F821
 c.LabApp.news_url = None  # noqa: F821 (no network here)
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"  # noqa: F821

@@ -2,11 +2,12 @@
 // Writes the UI tests' engine fixtures into DIR (the Jupyter root of the test server), using the
 // project's own generators (lib/engine/testing, built by `npm run build`):
 //   DIR/models/fixture-seg.onnx, clip-vision.onnx, clip-text.onnx  (test assets, not FastSAM/CLIP)
+//   DIR/models/bpe_simple_vocab_16e6.txt.gz  (the real CLIP BPE merges, copied from ../shared/data/clip)
 //   DIR/fixture/squares.tif  1024×1024 RGB Byte, EPSG:32616, 0.5 m pixels (GDAL writes it), grey 200
 //     with a red square (x 128, y 128, side 112), a magenta one (x 512, y 128, side 112) and a red one
 //     (x 256, y 512, side 224): the fixture model detects exactly these three.
 // Prints the squares as JSON (pixel boxes) for the record.
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from 'node:path';
 
 const dir = process.argv[2];
@@ -24,6 +25,8 @@ mkdirSync(join(dir, 'fixture'), { recursive: true });
 writeFileSync(join(dir, 'models', 'fixture-seg.onnx'), buildFixtureSegModel());
 writeFileSync(join(dir, 'models', 'clip-vision.onnx'), fixtureClipVision());
 writeFileSync(join(dir, 'models', 'clip-text.onnx'), fixtureClipText());
+const bpe = 'bpe_simple_vocab_16e6.txt.gz';
+copyFileSync(new URL(`../../shared/data/clip/${bpe}`, import.meta.url), join(dir, 'models', bpe));
 
 export const SIZE = 1024;
 const squares = [

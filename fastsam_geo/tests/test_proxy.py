@@ -105,3 +105,12 @@ def test_cookie_authenticated_requests_need_xsrf_for_post_and_delete(jupyter, ro
     assert r.status_code == 404 and r.json()["error"]["code"] == "NOT_FOUND"
     # and a fresh session without any login is refused
     assert requests.get(jupyter.url("api/health"), timeout=30).status_code == 403
+
+
+def test_a_bodyless_delete_labelled_json_reaches_the_engine(jupyter):
+    """Regression: JupyterLab's ServerConnection sends `Content-Type: application/json` on every request;
+    the proxy passed it on with no body and the engine answered a job cancel with 400 "empty JSON body"."""
+    headers = {**jupyter.auth, "Content-Type": "application/json"}
+    r = requests.delete(jupyter.url("api/jobs/no-such-job"), headers=headers, timeout=30)
+    assert r.status_code == 404, r.text
+    assert r.json()["error"]["code"] == "NOT_FOUND"

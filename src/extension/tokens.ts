@@ -27,6 +27,10 @@ export interface GeoSettings {
   iou: number;
   tileSize: number;
   tileOverlap: number;
+  /** Douglas-Peucker tolerance in metres (0: none beyond regularization). */
+  simplify: number;
+  /** Right-angled outlines. */
+  regularize: boolean;
   textThreshold: number;
   basemapUrl: string;
   styles: { strokeWidth: number; fillOpacity: number; pointRadius: number };
@@ -37,6 +41,8 @@ export const DEFAULT_SETTINGS: GeoSettings = {
   iou: 0.9,
   tileSize: 1024,
   tileOverlap: 128,
+  simplify: 0,
+  regularize: true,
   textThreshold: 0.2,
   basemapUrl: '',
   styles: { strokeWidth: 2, fillOpacity: 0.25, pointRadius: 6 }
@@ -48,5 +54,5 @@ export const DEFAULT_SETTINGS: GeoSettings = {
  * clip_text / device in the Jupyter server config.
  */
 export function engineOptions(s: GeoSettings): EngineOptions {
-  return { conf: s.conf, iou: s.iou, tileSize: s.tileSize, overlap: s.tileOverlap };
+  return { conf: s.conf, iou: s.iou, tileSize: s.tileSize, overlap: s.tileOverlap, simplify: s.simplify, regularize: s.regularize };
 }

@@ -1,6 +1,6 @@
 /**
  * `fastsam-geo serve --root DIR [--port N] [--token T] [--model M] [--clip-vision V --clip-text T]
- * [--device D] [--allow-url PREFIX]...`: runs the engine's HTTP API on 127.0.0.1. Prints `listening on http://127.0.0.1:PORT`
+ * [--clip-bpe B] [--device D] [--allow-url PREFIX]...`: runs the engine's HTTP API on 127.0.0.1. Prints `listening on http://127.0.0.1:PORT`
  * and `token: T` (random unless given, or taken from $FASTSAM_GEO_TOKEN), then serves until SIGINT /
  * SIGTERM (or until stdin closes, with --exit-on-stdin-close, for a parent process that may die).
  */
@@ -24,6 +24,8 @@ options:
   --model M           segmentation model: FastSAM-s, FastSAM-x or a path to an .onnx (default FastSAM-s)
   --clip-vision V     CLIP image encoder (name or path) for text prompts
   --clip-text T       CLIP text encoder (name or path) for text prompts
+  --clip-bpe B        CLIP BPE merges (bpe_simple_vocab_16e6.txt.gz) for the text tokenizer
+                      (default: that file in the models directory)
   --device D          cpu | webgpu | cuda | tensorrt (trailing ! = no fallback; default ${DEFAULTS.device})
   --body-limit BYTES  largest request body (default ${DEFAULTS.server.bodyLimit})
   --allow-url PREFIX  let GET /api/raster?url= open COGs under this http(s) prefix (repeatable;
@@ -45,6 +47,7 @@ export const command: Command = {
           model: { type: 'string' },
           'clip-vision': { type: 'string' },
           'clip-text': { type: 'string' },
+          'clip-bpe': { type: 'string' },
           device: { type: 'string' },
           'body-limit': { type: 'string' },
           'allow-url': { type: 'string', multiple: true },
@@ -71,6 +74,7 @@ export const command: Command = {
       model: values.model,
       clipVision: values['clip-vision'],
       clipText: values['clip-text'],
+      clipBpe: values['clip-bpe'],
       device: values.device,
     });
     const server = await createServer({ root: values.root, token, backend, bodyLimit, allowUrls: values['allow-url'] ?? undefined });

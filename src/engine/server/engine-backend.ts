@@ -33,6 +33,8 @@ export interface EngineBackendOptions {
   /** CLIP image / text encoders (names or paths) for text prompts. */
   clipVision?: string;
   clipText?: string;
+  /** CLIP BPE merges (bpe_simple_vocab_16e6.txt.gz) for the text tokenizer; default: the file in the models directory. */
+  clipBpe?: string;
   /** Execution provider ('cpu' default; trailing '!' = strict). */
   device?: string;
   /** Tile-result cache directory; null = memory only; default <cacheDir>/tiles. */
@@ -55,6 +57,7 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
   const text = new TextPrompter({
     vision: options.clipVision,
     text: options.clipText,
+    bpe: options.clipBpe,
     device: requested,
     cache: createEmbeddingCache({ dir: options.cacheDir === undefined ? undefined : options.cacheDir === null ? null : path.join(options.cacheDir, 'clip') }),
   });
@@ -96,7 +99,7 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
 
     async models(): Promise<ModelEntry[]> {
       const entries: ModelEntry[] = [];
-      const explicit: Record<string, string | undefined> = { fastsam: findModel(modelName) ? undefined : modelName, 'clip-vision': options.clipVision, 'clip-text': options.clipText };
+      const explicit: Record<string, string | undefined> = { fastsam: findModel(modelName) ? undefined : modelName, 'clip-vision': options.clipVision, 'clip-text': options.clipText, 'clip-bpe': options.clipBpe };
       for (const [kind, p] of Object.entries(explicit)) {
         if (p && !findModel(p)) entries.push({ name: path.basename(p), kind: kind === 'fastsam' ? 'segment' : kind, path: path.resolve(p), present: existsSync(p) });
       }

@@ -16,6 +16,8 @@ import type { Tile } from '../raster/tiling.js';
 export interface TextPrompterOptions {
   vision?: string;
   text?: string;
+  /** CLIP BPE merges for the tokenizer (path); default: the file in the models directory. */
+  bpe?: string;
   device?: string;
   cache: TieredCache<CropEmbeddings>;
 }
@@ -28,10 +30,10 @@ export class TextPrompter {
 
   private open(): Promise<ClipModels> {
     if (!this.clip) {
-      this.clip = openClip({ vision: this.options.vision, text: this.options.text, device: this.options.device }).catch((err) => {
+      this.clip = openClip({ vision: this.options.vision, text: this.options.text, bpe: this.options.bpe, device: this.options.device }).catch((err) => {
         this.clip = null;
         if (err instanceof EngineError && (err.code === 'MODEL_MISSING' || err.code === 'NOT_FOUND')) {
-          throw new EngineError('MODEL_MISSING', `text prompts need the CLIP encoders: ${err.message} (or start the engine with --clip-vision V --clip-text T)`);
+          throw new EngineError('MODEL_MISSING', `text prompts need the CLIP encoders: ${err.message} (or start the engine with --clip-vision V --clip-text T --clip-bpe B)`);
         }
         throw err;
       });

@@ -45,7 +45,10 @@ export class EngineClient {
     if (init.body !== undefined && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
     let response: Response;
     try {
-      response = await ServerConnection.makeRequest(this.url(route, query), { ...init, headers }, this.serverSettings);
+      // cache: 'no-cache' (revalidate every time) rather than Jupyter's default 'no-store', for which
+      // ServerConnection appends a cache-busting `?<timestamp>` that the engine's strict query schemas
+      // reject (GET /api/raster answered 400 "unknown field").
+      response = await ServerConnection.makeRequest(this.url(route, query), { cache: 'no-cache', ...init, headers }, this.serverSettings);
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
       throw new EngineRequestError('NETWORK', `cannot reach the fastsam-geo engine: ${(err as Error).message}`, 0);
@@ -113,11 +116,17 @@ export class EngineClient {
     options: EngineOptions,
     { signal, onProgress, intervalMs = 400 }: { signal?: AbortSignal; onProgress?: (s: JobState) => void; intervalMs?: number } = {}
   ): Promise<FeatureCollection> {
-    let state = await this.startJob(path, extent, options, signal);
+    // Not aborted mid-request: a job the engine accepted must be cancelled by its id, so the start
+    // is awaited and an abort that came meanwhile cancels the job right after.
+    let state = await this.startJob(path, extent, options);
     onProgress?.(state);
     const cancel = () => {
       void this.cancelJob(state.id).catch(() => undefined);
     };
+    if (signal?.aborted) {
+      cancel();
+      throw new EngineRequestError('CANCELLED', 'the job was cancelled', 409);
+    }
     signal?.addEventListener('abort', cancel, { once: true });
     try {
       while (state.status === 'queued' || state.status === 'running') {

@@ -56,6 +56,10 @@ export interface EngineOptions {
   tileSize?: number;
   overlap?: number;
   minArea?: number;
+  /** Douglas-Peucker tolerance in metres. */
+  simplify?: number;
+  /** Right-angled outlines. */
+  regularize?: boolean;
 }
 
 export interface GeoJsonFeature {

@@ -7,7 +7,7 @@ import { Notification, InputDialog } from '@jupyterlab/apputils';
 import { PathExt, URLExt } from '@jupyterlab/coreutils';
 import type { Contents } from '@jupyterlab/services';
 import { EngineClient, EngineRequestError } from '../api/client.js';
-import type { FeatureCollection, PromptRequest, RasterInfo } from '../api/types.js';
+import type { FeatureCollection, JobState, PromptRequest, RasterInfo } from '../api/types.js';
 import { MapView, defaultDisplay, type RasterDisplay, type ToolName } from '../map/map-view.js';
 import { engineOptions, type GeoSettings } from '../tokens.js';
 import { DisplayControls } from './display-controls.js';
@@ -51,6 +51,8 @@ export class MapPanel extends Widget {
   });
   private readonly toolButtons = new Map<ToolName, HTMLButtonElement>();
   private job: AbortController | null = null;
+  /** The last segment job's state as the engine reported it (id, status, done/total). */
+  lastJob: JobState | null = null;
   private pointRun: string | null = null;
   private pointSeq = 0;
 
@@ -271,6 +273,7 @@ export class MapPanel extends Widget {
         {
           signal: job.signal,
           onProgress: (s) => {
+            this.lastJob = s;
             this.progress.max = Math.max(1, s.total);
             this.progress.value = s.done;
             this.message.textContent = `segmenting the view: ${s.done}/${s.total} tiles`;

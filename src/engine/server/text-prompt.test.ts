@@ -1,0 +1,57 @@
+// Text prompts over HTTP with the fixture CLIP encoders: the tokenizer's BPE merges come from
+// --clip-bpe (EngineBackendOptions.clipBpe) when the models directory does not hold them. Regression:
+// the engine started by Jupyter had no way to be given the BPE file, so every text prompt in
+// JupyterLab answered 409 MODEL_MISSING.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startTestServer, type TestServer } from './testing.js';
+import { SQUARES, writeFixtureModel, writeSquaresTif } from './test-data.js';
+import { fixtureClipText, fixtureClipVision } from '../testing/fixture-clip-models.js';
+import { sharedData } from '../testing/shared-data.js';
+
+const servers: TestServer[] = [];
+let models: string;
+
+before(() => {
+  models = mkdtempSync(path.join(os.tmpdir(), 'fsg-models-'));
+  // an empty models directory: nothing is found by name there
+  process.env.FASTSAM_GEO_MODELS = mkdtempSync(path.join(os.tmpdir(), 'fsg-empty-models-'));
+  writeFileSync(path.join(models, 'v.onnx'), fixtureClipVision());
+  writeFileSync(path.join(models, 't.onnx'), fixtureClipText());
+});
+after(async () => {
+  for (const s of servers) await s.close();
+});
+
+async function server(clipBpe?: string): Promise<TestServer> {
+  const t = await startTestServer({
+    backendOptions: { model: writeFixtureModel(models), clipVision: path.join(models, 'v.onnx'), clipText: path.join(models, 't.onnx'), clipBpe, cacheDir: null },
+  });
+  servers.push(t);
+  await writeSquaresTif(t.root);
+  return t;
+}
+
+test('a text prompt uses the BPE merges given as clipBpe (serve --clip-bpe)', async () => {
+  const t = await server(sharedData('clip/bpe_simple_vocab_16e6.txt.gz'));
+  const res = await t.api('/api/prompt', { method: 'POST', json: { path: 'squares.tif', text: 'a red roof', threshold: 0.5 } });
+  assert.equal(res.status, 200, await res.clone().text());
+  const fc = await res.json() as any;
+  assert.equal(fc.features.length, SQUARES.length);
+  for (const f of fc.features) {
+    assert.ok(Math.abs(f.properties.score - 1) < 1e-3, `score ${f.properties.score}`);
+    assert.equal(f.properties.prompt, 'text:a red roof');
+  }
+});
+
+test('without the BPE merges a text prompt answers MODEL_MISSING naming --clip-bpe', async () => {
+  const t = await server();
+  const res = await t.api('/api/prompt', { method: 'POST', json: { path: 'squares.tif', text: 'a red roof' } });
+  assert.equal(res.status, 409);
+  const body = await res.json() as any;
+  assert.equal(body.error.code, 'MODEL_MISSING');
+  assert.match(body.error.message, /clip-bpe/);
+});

@@ -1,0 +1,81 @@
+// "Everything in view": a segment job for the visible extent through the engine's job API, with a
+// progress bar, a result layer holding the three fixture squares, and Cancel (squares.ts).
+import { expect, galata, test } from '@jupyterlab/galata';
+import type { Page } from '@playwright/test';
+import { RASTER, activeFeatures, expectExtent, extentOf, openFixture, squareOf, SQUARES } from './squares';
+
+test.use({ autoGoto: false });
+
+/** Records every state the progress bar goes through (a MutationObserver, so a quick job is seen too). */
+async function recordProgress(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const bar = document.querySelector('.jp-FastSamGeo-progress') as HTMLProgressElement;
+    const seen: { hidden: boolean; max: number; value: string | null }[] = [];
+    (window as any).__fsgProgress = seen;
+    const note = () => seen.push({ hidden: bar.hidden, max: bar.max, value: bar.getAttribute('value') });
+    new MutationObserver(note).observe(bar, { attributes: true });
+  });
+}
+
+async function lastJob(page: Page): Promise<{ id: string; status: string; done: number; total: number } | null> {
+  return page.evaluate((p) => (window as any).__fastsamGeo.panels[p].lastJob, RASTER);
+}
+
+test('Everything in view runs a job with progress and adds a layer with the three squares', async ({ page }, testInfo) => {
+  await openFixture(page);
+  await recordProgress(page);
+  await page.locator('[data-action="everything"]').click();
+  const row = page.locator('.jp-FastSamGeo-layer');
+  await expect(row).toHaveCount(1, { timeout: 120000 });
+  await expect(row).toContainText('everything 1 (3)');
+  await expect(page.locator('.jp-FastSamGeo-message')).toHaveText('3 object(s) found in view');
+  await expect(page.locator('.jp-FastSamGeo-progress')).toBeHidden();
+  await expect(page.locator('[data-action="cancel"]')).toBeHidden();
+  await page.screenshot({ path: testInfo.outputPath('everything-done.png') });
+
+  const features = await activeFeatures(page);
+  expect(features.map((f) => squareOf(f.extent)).sort()).toEqual(['magenta', 'red-large', 'red-small']);
+  for (const s of Object.values(SQUARES)) {
+    expectExtent(features.find((f) => squareOf(f.extent) === s.name)!.extent, extentOf(s));
+  }
+  // The progress bar was shown while the job ran, with the engine's tile count as its maximum and
+  // every tile done at the end.
+  const job = await lastJob(page);
+  expect(job?.status).toBe('done');
+  expect(job!.total).toBeGreaterThanOrEqual(1);
+  expect(job!.done).toBe(job!.total);
+  const seen: { hidden: boolean; max: number; value: string | null }[] = await page.evaluate(() => (window as any).__fsgProgress);
+  expect(seen.some((s) => !s.hidden)).toBe(true);
+  expect(seen.some((s) => !s.hidden && s.max === job!.total && s.value === String(job!.total))).toBe(true);
+});
+
+test.describe('with small tiles (a long job)', () => {
+  // 64-pixel tiles overlapping by 32 make ~1000 tiles of the 1024² raster: the job is still running
+  // when Cancel is pressed.
+  test.use({ mockSettings: { ...galata.DEFAULT_SETTINGS, 'fastsam-geo:plugin': { tileSize: 64, tileOverlap: 32 } } });
+
+  test('Cancel stops the job: no layer, a cancelled state here and on the engine', async ({ page }, testInfo) => {
+    await openFixture(page);
+    await page.locator('[data-action="everything"]').click();
+    const cancel = page.locator('[data-action="cancel"]');
+    await expect(cancel).toBeVisible();
+    await expect(page.locator('.jp-FastSamGeo-progress')).toBeVisible();
+    await expect(page.locator('.jp-FastSamGeo-panel')).toHaveAttribute('data-busy', 'true');
+    await page.screenshot({ path: testInfo.outputPath('everything-running.png') });
+    await cancel.click();
+    await expect(page.locator('.jp-FastSamGeo-message')).toHaveText('job cancelled');
+    await expect(page.locator('.jp-FastSamGeo-progress')).toBeHidden();
+    await expect(cancel).toBeHidden();
+    await expect(page.locator('.jp-FastSamGeo-panel')).not.toHaveAttribute('data-busy', 'true');
+    await page.screenshot({ path: testInfo.outputPath('everything-cancelled.png') });
+    const job = await lastJob(page);
+    expect(job).not.toBeNull();
+    // The engine itself reports the job cancelled (asked through the same proxy the extension uses).
+    await expect
+      .poll(async () => (await (await page.request.get(`/fastsam-geo/api/jobs/${job!.id}`)).json()).status)
+      .toBe('cancelled');
+    const final = await (await page.request.get(`/fastsam-geo/api/jobs/${job!.id}`)).json();
+    expect(final.done).toBeLessThan(final.total);
+    await expect(page.locator('.jp-FastSamGeo-layer')).toHaveCount(0);
+  });
+});

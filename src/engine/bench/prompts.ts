@@ -1,0 +1,24 @@
+/**
+ * Prompt latency on a cached tile, from the prompt benchmarks (prompts/bench.ts, text-bench.ts):
+ * points and boxes over ~300 cached masks, text with the fixture CLIP text model (its encoder time is
+ * tiny: what counts is the overhead around the encoder).
+ */
+import { benchPrompts } from '../prompts/bench.js';
+import { benchTextPrompt } from '../prompts/text-bench.js';
+import type { Figure } from './figures.js';
+
+export async function benchPromptFigures(options: { runs?: number; textRuns?: number } = {}): Promise<Figure[]> {
+  const p = benchPrompts({ runs: options.runs ?? 200 });
+  const t = await benchTextPrompt({ runs: options.textRuns ?? 30 });
+  const sec = `Prompt latency on a cached ${p.tile}² tile (${p.masks} masks)`;
+  const two = { max: 2 };
+  return [
+    { key: 'prompt.index', section: sec, label: 'mask index build (once per tile)', value: p.indexBuildMs, unit: 'ms' },
+    { key: 'prompt.point', section: sec, label: 'point prompt (1 fg + 1 bg)', value: p.point.median, unit: 'ms', target: two, note: `p95 ${p.point.p95.toFixed(3)}` },
+    { key: 'prompt.points3', section: sec, label: 'point prompt (3 fg)', value: p.points3.median, unit: 'ms', target: two },
+    { key: 'prompt.box', section: sec, label: 'box prompt (40–200 px)', value: p.box.median, unit: 'ms', target: two },
+    { key: 'prompt.boxWholeTile', section: sec, label: 'box prompt (whole tile)', value: p.boxWholeTile.median, unit: 'ms', target: two },
+    { key: 'prompt.text.total', section: sec, label: `text prompt total (fixture CLIP, ${t.dim}-dim)`, value: t.total.median, unit: 'ms' },
+    { key: 'prompt.text.overhead', section: sec, label: 'text prompt total − encoder', value: t.overheadMs, unit: 'ms', target: { max: 5 } },
+  ];
+}

@@ -28,7 +28,7 @@ function report(figures: Figure[]): BenchReport {
   return {
     schema: 'fastsam-geo-bench/1', date: '2026-01-01T00:00:00.000Z', command: 'fastsam-geo bench',
     machine: { cpus: 2, cpuModel: 'x', memoryGB: 1, node: 'v20', platform: 'linux x64', onnxruntime: '1.30.0' },
-    options: {}, figures, notes: ['a note'],
+    options: {}, figures, notes: ['a note'], failed: [],
   };
 }
 const fig = (key: string, value: number | null, extra: Partial<Figure> = {}): Figure => ({ key, section: 'S', label: key, value, unit: 'ms', ...extra });

@@ -27,6 +27,8 @@ export interface BenchReport {
   options: Record<string, unknown>;
   figures: Figure[];
   notes: string[];
+  /** Sections that failed (their error is in notes). */
+  failed: string[];
 }
 
 export function targetMet(f: Figure): boolean | null {

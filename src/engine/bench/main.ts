@@ -150,27 +150,42 @@ export async function runBench(o: BenchOptions, command: string): Promise<BenchR
     'Each figure is a median after warm-up; bare and end-to-end runs are interleaved run by run in one process, so their ratio is side by side even on a loaded machine.',
   ];
   const common = { cacheDir: o.cacheDir, intraOpThreads: o.threads, warmup: o.warmup, onLog: log };
-  if (o.sections.includes('models')) {
+  const failed: string[] = [];
+  // A failing section is reported (notes, exit code 1) and the others still run: a 20-minute run
+  // should not lose its figures to one missing tool.
+  const section = async (name: Section, body: () => Promise<void>): Promise<void> => {
+    if (!o.sections.includes(name)) return;
+    try {
+      await body();
+    } catch (err) {
+      const msg = `section ${name} failed: ${err instanceof EngineError ? `${err.code}: ` : ''}${(err as Error).message}`;
+      log(msg);
+      notes.push(msg);
+      failed.push(name);
+    }
+  };
+  await section('models', async () => {
     for (const arch of o.models) {
       for (const imgsz of o.sizes) figures.push(...await benchModelPath(arch, imgsz, { ...common, runs: arch === 'x' ? Math.min(o.runs, o.runsX) : o.runs }));
     }
-  }
-  if (o.sections.includes('prompts')) {
+  });
+  await section('prompts', async () => {
     log('prompt latency');
     figures.push(...await benchPromptFigures());
-  }
-  if (o.sections.includes('options')) {
+  });
+  await section('options', async () => {
     figures.push(...await benchSessionOptions({ cacheDir: o.cacheDir, threads: o.threads, warmup: o.warmup, runs: o.runs, onLog: log }));
-  }
-  if (o.sections.includes('cog')) {
+  });
+  await section('cog', async () => {
     figures.push(...await benchLargeCogs(o.cogSizes, { cacheDir: o.cacheDir, threads: o.threads, onLog: log }));
-  }
-  if (o.sections.includes('gpu')) {
+  });
+  await section('gpu', async () => {
     const g = await benchGpu({ ...common, runs: o.runs, models: o.models, sizes: o.sizes, presence: detectGpu() });
     figures.push(...g.figures);
     notes.push(...g.notes);
-  }
+  });
   return {
+    failed,
     schema: 'fastsam-geo-bench/1',
     date: new Date().toISOString(),
     command,
@@ -198,5 +213,5 @@ export async function benchMain(argv: string[]): Promise<number> {
     process.stdout.write(`\nfigures written to ${o.json}\n`);
   }
   if (previous && o.compare) process.stdout.write(`\n${formatCompare(compareReports(report, previous), `${o.compare}, ${previous.date}`)}\n`);
-  return 0;
+  return report.failed.length ? 1 : 0;
 }

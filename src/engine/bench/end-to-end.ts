@@ -4,7 +4,7 @@
  * georeference, project) then export (the GeoJSON text, as the CLI writes it). One run returns its
  * wall time and the time of each stage.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { SegModel } from '../model/segmodel.js';
@@ -47,6 +47,7 @@ export function oneTileRaster(dir: string, name: string, image: RawImage): strin
     epsg: 32616,
     options: ['TILED=YES', 'COMPRESS=DEFLATE', 'BLOCKXSIZE=256', 'BLOCKYSIZE=256'],
   });
+  rmSync(`${file}.raw`, { force: true }); // writeGeoTiff's staging file
   return file;
 }
 

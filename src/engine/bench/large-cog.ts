@@ -7,7 +7,7 @@
  * (independent of size), time per tile constant (linear total).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../errors.js';
@@ -45,6 +45,7 @@ function patternTile(dir: string): string {
     }
   }
   writeGeoTiff(file, { width: PATTERN, height: PATTERN, bands, options: ['TILED=YES'] });
+  rmSync(`${file}.raw`, { force: true }); // writeGeoTiff's staging file
   return file;
 }
 

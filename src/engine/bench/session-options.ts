@@ -29,9 +29,10 @@ export function benchPython(): string {
 }
 
 /** Writes (once) the dynamic int8 variant beside the fp32 file. */
-export function quantizedFile(fp32: string): string {
+export function quantizedFile(fp32: string, onWrite?: () => void): string {
   const out = fp32.replace(/\.onnx$/, '.int8-dynamic.onnx');
   if (existsSync(out)) return out;
+  onWrite?.();
   const tmp = `${out}.${process.pid}.tmp.onnx`;
   const r = spawnSync(benchPython(), [path.join(REPO_ROOT, 'scripts', 'bench', 'quantize_dynamic.py'), fp32, tmp], { encoding: 'utf8' });
   if (r.error || r.status !== 0) throw new EngineError('INTERNAL', `quantize_dynamic failed: ${r.error?.message ?? r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
@@ -109,8 +110,7 @@ export async function benchSessionOptions(options: SessionOptionsBenchOptions = 
   const imgsz = options.imgsz ?? 640;
   const T = options.threads ?? 2;
   const m = await archModel(arch, imgsz, { cacheDir: options.cacheDir, intraOpThreads: T, onLog: options.onLog });
-  options.onLog?.(`quantizing FastSAM-${arch} eq. @${imgsz} (dynamic int8, once)`);
-  const int8 = quantizedFile(m.file);
+  const int8 = quantizedFile(m.file, () => options.onLog?.(`quantizing FastSAM-${arch} eq. @${imgsz} (dynamic int8, once)`));
   const image = benchImage(imgsz);
   const models: Record<string, SegModel> = {};
   try {

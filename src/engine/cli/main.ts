@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   clip: () => import('./clip.js'),
   vectorize: () => import('./vectorize.js'),
   extract: () => import('./extract.js'),
+  bench: () => import('./bench.js'),
 };
 
 /** One line per command (kept here so that `--help` does not load every command's dependencies). */

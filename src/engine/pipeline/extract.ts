@@ -81,6 +81,8 @@ export interface ExtractTimings {
   model: number;
   decode: number;
   vectorize: number;
+  /** Part of `vectorize` spent shaping traced polygons: georeference, simplify, regularize, area, project. */
+  geo: number;
   total: number;
 }
 
@@ -178,7 +180,7 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
       stretchFrom = s.from;
     }
 
-    const timings: ExtractTimings = { read: 0, model: 0, decode: 0, vectorize: 0, total: 0 };
+    const timings: ExtractTimings = { read: 0, model: 0, decode: 0, vectorize: 0, geo: 0, total: 0 };
     const shapeOpts = {
       simplify: options.simplify ?? D.simplify,
       regularize: options.regularize ?? D.regularize,
@@ -193,7 +195,9 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
       for (const obj of objs) {
         if (built.length % 64 === 0) throwIfAborted(signal);
         const parts = tracePolygons(obj.mask.data, obj.mask.width, obj.mask.height, { offsetX: obj.mask.x, offsetY: obj.mask.y });
+        const g0 = performance.now();
         const shaped = parts.map((p) => ({ p, s: shapePolygon(p, geo, shapeOpts) })).filter((x) => x.s !== null);
+        timings.geo += performance.now() - g0;
         if (shaped.length === 0) continue;
         const areaM2 = shaped.every((x) => x.s!.areaM2 !== null) ? shaped.reduce((a, x) => a + x.s!.areaM2!, 0) : null;
         const geometry: Feature['geometry'] = shaped.length === 1

@@ -74,3 +74,67 @@ test('calibrationImage is deterministic RGB with blocks on textured ground', () 
   const distinct = new Set(a.data).size;
   assert.ok(distinct > 50, `got ${distinct} distinct values`);
 });
+
+// Issue 7's proof: the generated graphs load in onnxruntime-node and produce the declared shapes.
+// FastSAM-s runs at 640 and 1024 (N = 8400 / 21504 anchors, prototypes at H/4); FastSAM-x (71.7M
+// parameters, 287 MB encoded) is encoded and run at 64 px: the same weights, so the same parameter
+// count, at a size a unit test can afford (N = 64 + 16 + 4 = 84, prototypes 16×16).
+async function loadAndRun(m: ReturnType<typeof buildArchModel>) {
+  const { openSession } = await import('../model/session.js');
+  const s = await openSession(m.bytes, { intraOpThreads: 2 });
+  try {
+    const image = new Float32Array(3 * m.imgsz * m.imgsz).fill(0.5);
+    const out = await s.run({ images: { data: image, dims: [1, 3, m.imgsz, m.imgsz] } });
+    return { inputs: s.inputs, outputs: s.outputs, out };
+  } finally {
+    await s.dispose();
+  }
+}
+
+for (const imgsz of [640, 1024]) {
+  test(`FastSAM-s equivalent @${imgsz} loads in onnxruntime-node and outputs [1, 37, ${imgsz === 640 ? 8400 : 21504}] and [1, 32, ${imgsz / 4}, ${imgsz / 4}]`, async () => {
+    const m = buildArchModel('s', { imgsz, buildingLike: true });
+    const { inputs, out } = await loadAndRun(m);
+    assert.deepEqual(inputs.map((i) => [i.name, i.dims]), [['images', [1, 3, imgsz, imgsz]]]);
+    assert.deepEqual(out.output0.dims, m.outputs.output0);
+    assert.deepEqual(out.output1.dims, m.outputs.output1);
+    assert.equal(out.output0.dims[2], imgsz === 640 ? 8400 : 21504);
+    assert.deepEqual(out.output1.dims, [1, 32, imgsz / 4, imgsz / 4]);
+    assert.ok((out.output0.data as Float32Array).every(Number.isFinite), 'output0 has non-finite values');
+    assert.ok(Math.abs(m.parameterCount / 11.78e6 - 1) < 0.01, `got ${m.parameterCount}`);
+  });
+}
+
+test('FastSAM-x equivalent (71.7M parameters) encodes, loads in onnxruntime-node and runs with the Ultralytics layout', async () => {
+  const m = buildArchModel('x', { imgsz: 64 });
+  assert.ok(Math.abs(m.parameterCount / 71.7e6 - 1) < 0.01, `got ${m.parameterCount}`);
+  assert.ok(m.bytes.length > 4 * m.parameterCount, `got ${m.bytes.length} bytes`);
+  const { out } = await loadAndRun(m);
+  assert.deepEqual(out.output0.dims, [1, 37, 84]);
+  assert.deepEqual(out.output1.dims, [1, 32, 16, 16]);
+  assert.ok((out.output0.data as Float32Array).every(Number.isFinite), 'output0 has non-finite values');
+});
+
+test('buildingLike keeps the graph (parameter count, convs) and gives small boxes and solid prototypes', async () => {
+  const plain = buildArchModel('s', { imgsz: 320, encode: false });
+  const m = buildArchModel('s', { imgsz: 320, buildingLike: true });
+  assert.equal(m.parameterCount, plain.parameterCount);
+  assert.deepEqual(m.convs, plain.convs);
+  const { out } = await loadAndRun(m);
+  const N = out.output0.dims[2];
+  const d = out.output0.data as Float32Array;
+  // Box widths (row 2) in strides: the DFL bins favour ~2.5 per side, so widths of ~5 strides.
+  const strideOf = (a: number) => (a < 1600 ? 8 : a < 2000 ? 16 : 32);
+  const widths = Array.from({ length: N }, (_, a) => d[2 * N + a] / strideOf(a)).sort((x, y) => x - y);
+  const med = widths[N >> 1];
+  assert.ok(med > 3 && med < 7, `median box width ${med} strides`);
+  // Prototypes: nearly constant per channel (solid masks within a box).
+  const p = out.output1.data as Float32Array;
+  const hw = out.output1.dims[2] * out.output1.dims[3];
+  let maxSpread = 0;
+  for (let c = 0; c < 32; c++) {
+    const ch = p.subarray(c * hw, (c + 1) * hw);
+    maxSpread = Math.max(maxSpread, Math.max(...ch) - Math.min(...ch));
+  }
+  assert.ok(maxSpread < 0.1, `prototype spread ${maxSpread}`);
+});

@@ -46,6 +46,14 @@ export interface ArchModelOptions {
   seed?: number;
   /** Added to the bias of the last class-score convs (what calibrateClassBias computes). */
   classBias?: number;
+  /**
+   * Building-like outputs for end-to-end benchmarks (same graph, same parameter count and cost; only
+   * the values of two biases and one weight scale change): the DFL box bins favour distances of
+   * ~2.5 strides (boxes of ~40–160 px instead of ~15 strides), and the last prototype conv is
+   * dominated by its bias so that masks are solid within their box instead of pixel noise, which
+   * would make tracing and vectorizing pathologically slow. Default false.
+   */
+  buildingLike?: boolean;
   /** Name recorded in the model's metadata. */
   name?: string;
   /** false: skip the protobuf encoding (bytes is empty); for counting parameters cheaply. Default true. */
@@ -167,7 +175,7 @@ class ArchWriter {
   }
 
   /** Proto(c1, c_, c2=32). */
-  proto(x: string, c1: number, c: number, c2: number): string {
+  proto(x: string, c1: number, c: number, c2: number, buildingLike = false): string {
     const y = this.conv(x, c1, c, 3);
     const w = this.g.init('w', this.weights(c * c * 4, c, 1), [c, c, 2, 2]);
     const b = this.g.init('b', this.biases(c, 0.1), [c]);
@@ -175,7 +183,12 @@ class ArchWriter {
     const up = this.g.op('ConvTranspose', [y, w, b], {
       dilations: [1, 1], group: 1, kernel_shape: [2, 2], pads: [0, 0, 0, 0], strides: [2, 2],
     });
-    return this.conv(this.conv(up, c, c, 3), c, c2, 1);
+    const y2 = this.conv(up, c, c, 3);
+    if (!buildingLike) return this.conv(y2, c, c2, 1);
+    // Same Conv + SiLU, weights scaled down and a bias of ±3: prototypes ≈ constant per channel.
+    const { y: y3, bias } = this.conv2d(y2, c, c2, 1, 1, 1e-4, 0.1);
+    for (let i = 0; i < bias.length; i++) bias[i] = i % 2 ? -3 : 3;
+    return this.g.op('Mul', [y3, this.g.op('Sigmoid', [y3])]);
   }
 
   reshape(x: string, dims: number[]): string {
@@ -228,7 +241,7 @@ export function buildArchModel(arch: FastSamArch | ArchScale, options: ArchModel
   const feats = [h15, h18, h21];
   const fch = [c3, c5, c7];
   const npr = makeDivisible(Math.min(NPR, scale.maxChannels) * scale.width, 8);
-  const protos = W.proto(h15, fch[0], npr, NM);
+  const protos = W.proto(h15, fch[0], npr, NM, options.buildingLike === true);
   const c4 = Math.max(Math.trunc(fch[0] / 4), NM);
   const mcs = feats.map((f, i) => {
     const y = W.conv(W.conv(f, fch[i], c4, 3), c4, c4, 3);
@@ -241,7 +254,9 @@ export function buildArchModel(arch: FastSamArch | ArchScale, options: ArchModel
   const dc3 = Math.max(fch[0], Math.min(nc, 100));
   const no = nc + REG_MAX * 4;
   const levels = feats.map((f, i) => {
-    const box = W.conv2d(W.conv(W.conv(f, fch[i], dc2, 3), dc2, dc2, 3), dc2, 4 * REG_MAX, 1, 1, 1, 0.1).y;
+    const boxConv = W.conv2d(W.conv(W.conv(f, fch[i], dc2, 3), dc2, dc2, 3), dc2, 4 * REG_MAX, 1, 1, 1, 0.1);
+    if (options.buildingLike) for (let j = 0; j < boxConv.bias.length; j++) boxConv.bias[j] = -2 * Math.abs((j % REG_MAX) - 2.5);
+    const box = boxConv.y;
     // Small class-logit weights; the bias (calibrated) sets how many anchors pass the threshold.
     const cls = W.conv2d(W.conv(W.conv(f, fch[i], dc3, 3), dc3, dc3, 3), dc3, nc, 1, 1, 0.05, 0);
     cls.bias.fill(options.classBias ?? 0);

@@ -7,7 +7,7 @@
  * it keeps the area within `maxAreaChange` and IoU ≥ `minIoU` with the input; otherwise the simplified
  * outline is returned (`regularized: false`).
  */
-import { intersection, union } from 'polyclip-ts';
+import { intersection } from 'polyclip-ts';
 import { simplifyRing } from './simplify.js';
 import { polygonArea, signedArea, toPairs } from './rings.js';
 
@@ -154,16 +154,13 @@ function snapRing(ring: Float64Array, angle: number, minSide: number): Float64Ar
   return out;
 }
 
-function iouOf(a: Float64Array[], b: Float64Array[]): number {
-  const pa = a.map(toPairs);
-  const pb = b.map(toPairs);
+/** IoU of two polygons whose areas are known: |A ∩ B| / (|A| + |B| − |A ∩ B|) (one clipping, not two). */
+function iouOf(a: Float64Array[], b: Float64Array[], areaA: number, areaB: number): number {
   try {
-    const inter = intersection(pa, pb);
-    const uni = union(pa, pb);
-    const area = (mp: [number, number][][][]): number =>
-      mp.reduce((s, poly) => s + poly.reduce((t, ring, k) => t + (k === 0 ? 1 : -1) * Math.abs(signedArea(ring.flat().slice(0, -2))), 0), 0);
-    const u = area(uni);
-    return u > 0 ? area(inter) / u : 0;
+    const inter = intersection(a.map(toPairs), b.map(toPairs));
+    const i = inter.reduce((s, poly) => s + poly.reduce((t, ring, k) => t + (k === 0 ? 1 : -1) * Math.abs(signedArea(ring.flat().slice(0, -2))), 0), 0);
+    const u = areaA + areaB - i;
+    return u > 0 ? i / u : 0;
   } catch {
     return 0;
   }
@@ -189,7 +186,7 @@ export function regularizePolygon(rings: Float64Array[], options: RegularizeOpti
   const a0 = polygonArea(rings);
   const a1 = polygonArea(snapped);
   const areaChange = a0 > 0 ? Math.abs(a1 - a0) / a0 : 1;
-  const iou = iouOf(rings, snapped);
+  const iou = iouOf(rings, snapped, a0, a1);
   if (areaChange >= maxAreaChange || iou < minIoU) return fallback(iou, areaChange);
   return { rings: snapped, regularized: true, angle, iou, areaChange };
 }

@@ -5,9 +5,8 @@
  *   node lib/engine/bench/extract-child.js '{"raster": "...", "tileSize": 1024, "threads": 2}'
  */
 import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { loadSegModel } from '../model/segmodel.js';
-import { extract } from '../pipeline/extract.js';
+import { endToEndRun } from './end-to-end.js';
 import { buildFixtureSegModel } from '../testing/fixture-seg-model.js';
 
 export interface ExtractChildResult {
@@ -38,30 +37,16 @@ export function peakRssMB(): number {
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as { raster: string; tileSize?: number; threads?: number };
   const model = await loadSegModel(buildFixtureSegModel(), { intraOpThreads: args.threads, name: 'fixture-seg' });
-  const per = { preprocess: 0, inference: 0, decode: 0 };
-  const t0 = performance.now();
-  const r = await extract(args.raster, {
-    model,
-    tileSize: args.tileSize ?? 1024,
-    onTile: (_t, res) => {
-      per.preprocess += res.timings.preprocess;
-      per.inference += res.timings.inference;
-      per.decode += res.timings.postprocess;
-    },
-  });
-  const e0 = performance.now();
-  const text = JSON.stringify(r.collection);
-  const exportMs = performance.now() - e0;
-  const total = performance.now() - t0;
+  const r = await endToEndRun(model, args.raster, { tileSize: args.tileSize ?? 1024 });
   await model.dispose();
   const out: ExtractChildResult = {
     raster: args.raster,
     tiles: r.tiles,
     detections: r.detections,
     buildings: r.buildings,
-    geojsonMB: text.length / 2 ** 20,
-    total,
-    stages: { read: r.timings.read, ...per, vectorize: r.timings.vectorize - r.timings.geo, geo: r.timings.geo, export: exportMs },
+    geojsonMB: r.geojsonChars / 2 ** 20,
+    total: r.total,
+    stages: r.stages,
     peakRssMB: peakRssMB(),
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -5,7 +5,7 @@ import { buildArchModel, calibrateClassBias, calibrationImage, YOLOV8_SCALES } f
 // Outside references:
 // - 3,404,320: the parameters (conv weights + biases, BatchNorm folded) of the real Ultralytics
 //   YOLOv8n-seg export in ../shared/data/models/yolov8n-seg_int8.onnx, counted from its initializers
-//   with Python's onnx by scripts/test-stages/arch.py (which also compares the two graphs conv by conv
+//   with Python's onnx by scripts/bench/check_arch.py, run by scripts/test-stages/arch.sh (which also compares the two graphs conv by conv
 //   and runs the s graph in Python's onnxruntime); its outputs are [1,116,2100] and [1,32,80,80] at 320.
 // - FastSAM-s = YOLOv8s-seg with 1 class: 11.78M (Ultralytics' fused yolov8s-seg is 11.81M with 80
 //   classes; 1 class removes 79 × (128 + 1) × 3 = 30,573). FastSAM-x = YOLOv8x-seg with 1 class: 71.7M

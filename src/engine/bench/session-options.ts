@@ -20,6 +20,7 @@ import { archModel, benchImage } from './arch-models.js';
 import type { Figure } from './figures.js';
 import { bareRun } from './floor.js';
 import { sideBySide } from './measure.js';
+import { countPixels, maskIoU as pixelIoU } from '../prompts/morphology.js';
 
 /** The project's venv python (scripts/setup-python.sh), or $FASTSAM_GEO_PYTHON. */
 export function benchPython(): string {
@@ -48,22 +49,9 @@ function boxIoU(a: number[], b: number[]): number {
   return u > 0 ? i / u : 0;
 }
 
-/** IoU of two cropped masks in the same image frame. */
+/** IoU of two cropped masks in the same image frame; two empty masks agree (1). */
 export function maskIoU(a: CroppedMask, b: CroppedMask): number {
-  let areaA = 0;
-  let areaB = 0;
-  for (const v of a.data) areaA += v ? 1 : 0;
-  for (const v of b.data) areaB += v ? 1 : 0;
-  const x0 = Math.max(a.x, b.x), y0 = Math.max(a.y, b.y);
-  const x1 = Math.min(a.x + a.width, b.x + b.width), y1 = Math.min(a.y + a.height, b.y + b.height);
-  let inter = 0;
-  for (let y = y0; y < y1; y++) {
-    for (let x = x0; x < x1; x++) {
-      if (a.data[(y - a.y) * a.width + (x - a.x)] && b.data[(y - b.y) * b.width + (x - b.x)]) inter++;
-    }
-  }
-  const u = areaA + areaB - inter;
-  return u > 0 ? inter / u : 1;
+  return countPixels(a) + countPixels(b) === 0 ? 1 : pixelIoU(a, b);
 }
 
 export interface Agreement {

@@ -179,6 +179,10 @@ class EngineSupervisor:
             proc = self.proc
             if proc is None or proc.returncode is not None:
                 return
+            # SIGTERM stops the server, but `serve --exit-on-stdin-close` keeps reading its stdin and
+            # would not exit before the timeout: closing the pipe first lets it end at once.
+            if proc.stdin is not None:
+                proc.stdin.close()
             proc.terminate()
             try:
                 await asyncio.wait_for(proc.wait(), timeout)

@@ -46,6 +46,7 @@ def test_wheel_carries_server_extension_config_and_labextension(tmp_path):
     data = next(n.split("/")[0] for n in names if ".data/" in n)
     assert "fastsam_geo/__init__.py" in names
     assert "fastsam_geo/engine.py" in names and "fastsam_geo/handlers.py" in names
+    assert {f"fastsam_geo/{m}.py" for m in ("api", "session", "client", "local_engine", "discover", "results", "display", "evaluate")} <= names
     assert f"{data}/data/etc/jupyter/jupyter_server_config.d/fastsam_geo.json" in names
     assert f"{data}/data/share/jupyter/labextensions/fastsam-geo/package.json" in names
     assert f"{data}/data/share/jupyter/labextensions/fastsam-geo/static/remoteEntry.js" in names

@@ -157,3 +157,18 @@ def test_ctrl_c_cancels_the_job_on_the_engine(env):
     snap = conn.request("GET", f"jobs/{s.last_job}")
     assert snap["status"] == "cancelled" and snap["done"] < snap["total"], snap
     assert snap["error"]["code"] == "ABORTED"
+
+
+def test_evaluate_runs_the_engines_evaluate_command(env, extracted):
+    """fg.evaluate is `fastsam-geo evaluate PRED TRUTH --iou X --json` (issue 14's command). On an engine
+    that has it, footprints scored against themselves have F1 = 1; on one without it (before that
+    command lands) the error says so with NOT_FOUND, never a crash or a wrong report."""
+    truth = env["tmp"] / "truth.geojson"
+    extracted.to_file(truth)
+    try:
+        report = fg.evaluate(extracted, truth)
+    except fg.EngineError as e:
+        assert e.code == "NOT_FOUND" and "evaluate" in e.message, e
+        return
+    f1 = {k.lower(): v for k, v in report.items()}.get("f1")
+    assert f1 == 1.0, report

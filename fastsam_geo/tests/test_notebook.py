@@ -101,16 +101,18 @@ class Kernel:
         self.kc.load_connection_file()
         self.kc.start_channels()
         # wait_for_ready() would take a heartbeat not beating yet for a dead kernel: ask kernel_info
-        # until it answers instead.
+        # until one is answered instead (a request sent before the kernel listened may be lost; a
+        # late answer to an earlier request is as good as any).
         deadline = time.time() + 120
+        self.kc.kernel_info()
         while True:
-            msg_id = self.kc.kernel_info()
             try:
                 reply = self.kc.get_shell_msg(timeout=2)
             except queue.Empty:
                 assert time.time() < deadline, "the kernel did not answer kernel_info in 120 s"
+                self.kc.kernel_info()
                 continue
-            if reply["parent_header"].get("msg_id") == msg_id:
+            if reply["msg_type"] == "kernel_info_reply":
                 break
         while True:
             try:

@@ -143,8 +143,9 @@ class Session:
         conn, rel = self.route(raster)
         return conn.request("GET", "raster", params={"path": rel})
 
-    def health(self, raster=".") -> dict:
-        conn, _ = self.route(raster) if raster != "." else (self.fixed or self.jupyter() or self.local_connection(), "")
+    def health(self, raster=None) -> dict:
+        """``GET /api/health`` of the engine a raster goes to (of the first one in order without one)."""
+        conn = self.route(raster)[0] if raster is not None else (self.fixed or self.jupyter() or self.local_connection())
         return conn.request("GET", "health")
 
     def extract(self, raster, *, bbox=None, crs: str = "EPSG:4326", progress: bool = True,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 
 import geopandas
 import pytest
@@ -17,9 +18,21 @@ import fastsam_geo as fg
 from fastsam_geo.results import COLUMNS
 from fastsam_geo.session import Session
 
-from .conftest import fixture_model, squares_tif
+from .conftest import REPO, fixture_model, shared_file, squares_tif
 from .rasters import ORIGIN, PIXEL, SQUARES, blank_tif
 
+
+
+def fixture_clip_models(dir_) -> tuple[str, str]:
+    """The fixture CLIP image and text encoders (src/engine/testing/fixture-clip-models.ts): "red" in the
+    text matches red pixels in the crop."""
+    script = (
+        f"import('{REPO / 'lib' / 'engine' / 'testing' / 'fixture-clip-models.js'}').then(m => {{"
+        f"require('fs').writeFileSync({json.dumps(str(dir_ / 'clip-v.onnx'))}, m.fixtureClipVision());"
+        f"require('fs').writeFileSync({json.dumps(str(dir_ / 'clip-t.onnx'))}, m.fixtureClipText()); }})"
+    )
+    subprocess.run(["node", "-e", script], check=True, capture_output=True, text=True)
+    return str(dir_ / "clip-v.onnx"), str(dir_ / "clip-t.onnx")
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +46,9 @@ def env(tmp_path_factory):
         for k in ("FASTSAM_GEO_URL", "FASTSAM_GEO_TOKEN", "FASTSAM_GEO_MODEL"):
             mp.delenv(k, raising=False)
         model = fixture_model(tmp)
-        s = Session(model=model)
+        vision, text = fixture_clip_models(tmp)
+        s = Session(model=model, engine_args=["--clip-vision", vision, "--clip-text", text,
+                                              "--clip-bpe", str(shared_file("clip/bpe_simple_vocab_16e6.txt.gz"))])
         yield {
             "session": s,
             "area": squares_tif(data, "area.tif"),
@@ -90,6 +105,15 @@ def test_prompt_reuses_the_jobs_options_and_cached_tiles_without_repeating_them(
     # the control: other options are other masks, segmented anew
     s.prompt(area, points=[(p.x, p.y)], conf=0.5)
     assert s.health(area)["cache"]["tiles"]["writes"] > after["writes"]
+
+
+def test_a_text_prompt_selects_with_clip_from_the_cached_tiles(env, extracted):
+    s, area = env["session"], env["area"]
+    before = s.health(area)["cache"]["tiles"]
+    found = s.prompt(area, text="a red roof", threshold=0.5)
+    assert len(found) == 4 and set(found.prompt) == {"text:a red roof"}
+    assert all(abs(v - 1) < 1e-3 for v in found.score), found.score.tolist()
+    assert s.health(area)["cache"]["tiles"]["writes"] == before["writes"]
 
 
 def test_zero_buildings_is_an_empty_geodataframe_not_a_crash(env):

@@ -249,6 +249,9 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
     };
     options.onProgress?.({ done: 0, total: tiles.length });
     let next: Promise<Rgb8> | null = tiles.length ? read(tiles[0]) : null;
+    // A cancel before the loop awaits it must not leave this read's rejection unhandled (Node would
+    // end the engine); the loop sees the abort itself.
+    next?.catch(() => {});
     for (let k = 0; k < tiles.length; k++) {
       throwIfAborted(signal);
       const tile = tiles[k];

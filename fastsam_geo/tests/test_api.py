@@ -168,19 +168,24 @@ def test_a_missing_model_is_model_missing(env, tmp_path):
         s.close()
 
 
-def test_ctrl_c_cancels_the_job_on_the_engine(env):
+@pytest.mark.parametrize("at", [0, 1])
+def test_ctrl_c_cancels_the_job_on_the_engine(env, at):
+    """Ctrl-C at the job's first progress event (at=0: regression, cancelling as the tile loop started
+    crashed the engine) or after its first tile."""
     s = env["session"]
+    pid = s.local.proc.pid
 
     def interrupt(done, total):
-        if done >= 1:
+        if done >= at:
             os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C does
 
     with pytest.raises(KeyboardInterrupt):
-        s.extract(env["big"], progress=False, callback=interrupt)
+        s.extract(env["big"], progress=False, callback=interrupt, overlap=100 + at)  # a new job each time
     conn, _ = s.route(env["big"])
     snap = conn.request("GET", f"jobs/{s.last_job}")
     assert snap["status"] == "cancelled" and snap["done"] < snap["total"], snap
     assert snap["error"]["code"] == "ABORTED"
+    assert s.health(env["big"])["status"] == "ok" and s.local.running and s.local.proc.pid == pid, s.local._stderr
 
 
 def test_evaluate_runs_the_engines_evaluate_command(env, extracted):

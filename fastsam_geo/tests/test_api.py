@@ -173,6 +173,7 @@ def test_ctrl_c_cancels_the_job_on_the_engine(env, at):
     """Ctrl-C at the job's first progress event (at=0: regression, cancelling as the tile loop started
     crashed the engine) or after its first tile."""
     s = env["session"]
+    assert s.health(env["big"])["status"] == "ok"  # the private engine is running
     pid = s.local.proc.pid
 
     def interrupt(done, total):

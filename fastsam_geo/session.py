@@ -160,7 +160,7 @@ class Session:
         job = conn.request("POST", "jobs", body=body)
         job_id = job["id"]
         self.last_job = job_id
-        self.last_options[(conn.base, rel)] = opts
+        self.last_options[(conn.kind, rel)] = opts
         bar = _progress_bar(job.get("total", 0), os.path.basename(os.fspath(raster)), progress)
         finished = False
         try:
@@ -200,7 +200,7 @@ class Session:
     def prompt(self, raster, points=None, boxes=None, text: str | None = None, *, labels=None,
                threshold: float | None = None, crs: str = "EPSG:4326", bbox=None, geojson: bool = False, **options) -> Any:
         conn, rel = self.route(raster)
-        opts = {**self.last_options.get((conn.base, rel), {}), **engine_options(options)}
+        opts = {**self.last_options.get((conn.kind, rel), {}), **engine_options(options)}
         body: dict[str, Any] = {"path": rel, "crs": crs}
         if points:
             body["points"] = _points(points, labels)

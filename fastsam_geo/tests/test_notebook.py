@@ -204,6 +204,7 @@ def test_the_notebook_through_jupyter_and_a_kernel_interrupt_cancels_the_job(nb_
         job = interrupted_extract(kernel, interrupt)
         snap = j.get(f"api/jobs/{job}").json()
         assert snap["status"] == "cancelled" and snap["done"] < snap["total"], snap
+        assert j.status()["starts"] == 1, "the cancel did not take Jupyter's engine down"
     finally:
         if kernel is not None:
             kernel.close()

@@ -3,6 +3,7 @@
  * queue/processor.ts in a worker thread. The model is loaded once here first: a model that fails to
  * load is reported once and the worker takes no job at all.
  */
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -52,6 +53,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     conns.push(c);
     return {
       connection: c,
+      // Shown as the job's processedBy: which machine and process holds a tile.
+      name: `fsg-worker@${os.hostname()}:${process.pid}`,
       useWorkerThreads: true,
       // geotiff's web-worker shim reads workerData in every thread: give it an object without `mod`.
       workerThreadsOptions: { workerData: { fastsamGeoWorker: true } },

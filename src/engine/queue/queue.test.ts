@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { extract } from '../pipeline/extract.js';
+import { createEngineBackend } from '../server/engine-backend.js';
 import { buildFixtureSegModel } from '../testing/fixture-seg-model.js';
 import { squaresBands, writeGeoTiff } from '../testing/write-geotiff.js';
 import { tmpDir } from '../testing/raster-fixtures.js';
@@ -136,4 +137,20 @@ test('a worker whose model does not load says so once and takes no tile; cancel 
   assert.match(after.stdout, /cancelled/);
   const wait = await cli(['jobs', 'wait', id, '--queue', redis.url, '-q'], store);
   assert.equal(wait.code, 1);
+});
+
+test('the server pointed at the queue (serve --queue, c.FastSamGeo.queue) runs its jobs on the workers: same progress, same result', async () => {
+  const store = path.join(dir, 'store-server');
+  const w = await startWorker(store, ['--concurrency', '2']);
+  const req = { path: tif, rel: 'area.tif', options: { tileSize: 256, overlap: 64 } };
+  const local = createEngineBackend({ model, cacheDir: null });
+  const queued = createEngineBackend({ model, cacheDir: null, resultsDir: store, queue: redis.url });
+  const progress: string[] = [];
+  const ac = new AbortController();
+  const fc = await queued.segment(req, { signal: ac.signal, progress: (d, t) => progress.push(`${d}/${t}`) });
+  assert.equal(progress.at(-1), `${TILES}/${TILES}`);
+  assert.deepEqual(fc, await local.segment(req, { signal: ac.signal, progress: () => {} }));
+  await Promise.all([local.close(), queued.close()]);
+  w.child.kill('SIGTERM');
+  assert.equal(await w.exit, 0);
 });

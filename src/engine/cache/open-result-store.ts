@@ -23,8 +23,18 @@ export async function storeJobFor(source: string, input: OpenResultStoreInput): 
   return { source: local ? path.resolve(source) : source, raster, model: await modelHash(input.model), params: resultParams(input) };
 }
 
+/**
+ * The store of this run, or null (with a warning for a URL that cannot be identified): a missing raster
+ * or model is left to extract, which says so in its own words.
+ */
 export async function openResultStore(source: string, input: OpenResultStoreInput, options: ResultStoreOptions = {}): Promise<DirTileStore | null> {
-  const job = await storeJobFor(source, input);
+  let job: StoreJob | null;
+  try {
+    job = await storeJobFor(source, input);
+  } catch (err) {
+    if (/^https?:\/\//i.test(source)) options.onWarning?.(`${(err as Error).message}; tile results are not cached (no resume)`);
+    return null;
+  }
   if (!job) {
     options.onWarning?.(`${source}: the server sends neither ETag nor Last-Modified; tile results are not cached (no resume)`);
     return null;

@@ -81,6 +81,17 @@ test('an uninterrupted run: the reference (and a rerun of it resumes every tile)
   const r2 = run(again, store);
   assert.match(r2.stderr, new RegExp(`resumed ${TILES}/${TILES} tiles`));
   assert.deepEqual(features(again), features(reference));
+  // `fastsam-geo cache`: the raster's size and tiles; `cache clear RASTER` removes them.
+  const cache = (...a: string[]) => spawnSync(process.execPath, [bin, 'cache', ...a], { encoding: 'utf8', env: envFor(store) });
+  const listed = JSON.parse(cache('--json').stdout);
+  assert.equal(listed.rasters.length, 1);
+  assert.equal(listed.rasters[0].source, tif);
+  assert.equal(listed.rasters[0].tiles, TILES);
+  assert.ok(listed.rasters[0].bytes > 0);
+  assert.match(cache().stdout, new RegExp(`${TILES} tiles .*area\\.tif`));
+  assert.match(cache('clear', tif).stdout, new RegExp(`removed ${TILES} tiles`));
+  assert.equal(countTiles(store), 0);
+  assert.equal(cache('clear', tif).status, 1, 'nothing left to clear: NOT_FOUND');
 });
 
 for (const [name, atTiles] of [['after the first tile', 1], ['in the middle of the second tile row', 7]] as const) {

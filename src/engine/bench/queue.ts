@@ -56,8 +56,16 @@ async function usedMemory(client: Awaited<ReturnType<typeof openQueueClient>>): 
   return Number(/used_memory:(\d+)/.exec(info)![1]);
 }
 
-export async function benchQueue(options: { quick?: boolean } = {}): Promise<Record<string, number | string>> {
-  const out: Record<string, number | string> = {};
+export async function benchQueue(options: { quick?: boolean; onFigure?: (name: string, value: number | string) => void } = {}): Promise<Record<string, number | string>> {
+  const figures: Record<string, number | string> = {};
+  // Each figure is reported as soon as it is measured (the large-raster rerun takes minutes).
+  const out = new Proxy(figures, {
+    set(t, k: string, v: number | string) {
+      t[k] = v;
+      options.onFigure?.(k, v);
+      return true;
+    },
+  });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fsg-bench-queue-'));
   const redis = await startRedis();
   const workers: ChildProcess[] = [];
@@ -146,14 +154,12 @@ export async function benchQueue(options: { quick?: boolean } = {}): Promise<Rec
     await redis.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  return out;
+  return figures;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const { values } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'string' } } });
-  const figures = await benchQueue({ quick: values.quick });
-  const width = Math.max(...Object.keys(figures).map((k) => k.length));
-  for (const [k, v] of Object.entries(figures)) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
+  const figures = await benchQueue({ quick: values.quick, onFigure: (k, v) => process.stdout.write(`${k.padEnd(56)}  ${v}\n`) });
   if (values.json) writeFileSync(values.json, JSON.stringify({ machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}`, node: process.version, figures }, null, 2) + '\n');
   process.exit(0);
 }

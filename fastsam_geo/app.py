@@ -36,6 +36,14 @@ class FastSamGeo(ExtensionApp):
         help="URL prefixes of COGs the engine may open by URL (--allow-url, repeated); default none: URLs are refused.",
     ).tag(config=True)
     models_dir = Unicode("", help="Where the engine looks for model files ($FASTSAM_GEO_MODELS).").tag(config=True)
+    queue = Unicode(
+        "",
+        help=(
+            "Redis URL (redis://HOST:PORT) of a fastsam-geo queue: the map's segment jobs then run on "
+            "`fastsam-geo worker` processes (--queue). Workers must see the rasters and the result store "
+            "($FASTSAM_GEO_RESULTS) at the same paths as this server."
+        ),
+    ).tag(config=True)
     start_timeout = Float(60.0, help="Seconds to wait for the engine to print `listening on`.").tag(config=True)
     request_timeout = Float(3600.0, help="Seconds a proxied request (or event stream) may last.").tag(config=True)
     max_body_size = Int(64 * 1024 * 1024, help="Largest request body the proxy forwards (bytes).").tag(config=True)
@@ -53,6 +61,7 @@ class FastSamGeo(ExtensionApp):
             ("--clip-text", self.clip_text),
             ("--clip-bpe", self.clip_bpe),
             ("--device", self.device),
+            ("--queue", self.queue),
         ):
             if value:
                 args += [flag, value]

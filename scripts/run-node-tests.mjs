@@ -3,7 +3,7 @@
 // they test) with node's test runner. Prints the spec report, then `node: N passed, N failed`.
 // Usage: node scripts/run-node-tests.mjs [filter-substring ...]
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync, readFileSync, mkdtempSync, existsSync } from 'node:fs';
+import { readdirSync, statSync, readFileSync, mkdtempSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 
@@ -33,7 +33,10 @@ const args = [
   '--test-reporter=tap', `--test-reporter-destination=${tap}`,
   ...files,
 ];
-const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd: root });
+// Tests that run `extract` keep their tile results in a temp result store, never in ~/.cache.
+const results = join(tap, '..', 'results');
+const env = { ...process.env, FASTSAM_GEO_RESULTS: process.env.FASTSAM_GEO_RESULTS || results };
+const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd: root, env });
 child.on('exit', (code) => {
   let passed = 0;
   let failed = 0;
@@ -50,6 +53,7 @@ child.on('exit', (code) => {
     failed += 1;
   }
   if (code !== 0 && failed === 0) failed = 1;
+  rmSync(results, { recursive: true, force: true });
   console.log(`node: ${passed} passed, ${failed} failed`);
   process.exit(failed > 0 ? 1 : 0);
 });

@@ -70,6 +70,8 @@ export const DEFAULTS = {
     tileMemoryBytes: 512 * 1024 * 1024,
     /** Memory bound of the CLIP crop embeddings. */
     embeddingMemoryBytes: 64 * 1024 * 1024,
+    /** Disk bound of the per-tile result store (resume, queue workers); least recently used rasters' tiles go first. */
+    resultStoreBytes: 20 * 1024 * 1024 * 1024,
   },
   /** Point / box prompts (issue 4). */
   prompts: {
@@ -93,4 +95,12 @@ export function modelsDir(): string {
  */
 export function cacheDir(): string {
   return process.env.FASTSAM_GEO_CACHE || path.join(os.homedir(), '.cache', 'fastsam-geo', 'cache');
+}
+
+/**
+ * The per-tile result store (resume after a crash; shared by queue workers): $FASTSAM_GEO_RESULTS, else
+ * <cacheDir()>/results. For workers on several machines, point it at shared storage.
+ */
+export function resultsDir(): string {
+  return process.env.FASTSAM_GEO_RESULTS || path.join(cacheDir(), 'results');
 }

@@ -10,6 +10,7 @@ import { extract } from '../pipeline/extract.js';
 import { writeGeoJson } from '../export/geojson.js';
 import { PROMPT_FLAG_SPECS, PROMPT_FLAGS_HELP, promptFromFlags } from '../prompts/parse-args.js';
 import { runExtractPrompt } from './extract-prompt.js';
+import { openResultStore } from '../cache/open-result-store.js';
 
 const DEFAULT_MODEL = 'FastSAM-x';
 
@@ -39,6 +40,9 @@ options:
   --min-area M2          drop buildings under M2 m² (default ${DEFAULTS.extract.minArea})
   --max-area M2          drop buildings over M2 m² (default: off)
   -q, --quiet            no progress bar and no summary
+  --no-cache             do not read or write the per-tile result store (default: a rerun resumes)
+  --queue redis://H:P    run the tiles on queue workers (fastsam-geo worker), see README "Scale out"
+  --detach               with --queue: print the job id and return (fastsam-geo jobs wait|status|cancel ID)
 
 ${PROMPT_FLAGS_HELP}
 
@@ -71,6 +75,7 @@ export const command: Command = {
           bbox: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' },
           simplify: { type: 'string' }, 'no-regularize': { type: 'boolean' }, 'min-area': { type: 'string' },
           'max-area': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
+          'no-cache': { type: 'boolean' }, queue: { type: 'string' }, detach: { type: 'boolean' },
           ...PROMPT_FLAG_SPECS,
         },
       });
@@ -118,6 +123,11 @@ export const command: Command = {
     }
     // A path, or a known name resolved by the registry (MODEL_MISSING names the file and --model PATH).
     const model = resolveModel(v.model ?? DEFAULT_MODEL, 'fastsam');
+    if (v.queue !== undefined || v.detach) {
+      if (prompt) throw new EngineError('BAD_INPUT', '--queue: prompts run locally; drop --queue or the prompt flags');
+      const { runQueuedExtract } = await import('./extract-queue.js');
+      return runQueuedExtract(raster, { ...opts, model }, { queue: v.queue, detach: Boolean(v.detach), quiet: Boolean(v.quiet), output });
+    }
 
     const ac = new AbortController();
     let interrupts = 0;
@@ -134,9 +144,15 @@ export const command: Command = {
         await runExtractPrompt(raster, prompt, { ...opts, model, signal: ac.signal, onProgress: (p) => bar?.update(p.done, p.total) }, v, output);
         return 0;
       }
+      const warnLine = (m: string): void => {
+        if (!v.quiet) process.stderr.write(`${bar ? '\n' : ''}warning: ${m}\n`);
+      };
+      // Finished tiles are kept as they come: a rerun after a crash or Ctrl-C resumes from them.
+      const store = v['no-cache'] ? null : await openResultStore(raster, { ...opts, model, signal: ac.signal }, { onWarning: warnLine });
       const r = await extract(raster, {
         ...opts,
         model,
+        tileStore: store ?? undefined,
         signal: ac.signal,
         onProgress: (p) => bar?.update(p.done, p.total),
         onWarning: (m) => {
@@ -146,6 +162,7 @@ export const command: Command = {
       bar?.finish();
       await writeGeoJson(output, r.collection, { signal: ac.signal });
       if (!v.quiet) {
+        if (store && store.stats.hits > 0) process.stderr.write(`resumed ${store.stats.hits}/${r.tiles} tiles\n`);
         const n = Math.max(1, r.tiles);
         const t = r.timings;
         process.stderr.write(

@@ -14,6 +14,9 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   vectorize: () => import('./vectorize.js'),
   extract: () => import('./extract.js'),
   bench: () => import('./bench.js'),
+  cache: () => import('./cache.js'),
+  worker: () => import('./worker.js'),
+  jobs: () => import('./jobs.js'),
 };
 
 /** One line per command (kept here so that `--help` does not load every command's dependencies). */
@@ -24,6 +27,9 @@ const SUMMARIES: Record<string, string> = {
   serve: 'the HTTP API on 127.0.0.1 (what the JupyterLab extension talks to)',
   models: 'list, locate and download the model files (FastSAM, CLIP)',
   clip: 'CLIP helpers: `clip tokenize TEXT` prints the token ids',
+  cache: 'the per-tile result store (resume): size per raster, clear all or one raster',
+  worker: 'runs queued tiles and merges (extract --queue redis://...; BullMQ on Redis)',
+  jobs: 'status, wait for or cancel a queued extraction',
 };
 
 function usage(): string {

@@ -31,6 +31,7 @@ options:
   --allow-url PREFIX  let GET /api/raster?url= open COGs under this http(s) prefix (repeatable;
                       default: URLs refused)
   --exit-on-stdin-close  stop when stdin closes (for a supervising process)
+  --queue redis://H:P run segment jobs on queue workers (fastsam-geo worker; README "Scale out")
 `;
 
 export const command: Command = {
@@ -52,6 +53,7 @@ export const command: Command = {
           'body-limit': { type: 'string' },
           'allow-url': { type: 'string', multiple: true },
           'exit-on-stdin-close': { type: 'boolean' },
+          queue: { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
         strict: true,
@@ -76,6 +78,7 @@ export const command: Command = {
       clipText: values['clip-text'],
       clipBpe: values['clip-bpe'],
       device: values.device,
+      queue: values.queue,
     });
     const server = await createServer({ root: values.root, token, backend, bodyLimit, allowUrls: values['allow-url'] ?? undefined });
     const { url } = await server.listen(port);

@@ -33,6 +33,7 @@ import { featureCollection } from '../export/geojson.js';
 import type { Feature, FeatureCollection } from '../export/geojson.js';
 import { checkWindow, chooseBands, planTiles, windowForExtent } from './plan.js';
 import type { Extent } from './plan.js';
+import type { TileResultStore } from './tile-store.js';
 
 export interface ExtractProgress {
   done: number;
@@ -74,6 +75,8 @@ export interface ExtractOptions {
   /** Each tile's raw segmentation (tile-local pixels), e.g. for a prompt cache. */
   onTile?: (tile: Tile, result: SegmentResult) => void | Promise<void>;
   onWarning?: (message: string) => void;
+  /** Finished tiles' raw results: a tile found here skips the model; a fresh one is put here. */
+  tileStore?: TileResultStore;
 }
 
 export interface ExtractTimings {
@@ -223,24 +226,31 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
     let cands: Candidate[] = [];
     let detections = 0;
     let validTiles = 0;
-    const read = async (tile: Tile): Promise<Rgb8> => {
+    type Read = { stored: SegmentResult | null; rgb: Rgb8 | null };
+    const read = async (tile: Tile): Promise<Read> => {
+      const stored = options.tileStore ? await options.tileStore.get(tile).catch(() => null) : null;
+      // A stored result still needs the tile's valid pixels when the raster has nodata.
+      if (stored && nodata === null) return { stored, rgb: null };
       const win: WindowData = await raster.readWindow(tile.window, { bands, signal });
-      return toRgb8(win, stretch, nodata);
+      return { stored, rgb: toRgb8(win, stretch, nodata) };
     };
     const m = model;
-    const segmentTile = async (tile: Tile, rgb: Rgb8): Promise<void> => {
+    const segmentTile = async (tile: Tile, rgb: Rgb8 | null, stored: SegmentResult | null): Promise<void> => {
       validTiles++;
       const tw = tile.window[2] - tile.window[0];
       const th = tile.window[3] - tile.window[1];
       let imgsz: [number, number] | undefined;
       if (!m.fixedSize) imgsz = [Math.ceil(th / m.stride) * m.stride, Math.ceil(tw / m.stride) * m.stride];
-      const result = await segmentImage(m, rgb.image, { conf: options.conf, iou: options.iou, maxDet: options.maxDet, imgsz, signal });
-      timings.model += result.timings.preprocess + result.timings.inference;
-      timings.decode += result.timings.postprocess;
+      const result = stored ?? await segmentImage(m, rgb!.image, { conf: options.conf, iou: options.iou, maxDet: options.maxDet, imgsz, signal });
+      if (!stored) {
+        timings.model += result.timings.preprocess + result.timings.inference;
+        timings.decode += result.timings.postprocess;
+        await options.tileStore?.put(tile, result);
+      }
       detections += result.detections.length;
       const v0 = performance.now();
       for (const d of result.detections) {
-        const g = globalMask(d.mask, tile, rgb.valid);
+        const g = globalMask(d.mask, tile, rgb ? rgb.valid : null);
         if (g.area === 0) continue;
         cands.push({ tile: tile.index, tileWindow: tile.window, score: d.score, mask: g.mask, area: g.area, cut: touchesInnerEdge(g.mask, tile.window, area) });
       }
@@ -248,7 +258,7 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
       await options.onTile?.(tile, result);
     };
     options.onProgress?.({ done: 0, total: tiles.length });
-    let next: Promise<Rgb8> | null = tiles.length ? read(tiles[0]) : null;
+    let next: Promise<Read> | null = tiles.length ? read(tiles[0]) : null;
     // A cancel before the loop awaits it must not leave this read's rejection unhandled (Node would
     // end the engine); the loop sees the abort itself.
     next?.catch(() => {});
@@ -257,12 +267,12 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
       const tile = tiles[k];
       // Read time = how long the loop waits for the tile's pixels (reads overlap the model run).
       const r0 = performance.now();
-      const rgb = await next!;
+      const { stored, rgb } = await next!;
       timings.read += performance.now() - r0;
       // Read ahead: the next window decodes while the model runs on this one.
       next = k + 1 < tiles.length ? read(tiles[k + 1]) : null;
       next?.catch(() => {});
-      if (rgb.validCount > 0) await segmentTile(tile, rgb);
+      if (!rgb || rgb.validCount > 0) await segmentTile(tile, rgb, stored);
       if (k + 1 === tiles.length || tiles[k + 1].row !== tile.row) {
         const v = performance.now();
         const limitY = k + 1 < tiles.length ? tiles[k + 1].window[1] : Infinity;

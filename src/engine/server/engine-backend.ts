@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createTileCache, createEmbeddingCache } from '../cache/tile-cache.js';
 import { cacheKey, fileIdentity } from '../cache/keys.js';
 import { version } from '../cli/command.js';
-import { DEFAULTS } from '../config.js';
+import { DEFAULTS, resultsDir } from '../config.js';
 import { EngineError } from '../errors.js';
 import { featureCollection } from '../export/geojson.js';
 import { makeGeoRef } from '../geo/georef.js';
@@ -41,6 +41,13 @@ export interface EngineBackendOptions {
   cacheDir?: string | null;
   /** Memory bound of the tile cache in bytes. */
   cacheBytes?: number;
+  /**
+   * Per-tile result store (resume; shared with `fastsam-geo extract` and queue workers). Default:
+   * <cacheDir>/results when cacheDir is given, none when cacheDir is null, else resultsDir().
+   */
+  resultsDir?: string | null;
+  /** Redis URL: segment jobs run on queue workers (fastsam-geo worker) instead of in this process. */
+  queue?: string;
 }
 
 /** A model name or path → an absolute path (models/registry: MODEL_MISSING says how to provide it). */
@@ -51,9 +58,13 @@ export function resolveSegModel(nameOrPath: string): string {
 export function createEngineBackend(options: EngineBackendOptions = {}): EngineBackend {
   const requested = options.device ?? DEFAULTS.device;
   const modelName = options.model ?? DEFAULT_SEG_MODEL;
-  const cacheOpts = { dir: options.cacheDir === undefined ? undefined : options.cacheDir, maxBytes: options.cacheBytes };
+  const storeRoot = options.resultsDir !== undefined ? options.resultsDir
+    : options.cacheDir === null ? null : options.cacheDir !== undefined ? path.join(options.cacheDir, 'results') : resultsDir();
+  if (options.queue && !storeRoot) throw new EngineError('BAD_INPUT', 'queue: the workers hand tiles over through the result store; give a results directory');
+  // With a result store, it is the disk level: the tile cache stays in memory.
+  const cacheOpts = { dir: storeRoot ? null : options.cacheDir === undefined ? undefined : options.cacheDir, maxBytes: options.cacheBytes };
   const tileCache = createTileCache(cacheOpts);
-  const tiles = new TileResults(tileCache);
+  const tiles = new TileResults(tileCache, { storeRoot, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) });
   const text = new TextPrompter({
     vision: options.clipVision,
     text: options.clipText,
@@ -95,7 +106,7 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
   return {
     version: () => version(),
     device: () => ({ requested, active }),
-    stats: () => ({ tiles: { entries: tileCache.memoryEntries, bytes: tileCache.memoryBytes, ...tileCache.stats } }),
+    stats: () => ({ tiles: { entries: tileCache.memoryEntries, bytes: tileCache.memoryBytes, ...tileCache.stats }, ...(storeRoot ? { store: { root: storeRoot, ...tiles.storeStats } } : {}) }),
 
     async models(): Promise<ModelEntry[]> {
       const entries: ModelEntry[] = [];
@@ -132,6 +143,10 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
         area = areaTiles(raster, req, p).tiles;
       } finally {
         await raster.close();
+      }
+      if (options.queue) {
+        const { segmentOnQueue } = await import('./queued-segment.js');
+        return segmentOnQueue(options.queue, storeRoot!, req, modelPath, area, p, ctx);
       }
       const { result } = await tiles.segment(req.path, modelPath, model, area, p, {
         signal: ctx.signal,

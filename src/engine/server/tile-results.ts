@@ -4,8 +4,13 @@
  * another share tiles. Results are kept in the tile cache (cache/tile-cache: memory LRU + disk)
  * under a key of raster file identity + window + model file identity + parameters; tiles that are
  * missing are segmented by the pipeline (pipeline/extract) over the smallest window covering them.
+ * With a result store directory (cache/result-store: the one `fastsam-geo extract` resumes from), every
+ * finished tile is also kept there as it comes, so a cancelled or re-run job continues where it stopped
+ * and a restarted server finds its tiles again.
  */
 import { fileIdentity, cacheKey, type FileIdentity } from '../cache/keys.js';
+import { openResultStore } from '../cache/open-result-store.js';
+import type { DirTileStore, StoreStats } from '../cache/result-store.js';
 import type { TieredCache } from '../cache/tiered-cache.js';
 import { EngineError } from '../errors.js';
 import type { SegModel } from '../model/segmodel.js';
@@ -61,8 +66,28 @@ function emptyResult(tile: Tile, model: SegModel): SegmentResult {
   };
 }
 
+export interface TileResultsOptions {
+  /** Result store directory (cache/result-store.ts); null: none (memory / tile cache only). */
+  storeRoot?: string | null;
+  onWarning?: (message: string) => void;
+}
+
 export class TileResults {
-  constructor(private readonly cache: TieredCache<SegmentResult>) {}
+  /** Result store figures summed over jobs (for /api/health). */
+  readonly storeStats: StoreStats = { hits: 0, misses: 0, bad: 0, puts: 0, failedPuts: 0 };
+
+  constructor(private readonly cache: TieredCache<SegmentResult>, private readonly options: TileResultsOptions = {}) {}
+
+  /** The result store of this raster + model + params, or null when there is none. */
+  async store(rasterPath: string, modelPath: string, params: TileParams): Promise<DirTileStore | null> {
+    if (!this.options.storeRoot) return null;
+    return openResultStore(rasterPath, { model: modelPath, conf: params.conf, iou: params.iou, maxDet: params.maxDet }, { root: this.options.storeRoot, onWarning: this.options.onWarning });
+  }
+
+  private count(store: DirTileStore | null, before: StoreStats): void {
+    if (!store) return;
+    for (const k of Object.keys(this.storeStats) as (keyof StoreStats)[]) this.storeStats[k] += store.stats[k] - before[k];
+  }
 
   private key(raster: FileIdentity, model: FileIdentity, params: TileParams, window: PixelWindow): string {
     return cacheKey({
@@ -91,10 +116,13 @@ export class TileResults {
     const results = new Map<string, SegmentResult>();
     const window = unionWindow(tiles);
     let result: ExtractResult | null = null;
+    const store = await this.store(rasterPath, modelPath, params);
+    const before = store ? { ...store.stats } : this.storeStats;
     try {
       result = await extract(rasterPath, {
         ...extra,
         model,
+        tileStore: store ?? undefined,
         window,
         overlap: params.overlap,
         ...(model.fixedSize ? {} : { tileSize: params.tileSize[0] }),
@@ -108,6 +136,8 @@ export class TileResults {
       });
     } catch (err) {
       if (!(err instanceof EngineError && err.code === 'EMPTY')) throw err;
+    } finally {
+      this.count(store, before);
     }
     for (const t of tiles) {
       const k = t.window.join(',');
@@ -126,6 +156,20 @@ export class TileResults {
     const modelId = await fileIdentity(modelPath);
     const found: (SegmentResult | undefined)[] = [];
     for (const t of tiles) found.push(await this.cache.get(this.key(rasterId, modelId, params, t.window), signal));
+    // Then the result store (tiles a job, a CLI run or a queue worker finished earlier).
+    const store = found.every(Boolean) ? null : await this.store(rasterPath, modelPath, params);
+    if (store) {
+      const before = { ...store.stats };
+      for (let i = 0; i < tiles.length; i++) {
+        if (found[i]) continue;
+        const r = await store.get(tiles[i]);
+        if (r) {
+          found[i] = r;
+          await this.cache.set(this.key(rasterId, modelId, params, tiles[i].window), r);
+        }
+      }
+      this.count(store, before);
+    }
     const missing = tiles.filter((_, i) => !found[i]);
     if (missing.length > 0) {
       const { results } = await this.segment(rasterPath, modelPath, model, missing, params, { signal });

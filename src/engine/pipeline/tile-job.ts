@@ -1,0 +1,102 @@
+/**
+ * The two halves a queue splits `extract` into, computed exactly as extract computes them:
+ *
+ *   planExtraction(raster, options)  → the tile grid (submitter: one queue job per tile)
+ *   openTileRunner(raster, options)  → run(tile): read the window, stretch, segment, store (worker)
+ *
+ * The merging half is `extract` itself with a `tileStore` holding every tile: it finds each tile in
+ * the store and runs no model (a tile missing from the store, e.g. evicted, is computed there).
+ */
+import { DEFAULTS } from '../config.js';
+import { EngineError } from '../errors.js';
+import { makeGeoRef } from '../geo/georef.js';
+import { inputSizeFor, segmentImage, type SegModel } from '../model/segmodel.js';
+import { computeStretch, identityStretch, toRgb8, type Stretch } from '../raster/normalize.js';
+import { openRaster, type PixelWindow, type Raster } from '../raster/open.js';
+import { factorForResolution, resampleRaster } from '../raster/resample.js';
+import type { Tile } from '../raster/tiling.js';
+import type { SegmentResult } from '../types.js';
+import type { ExtractOptions } from './extract.js';
+import { checkWindow, chooseBands, planTiles, windowForExtent } from './plan.js';
+import type { TileResultStore } from './tile-store.js';
+
+/** The options of extract that travel through a queue (plain data: no model object, no callbacks). */
+export type TileJobOptions = Pick<ExtractOptions, 'conf' | 'iou' | 'maxDet' | 'tileSize' | 'overlap' | 'bands' | 'stretch' | 'nodata' | 'srs' | 'crs' | 'resolution' | 'window' | 'extent' | 'simplify' | 'regularize' | 'minArea' | 'maxArea'>;
+
+async function openResampled(source: string, options: TileJobOptions, signal?: AbortSignal): Promise<Raster> {
+  const raster = await openRaster(source, { signal });
+  if (options.resolution === undefined) return raster;
+  try {
+    const g = makeGeoRef({ ...raster, source }, { srs: options.srs });
+    const pixelMeters = g.workToMeters ? g.workPixelSize * g.workToMeters : null;
+    return resampleRaster(raster, factorForResolution(options.resolution, pixelMeters, source));
+  } catch (err) {
+    await raster.close();
+    throw err;
+  }
+}
+
+/** Tile size as extract chooses it for this model. */
+export function tileSizeOf(model: SegModel, tileSize?: number): [number, number] {
+  if (model.fixedSize) {
+    if (tileSize && tileSize !== model.fixedSize[0]) throw new EngineError('BAD_INPUT', `tileSize: got ${tileSize}, expected ${model.fixedSize[0]}: ${model.name} has a fixed input size`);
+    return [model.fixedSize[1], model.fixedSize[0]];
+  }
+  const s = tileSize ?? model.defaultSize[0];
+  inputSizeFor(model, s);
+  return [s, s];
+}
+
+/** The tiles extract would run on this raster with these options and this model. */
+export async function planExtraction(source: string, model: SegModel, options: TileJobOptions, signal?: AbortSignal): Promise<{ tiles: Tile[]; area: PixelWindow; tileSize: [number, number] }> {
+  const raster = await openResampled(source, options, signal);
+  try {
+    let area: PixelWindow = [0, 0, raster.width, raster.height];
+    if (options.window) area = checkWindow(raster, options.window);
+    else if (options.extent) area = windowForExtent(raster, options.extent, options.srs);
+    chooseBands(raster, options.bands);
+    const tileSize = tileSizeOf(model, options.tileSize);
+    return { tiles: planTiles(area, tileSize, options.overlap ?? DEFAULTS.tiling.overlap), area, tileSize };
+  } finally {
+    await raster.close();
+  }
+}
+
+export interface TileRunner {
+  /** Segments one tile and puts it in the store; null when every pixel is nodata (nothing stored, as extract). */
+  run(tile: Tile, signal?: AbortSignal): Promise<SegmentResult | null>;
+  close(): Promise<void>;
+}
+
+/** Opens the raster once (with the run's one stretch) for running many of its tiles. */
+export async function openTileRunner(source: string, model: SegModel, store: TileResultStore, options: TileJobOptions, signal?: AbortSignal): Promise<TileRunner> {
+  const raster = await openResampled(source, options, signal);
+  try {
+    const bands = chooseBands(raster, options.bands);
+    const nodata = options.nodata ?? raster.nodata;
+    let stretch: Stretch;
+    const want = options.stretch ?? (raster.dtype === 'uint8' ? 'none' : DEFAULTS.extract.percentiles);
+    if (want === 'none') {
+      if (raster.dtype !== 'uint8') throw new EngineError('BAD_INPUT', `stretch: got "none" for a ${raster.dtype} raster, expected a percentile range (only uint8 can be used as is)`);
+      stretch = identityStretch(bands.length);
+    } else {
+      stretch = (await computeStretch(raster, { bands, percentiles: want, nodata, signal })).stretch;
+    }
+    return {
+      async run(tile, sig) {
+        const rgb = toRgb8(await raster.readWindow(tile.window, { bands, signal: sig }), stretch, nodata);
+        if (rgb.validCount === 0) return null;
+        const tw = tile.window[2] - tile.window[0];
+        const th = tile.window[3] - tile.window[1];
+        const imgsz: [number, number] | undefined = model.fixedSize ? undefined : [Math.ceil(th / model.stride) * model.stride, Math.ceil(tw / model.stride) * model.stride];
+        const result = await segmentImage(model, rgb.image, { conf: options.conf, iou: options.iou, maxDet: options.maxDet, imgsz, signal: sig });
+        await store.put(tile, result);
+        return result;
+      },
+      close: () => raster.close(),
+    };
+  } catch (err) {
+    await raster.close();
+    throw err;
+  }
+}

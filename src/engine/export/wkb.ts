@@ -1,0 +1,69 @@
+/**
+ * Well-known binary (ISO/OGC WKB, little-endian, 2D) for Polygon and MultiPolygon, and their bounding
+ * boxes: the geometry encoding of GeoParquet and, behind a small header, of GeoPackage.
+ */
+import type { Feature } from './geojson.js';
+
+export type Geometry = Feature['geometry'];
+
+/** [minX, minY, maxX, maxY] of a Polygon / MultiPolygon (NaNs when empty). */
+export function geometryBbox(g: Geometry): [number, number, number, number] {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  const polys = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
+  for (const poly of polys) {
+    for (const ring of poly) {
+      for (const p of ring) {
+        if (p[0] < x0) x0 = p[0];
+        if (p[0] > x1) x1 = p[0];
+        if (p[1] < y0) y0 = p[1];
+        if (p[1] > y1) y1 = p[1];
+      }
+    }
+  }
+  return x0 <= x1 ? [x0, y0, x1, y1] : [NaN, NaN, NaN, NaN];
+}
+
+function polygonSize(rings: number[][][]): number {
+  let n = 1 + 4 + 4;
+  for (const r of rings) n += 4 + r.length * 16;
+  return n;
+}
+
+function writePolygon(view: DataView, o: number, rings: number[][][]): number {
+  view.setUint8(o, 1);
+  view.setUint32(o + 1, 3, true);
+  view.setUint32(o + 5, rings.length, true);
+  o += 9;
+  for (const r of rings) {
+    view.setUint32(o, r.length, true);
+    o += 4;
+    for (const p of r) {
+      view.setFloat64(o, p[0], true);
+      view.setFloat64(o + 8, p[1], true);
+      o += 16;
+    }
+  }
+  return o;
+}
+
+/** WKB bytes of a Polygon or MultiPolygon. */
+export function toWkb(g: Geometry): Uint8Array {
+  if (g.type === 'Polygon') {
+    const buf = new Uint8Array(polygonSize(g.coordinates));
+    writePolygon(new DataView(buf.buffer), 0, g.coordinates);
+    return buf;
+  }
+  let size = 1 + 4 + 4;
+  for (const p of g.coordinates) size += polygonSize(p);
+  const buf = new Uint8Array(size);
+  const view = new DataView(buf.buffer);
+  view.setUint8(0, 1);
+  view.setUint32(1, 6, true);
+  view.setUint32(5, g.coordinates.length, true);
+  let o = 9;
+  for (const p of g.coordinates) o = writePolygon(view, o, p);
+  return buf;
+}

@@ -22,7 +22,7 @@ import type { OutputFile } from './output-file.js';
 export interface FeatureSink {
   readonly format: OutputFormat;
   readonly path: string;
-  /** Writes one feature (Polygon or MultiPolygon). */
+  /** Writes one feature (Polygon or MultiPolygon; GeoJSON takes any geometry). */
   write(feature: Feature): Promise<void>;
   /** Finishes the file and renames it over the target; resolves to the number of features written. */
   close(): Promise<{ features: number; path: string }>;
@@ -90,7 +90,7 @@ export async function openFeatureSink(target: string, options: SinkOptions): Pro
     async write(feature) {
       if (state !== 'open') throw new EngineError('INTERNAL', `write after ${state}`);
       const t = feature?.geometry?.type;
-      if (t !== 'Polygon' && t !== 'MultiPolygon') {
+      if (format !== 'geojson' && t !== 'Polygon' && t !== 'MultiPolygon') {
         await abort();
         throw new EngineError('BAD_INPUT', `feature ${count + 1}: geometry type ${JSON.stringify(t)}, expected Polygon or MultiPolygon`);
       }

@@ -24,7 +24,7 @@ test('export writes the collection inside the root and answers {path, features}'
   const fc = collection(3);
   const res = await t.api('/api/export', { method: 'POST', json: { path: 'out/buildings.geojson', collection: fc } });
   assert.equal(res.status, 200);
-  assert.deepEqual(await res.json(), { path: 'out/buildings.geojson', features: 3 });
+  assert.deepEqual(await res.json(), { path: 'out/buildings.geojson', features: 3, format: 'geojson' });
   assert.deepEqual(JSON.parse(readFileSync(path.join(t.root, 'out', 'buildings.geojson'), 'utf8')), fc);
   assert.deepEqual(readdirSync(path.join(t.root, 'out')), ['buildings.geojson']);
 });

@@ -14,6 +14,8 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   vectorize: () => import('./vectorize.js'),
   extract: () => import('./extract.js'),
   bench: () => import('./bench.js'),
+  evaluate: () => import('./evaluate.js'),
+  tune: () => import('./tune.js'),
 };
 
 /** One line per command (kept here so that `--help` does not load every command's dependencies). */
@@ -24,6 +26,8 @@ const SUMMARIES: Record<string, string> = {
   serve: 'the HTTP API on 127.0.0.1 (what the JupyterLab extension talks to)',
   models: 'list, locate and download the model files (FastSAM, CLIP)',
   clip: 'CLIP helpers: `clip tokenize TEXT` prints the token ids',
+  evaluate: 'predicted footprints vs ground truth: SpaceNet metric (precision, recall, F1), mean IoU, area bias',
+  tune: 'sweep --conf and --resolution against ground truth; prints the best settings by F1',
 };
 
 function usage(): string {

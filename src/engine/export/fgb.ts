@@ -19,6 +19,9 @@ import { GeometryType } from 'flatgeobuf/lib/mjs/flat-geobuf/geometry-type.js';
 import { magicbytes } from 'flatgeobuf/lib/mjs/constants.js';
 import type { HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
 import type { ColumnMeta } from 'flatgeobuf/lib/mjs/column-meta.js';
+import path from 'node:path';
+import { deserialize as deserializeGeoJson } from 'flatgeobuf/lib/mjs/geojson.js';
+import { EngineError } from '../errors.js';
 import { ByteWriter } from './byte-writer.js';
 import { crsMeta } from './crs-meta.js';
 import { checkFields, coerce } from './fields.js';
@@ -27,7 +30,6 @@ import type { Feature } from './geojson.js';
 import { geometryBbox } from './wkb.js';
 import type { OutputFile } from './output-file.js';
 import type { FormatWriter, SinkOptions } from './sink.js';
-import path from 'node:path';
 
 const COLUMN_TYPES: Record<FieldType, ColumnType> = {
   integer: ColumnType.Long,
@@ -124,4 +126,22 @@ export async function openFgbWriter(out: OutputFile, options: SinkOptions): Prom
       await fs.rm(side, { force: true });
     },
   };
+}
+
+/** Reads a whole FlatGeobuf file (for evaluate: layers of a few thousand polygons). */
+export async function readFgb(file: string): Promise<{ features: Feature[]; epsg: number | null }> {
+  const bytes = new Uint8Array(await fs.readFile(file));
+  let epsg: number | null = null;
+  const features: Feature[] = [];
+  try {
+    for await (const f of deserializeGeoJson(bytes, { headerMetaFn: (h: HeaderMeta) => {
+      epsg = h.crs && h.crs.code > 0 && (!h.crs.org || h.crs.org.toUpperCase() === 'EPSG') ? h.crs.code : null;
+    } })) {
+      const g = f.geometry as Feature['geometry'] | null;
+      if (g && (g.type === 'Polygon' || g.type === 'MultiPolygon')) features.push({ type: 'Feature', geometry: g, properties: (f.properties ?? {}) as Record<string, unknown> });
+    }
+  } catch (err) {
+    throw new EngineError('BAD_INPUT', `${file}: cannot read the FlatGeobuf file (${(err as Error).message})`);
+  }
+  return { features, epsg };
 }

@@ -8,7 +8,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { ReadableStream } from 'node:stream/web';
-import { Binary, Bool, Field, Float64, Int64, Struct, Table as ArrowTable, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { Binary, Bool, Field, Float64, Int64, Struct, Table as ArrowTable, Utf8, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import type { DataType, Vector } from 'apache-arrow';
 import * as pq from 'parquet-wasm';
 import { EngineError } from '../errors.js';
@@ -17,7 +17,7 @@ import { crsMeta } from './crs-meta.js';
 import { checkFields, coerce } from './fields.js';
 import type { FieldSpec, FieldType } from './fields.js';
 import type { Feature } from './geojson.js';
-import { geometryBbox, toWkb } from './wkb.js';
+import { fromWkb, geometryBbox, toWkb } from './wkb.js';
 import type { OutputFile } from './output-file.js';
 import type { FormatWriter, SinkOptions } from './sink.js';
 
@@ -156,4 +156,46 @@ export async function openGeoParquetWriter(out: OutputFile, options: SinkOptions
       await fh.close().catch(() => {});
     },
   };
+}
+
+/** Reads a whole GeoParquet file (WKB geometry column per its `geo` metadata). */
+export async function readGeoParquet(file: string): Promise<{ features: Feature[]; epsg: number | null; crsKnown: boolean }> {
+  let table: ArrowTable;
+  try {
+    const wasm = pq.readParquet(new Uint8Array(await fs.readFile(file)));
+    table = tableFromIPC(wasm.intoIPCStream());
+  } catch (err) {
+    throw new EngineError('BAD_INPUT', `${file}: cannot read the Parquet file (${(err as Error).message ?? err})`);
+  }
+  const geoText = table.schema.metadata.get('geo');
+  if (!geoText) throw new EngineError('BAD_INPUT', `${file}: a Parquet file without GeoParquet "geo" metadata`);
+  const geo = JSON.parse(geoText) as { primary_column: string; columns: Record<string, { encoding: string; crs?: { id?: { authority?: string; code?: number | string } } | null }> };
+  const name = geo.primary_column;
+  const col = geo.columns?.[name];
+  if (!col || String(col.encoding).toUpperCase() !== 'WKB') throw new EngineError('BAD_INPUT', `${file}: geometry column ${name} is not WKB-encoded`);
+  // Omitted crs = OGC:CRS84 (lon/lat); null = unknown.
+  let epsg: number | null = 4326;
+  let crsKnown = true;
+  if (col.crs === null) {
+    epsg = null;
+    crsKnown = false;
+  } else if (col.crs !== undefined) {
+    const id = col.crs.id;
+    epsg = id && String(id.authority).toUpperCase() === 'EPSG' ? Number(id.code) : null;
+    crsKnown = epsg !== null;
+  }
+  const names = table.schema.fields.map((f) => f.name).filter((n) => n !== name && n !== 'bbox');
+  const features: Feature[] = [];
+  for (const row of table) {
+    const wkb = row[name] as Uint8Array | null;
+    const g = wkb ? fromWkb(wkb) : null;
+    if (!g) continue;
+    const properties: Record<string, unknown> = {};
+    for (const n of names) {
+      const v = row[n];
+      properties[n] = typeof v === 'bigint' ? Number(v) : v;
+    }
+    features.push({ type: 'Feature', geometry: g, properties });
+  }
+  return { features, epsg, crsKnown };
 }

@@ -23,7 +23,7 @@ import { crsMeta } from './crs-meta.js';
 import { checkFields, coerce } from './fields.js';
 import type { FieldSpec, FieldType } from './fields.js';
 import type { Feature } from './geojson.js';
-import { geometryBbox, toWkb } from './wkb.js';
+import { fromWkb, geometryBbox, toWkb } from './wkb.js';
 import type { OutputFile } from './output-file.js';
 import type { FormatWriter, SinkOptions } from './sink.js';
 
@@ -151,4 +151,40 @@ export async function openGpkgWriter(out: OutputFile, options: SinkOptions): Pro
       close();
     },
   };
+}
+
+/** Reads the first feature table of a GeoPackage (Polygon / MultiPolygon rows; others skipped). */
+export function readGpkg(file: string): { features: Feature[]; epsg: number | null; srsDefinition: string | null; layer: string } {
+  let db: Database;
+  try {
+    db = new Database(file, { readOnly: true });
+  } catch (err) {
+    throw new EngineError('BAD_INPUT', `${file}: not a GeoPackage (${(err as Error).message})`);
+  }
+  try {
+    const gc = db.all('SELECT g.table_name AS t, g.column_name AS c, g.srs_id AS s FROM gpkg_geometry_columns g JOIN gpkg_contents c ON c.table_name = g.table_name WHERE c.data_type = \'features\' LIMIT 1')[0] as Record<string, unknown> | undefined;
+    if (!gc) throw new EngineError('EMPTY', `${file}: no feature table in the GeoPackage`);
+    const srs = db.all('SELECT organization AS o, organization_coordsys_id AS c, definition AS d FROM gpkg_spatial_ref_sys WHERE srs_id = ?', [gc.s as number])[0] as Record<string, unknown> | undefined;
+    const epsg = srs && String(srs.o).toUpperCase() === 'EPSG' ? Number(srs.c) : null;
+    const table = String(gc.t);
+    const geomCol = String(gc.c);
+    const features: Feature[] = [];
+    for (const row of db.all(`SELECT * FROM ${quote(table)}`) as Record<string, unknown>[]) {
+      const blob = row[geomCol];
+      if (!(blob instanceof Uint8Array) || blob[0] !== 0x47 || blob[1] !== 0x50) continue;
+      const envCode = (blob[3] >> 1) & 0x7;
+      const envSize = [0, 32, 48, 48, 64][envCode] ?? 0;
+      const geometry = fromWkb(blob.subarray(8 + envSize));
+      if (!geometry) continue;
+      const properties: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(row)) if (k !== geomCol) properties[k] = typeof v === 'bigint' ? Number(v) : v;
+      features.push({ type: 'Feature', geometry, properties });
+    }
+    return { features, epsg: epsg !== null && Number.isInteger(epsg) && epsg > 0 ? epsg : null, srsDefinition: srs ? String(srs.d) : null, layer: table };
+  } catch (err) {
+    if (err instanceof EngineError) throw err;
+    throw new EngineError('BAD_INPUT', `${file}: cannot read the GeoPackage (${(err as Error).message})`);
+  } finally {
+    db.close();
+  }
 }

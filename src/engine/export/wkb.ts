@@ -67,3 +67,53 @@ export function toWkb(g: Geometry): Uint8Array {
   for (const p of g.coordinates) o = writePolygon(view, o, p);
   return buf;
 }
+
+/** Decodes 2D WKB (either byte order) Polygon / MultiPolygon; other types → null. */
+export function fromWkb(bytes: Uint8Array): Geometry | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let o = 0;
+  const header = (): { le: boolean; type: number } => {
+    const le = view.getUint8(o) === 1;
+    const type = view.getUint32(o + 1, le);
+    o += 5;
+    return { le, type };
+  };
+  const polygon = (le: boolean, dims: number): number[][][] => {
+    const nr = view.getUint32(o, le);
+    o += 4;
+    const rings: number[][][] = [];
+    for (let r = 0; r < nr; r++) {
+      const np = view.getUint32(o, le);
+      o += 4;
+      const ring: number[][] = new Array(np);
+      for (let i = 0; i < np; i++) {
+        ring[i] = [view.getFloat64(o, le), view.getFloat64(o + 8, le)];
+        o += 8 * dims;
+      }
+      rings.push(ring);
+    }
+    return rings;
+  };
+  // ISO WKB: 1003 = Polygon Z, 2003 = M, 3003 = ZM (coordinates beyond x, y are skipped).
+  const split = (t: number): [number, number] => {
+    const base = t % 1000;
+    const flag = Math.floor(t / 1000);
+    return [base, flag === 0 ? 2 : flag === 3 ? 4 : 3];
+  };
+  const h = header();
+  const [base, dims] = split(h.type & 0x0fffffff);
+  const ewkbZ = (h.type & 0x80000000) !== 0 ? 1 : 0;
+  if (base === 3) return { type: 'Polygon', coordinates: polygon(h.le, dims + ewkbZ) };
+  if (base === 6) {
+    const n = view.getUint32(o, h.le);
+    o += 4;
+    const polys: number[][][][] = [];
+    for (let k = 0; k < n; k++) {
+      const ph = header();
+      const [, pd] = split(ph.type & 0x0fffffff);
+      polys.push(polygon(ph.le, pd + ((ph.type & 0x80000000) !== 0 ? 1 : 0)));
+    }
+    return { type: 'MultiPolygon', coordinates: polys };
+  }
+  return null;
+}

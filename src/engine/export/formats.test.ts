@@ -15,6 +15,9 @@ import { openFeatureSink, writeFeatures } from './sink.js';
 import { EXTRACT_FIELDS } from './fields.js';
 import { fromEpsg } from '../geo/crs.js';
 import { EngineError } from '../errors.js';
+import { buildFixtureSegModel } from '../testing/fixture-seg-model.js';
+import { squaresBands, writeGeoTiff } from '../testing/write-geotiff.js';
+import { writeFileSync } from 'node:fs';
 
 const CLI = path.join(REPO_ROOT, 'bin', 'fastsam-geo.js');
 const VENV_PY = path.join(REPO_ROOT, '.venv', 'bin', 'python');
@@ -150,4 +153,35 @@ test('bad outputs are clear errors and leave no file', async () => {
   assert.match(r2.stderr, /also an input/);
   assert.deepEqual(readdirSync(sub).sort(), ['adir.gpkg']);
   assert.ok(existsSync(burnt));
+});
+
+test('extract → .gpkg/.fgb/.parquet (fixture model, red squares): the raster CRS, extract\'s typed columns, the same areas as its native GeoJSON', () => {
+  const squares: [number, number, number][] = [[64, 64, 56], [288, 64, 112], [64, 256, 224]];
+  const tif = path.join(dir, 'squares.tif');
+  writeGeoTiff(tif, { width: 512, height: 512, bands: squaresBands(512, 512, squares), geotransform: [733601, 0.5, 0, 3725139, 0, -0.5], epsg: 32616 });
+  const onnx = path.join(dir, 'fixture.onnx');
+  writeFileSync(onnx, buildFixtureSegModel());
+  const ex = (out: string, ...more: string[]): string => run(process.execPath, [CLI, 'extract', tif, '--model', onnx, '--tile-size', '512', '-q', '-o', out, ...more]);
+  ex(path.join(dir, 'e-native.geojson'), '--crs', 'native');
+  const ref = JSON.parse(readFileSync(path.join(dir, 'e-native.geojson'), 'utf8'));
+  assert.equal(ref.features.length, 3);
+  for (const ext of ['gpkg', 'fgb']) {
+    const file = path.join(dir, `e.${ext}`);
+    ex(file);
+    const info = run('ogrinfo', ['-so', '-al', file]);
+    assert.match(info, /Feature Count: 3\b/);
+    assert.match(info, /ID\["EPSG",32616\]\]\s*$/m);
+    for (const f of ['id: Integer64', 'score: Real', 'area_m2: Real', 'tile: Integer64', 'source: String', 'regularized: Integer\\(Boolean\\)']) assert.match(info, new RegExp(f), `${ext} ${f}`);
+    const theirs = viaOgr(file);
+    for (const f of ref.features) {
+      const a = area(f.geometry);
+      assert.ok(Math.abs(theirs.get(f.properties.id)! - a) <= 1e-6 * a, `${ext} #${f.properties.id}`);
+    }
+  }
+  ex(path.join(dir, 'e.parquet'));
+  const py = spawnSync(VENV_PY, ['-c', 'import sys, json, geopandas as gpd; g = gpd.read_parquet(sys.argv[1]); print(json.dumps([g.crs.to_epsg(), dict(zip(g["id"].tolist(), g.area.tolist())), str(g["score"].dtype), str(g["regularized"].dtype)]))', path.join(dir, 'e.parquet')], { encoding: 'utf8' });
+  assert.equal(py.status, 0, py.stderr);
+  const [epsg, areas, scoreType, regType] = JSON.parse(py.stdout);
+  assert.deepEqual([epsg, scoreType, regType], [32616, 'float64', 'bool']);
+  for (const f of ref.features) assert.ok(Math.abs(areas[f.properties.id] - area(f.geometry)) <= 1e-6 * area(f.geometry));
 });

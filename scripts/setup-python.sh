@@ -10,5 +10,5 @@ fi
 INDEX=()
 if [ -d /opt/pypi/simple ]; then INDEX=(--index-url file:///opt/pypi/simple); fi
 .venv/bin/python -m pip install -q --disable-pip-version-check "${INDEX[@]}" \
-  'jupyterlab==4.6.4' 'jupyter_server>=2' hatchling pytest requests numpy onnx onnxruntime opencv-python-headless shapely pycocotools \
+  'jupyterlab==4.6.4' 'jupyter_server>=2' hatchling pytest requests numpy onnx onnxruntime opencv-python-headless shapely pycocotools pyarrow \
   geopandas pyogrio pyproj tqdm nbclient nbformat ipykernel

@@ -19,6 +19,9 @@ if [ "${FSG_SKIP_NPM_CI:-0}" != 1 ]; then
 fi
 note "build"
 npm run build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+# Engine tests check output files with outside readers from .venv (pyarrow, geopandas, shapely).
+note "python venv"
+bash scripts/setup-python.sh || { echo "python set-up failed"; echo "0 passed, 1 failed"; exit 1; }
 if [ -f /usr/lib/chromium/vk_swiftshader_icd.json ]; then
   export VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json
 fi

@@ -1,9 +1,10 @@
 /**
  * The prompt branch of `fastsam-geo extract` (--points / --box / --text): everything-mode results come
  * from the tile cache under cacheDir() (so a second prompt on the same raster runs no model), the
- * selection goes through promptRaster, the GeoJSON is written atomically.
+ * selection goes through promptRaster, the layer is written atomically in the chosen format.
  */
-import { writeGeoJson } from '../export/geojson.js';
+import { writeCollection } from '../export/write-collection.js';
+import type { OutputChoice } from './output.js';
 import { createTileCache, createEmbeddingCache } from '../cache/tile-cache.js';
 import { promptRaster, type PromptRasterOptions } from '../prompts/prompt-raster.js';
 import type { RasterPrompt } from '../prompts/prompt-raster-types.js';
@@ -21,14 +22,15 @@ export async function runExtractPrompt(
   prompt: RasterPrompt,
   options: Omit<PromptRasterOptions, 'tileCache' | 'embeddingCache' | 'clip'>,
   flags: ExtractPromptFlags,
-  output: string,
+  out: OutputChoice,
 ): Promise<void> {
+  const output = out.path;
   const clip = prompt.text
     ? await openClip({ vision: flags['clip-vision'], text: flags['clip-text'], bpe: flags['clip-bpe'], device: options.device })
     : undefined;
   try {
     const r = await promptRaster(raster, prompt, { ...options, tileCache: createTileCache(), embeddingCache: createEmbeddingCache(), clip });
-    await writeGeoJson(output, r.collection, { signal: options.signal });
+    await writeCollection(output, r.collection, { format: out.format, inputs: [raster], signal: options.signal });
     if (!flags.quiet) {
       const t = r.timings;
       process.stderr.write(

@@ -4,31 +4,33 @@ import { DEFAULTS } from '../config.js';
 import { resolveModel } from '../models/registry.js';
 import { EngineError } from '../errors.js';
 import type { Command } from './command.js';
-import { bandsArg, crsArg, numberArg, requireOutput } from './geo-args.js';
+import { bandsArg, numberArg } from './geo-args.js';
+import { OUTPUT_HELP, outputChoice } from './output.js';
 import { progressBar } from './progress.js';
 import { extract } from '../pipeline/extract.js';
-import { writeGeoJson } from '../export/geojson.js';
+import { writeCollection } from '../export/write-collection.js';
+import { EXTRACT_FIELDS } from '../export/fields.js';
 import { PROMPT_FLAG_SPECS, PROMPT_FLAGS_HELP, promptFromFlags } from '../prompts/parse-args.js';
 import { runExtractPrompt } from './extract-prompt.js';
 import { openResultStore } from '../cache/open-result-store.js';
 
 const DEFAULT_MODEL = 'FastSAM-x';
 
-const HELP = `usage: fastsam-geo extract RASTER.tif -o OUT.geojson [options]
+const HELP = `usage: fastsam-geo extract RASTER.tif -o OUT.geojson|.gpkg|.fgb|.parquet [options]
 
 Extracts building footprints from a GeoTIFF (local file or http(s) URL of a COG) with FastSAM:
 tiles of the model's input size with overlap, one polygon per building across tile seams,
-right-angled outlines, GeoJSON in WGS84 (RFC 7946).
+right-angled outlines; GeoJSON in WGS84 (RFC 7946), GeoPackage / FlatGeobuf / GeoParquet in the
+raster's CRS. Nothing is written on error or Ctrl-C.
 
 options:
-  -o, --output FILE      GeoJSON to write (atomically; nothing is written on error or Ctrl-C)
+${OUTPUT_HELP}
   --model M              ONNX model file or known name (default ${DEFAULT_MODEL}, from $FASTSAM_GEO_MODELS)
   --device D             cpu (default) | webgpu | cuda | tensorrt; trailing ! = no fallback
   --bands 1,2,3          bands to use: one (repeated to RGB) or three (default 1 or 1,2,3)
   --stretch LO,HI|none   percentile stretch to 8-bit (default 2,98; uint8 rasters are used as is)
   --nodata V             nodata value (default: the file's GDAL_NODATA tag)
   --srs CRS              override the raster's CRS: EPSG:NNNN or a proj string
-  --crs wgs84|native     output CRS (default wgs84; native adds a "crs" member)
   --resolution M         resample to M metres per pixel first (default: the raster's own)
   --tile-size N          tile side in pixels (default: the model's input size)
   --overlap N            tile overlap in pixels (default ${DEFAULTS.tiling.overlap})
@@ -69,7 +71,7 @@ export const command: Command = {
         args: argv,
         allowPositionals: true,
         options: {
-          output: { type: 'string', short: 'o' }, model: { type: 'string' }, device: { type: 'string' },
+          output: { type: 'string', short: 'o' }, format: { type: 'string' }, model: { type: 'string' }, device: { type: 'string' },
           bands: { type: 'string' }, stretch: { type: 'string' }, nodata: { type: 'string' }, srs: { type: 'string' },
           crs: { type: 'string' }, resolution: { type: 'string' }, 'tile-size': { type: 'string' }, overlap: { type: 'string' }, window: { type: 'string' },
           bbox: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' },
@@ -88,8 +90,9 @@ export const command: Command = {
       return 0;
     }
     if (positionals.length !== 1) throw new EngineError('BAD_INPUT', `expected one RASTER.tif, got ${positionals.length}\n\n${HELP}`);
-    const output = requireOutput(v.output, 'extract');
     const raster = positionals[0];
+    const out = await outputChoice('extract', v, [raster]);
+    const output = out.path;
     let stretch: [number, number] | 'none' | undefined;
     if (v.stretch === 'none') stretch = 'none';
     else if (v.stretch !== undefined) stretch = listArg('stretch', v.stretch, 2) as [number, number];
@@ -103,7 +106,7 @@ export const command: Command = {
       stretch,
       nodata: numberArg('nodata', v.nodata),
       srs: v.srs,
-      crs: crsArg(v.crs),
+      crs: out.crs,
       resolution: numberArg('resolution', v.resolution, (n) => n > 0, 'metres per pixel > 0'),
       tileSize: intArg('tile-size', v['tile-size'], 32),
       overlap: intArg('overlap', v.overlap, 0),
@@ -141,7 +144,7 @@ export const command: Command = {
     const bar = v.quiet ? null : progressBar(process.stderr);
     try {
       if (prompt) {
-        await runExtractPrompt(raster, prompt, { ...opts, model, signal: ac.signal, onProgress: (p) => bar?.update(p.done, p.total) }, v, output);
+        await runExtractPrompt(raster, prompt, { ...opts, model, signal: ac.signal, onProgress: (p) => bar?.update(p.done, p.total) }, v, out);
         return 0;
       }
       const warnLine = (m: string): void => {
@@ -160,7 +163,7 @@ export const command: Command = {
         },
       });
       bar?.finish();
-      await writeGeoJson(output, r.collection, { signal: ac.signal });
+      await writeCollection(output, r.collection, { format: out.format, fields: EXTRACT_FIELDS, inputs: [raster], signal: ac.signal });
       if (!v.quiet) {
         if (store && store.stats.hits > 0) process.stderr.write(`resumed ${store.stats.hits}/${r.tiles} tiles\n`);
         const n = Math.max(1, r.tiles);

@@ -29,6 +29,6 @@ export function bandsArg(value: string | undefined): number[] | undefined {
 }
 
 export function requireOutput(out: string | undefined, command: string): string {
-  if (!out) throw new EngineError('BAD_INPUT', `${command}: missing -o/--output FILE.geojson`);
+  if (!out) throw new EngineError('BAD_INPUT', `${command}: missing -o/--output FILE (.geojson, .gpkg, .fgb or .parquet)`);
   return out;
 }

@@ -17,6 +17,8 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   cache: () => import('./cache.js'),
   worker: () => import('./worker.js'),
   jobs: () => import('./jobs.js'),
+  evaluate: () => import('./evaluate.js'),
+  tune: () => import('./tune.js'),
 };
 
 /** One line per command (kept here so that `--help` does not load every command's dependencies). */
@@ -30,6 +32,8 @@ const SUMMARIES: Record<string, string> = {
   cache: 'the per-tile result store (resume): size per raster, clear all or one raster',
   worker: 'runs queued tiles and merges (extract --queue redis://...; BullMQ on Redis)',
   jobs: 'status, wait for or cancel a queued extraction',
+  evaluate: 'predicted footprints vs ground truth: SpaceNet metric (precision, recall, F1), mean IoU, area bias',
+  tune: 'sweep --conf and --resolution against ground truth; prints the best settings by F1',
 };
 
 function usage(): string {

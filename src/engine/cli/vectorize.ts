@@ -2,21 +2,22 @@
 import { parseArgs } from 'node:util';
 import { EngineError } from '../errors.js';
 import type { Command } from './command.js';
-import { crsArg, numberArg, requireOutput } from './geo-args.js';
+import { numberArg } from './geo-args.js';
+import { OUTPUT_HELP, outputChoice } from './output.js';
 import { vectorizeRaster } from '../pipeline/vectorize-raster.js';
-import { writeGeoJson } from '../export/geojson.js';
+import { writeCollection } from '../export/write-collection.js';
+import { VECTORIZE_FIELDS } from '../export/fields.js';
 
-const HELP = `usage: fastsam-geo vectorize MASK.tif -o OUT.geojson [options]
+const HELP = `usage: fastsam-geo vectorize MASK.tif -o OUT.geojson|.gpkg|.fgb|.parquet [options]
 
 Turns a mask or label raster (nonzero = object, nodata ignored) into polygons. Defaults are exact:
 polygons along pixel edges, 4-connected components (as gdal_polygonize), no simplification, no
 regularization, no area filter.
 
 options:
-  -o, --output FILE     GeoJSON to write (atomically)
+${OUTPUT_HELP}
   --band N              band to read (default 1)
   --nodata V            nodata value (default: the file's GDAL_NODATA tag)
-  --crs wgs84|native    output CRS: RFC 7946 WGS84 (default) or the raster's own CRS (adds a "crs" member)
   --srs CRS             override the raster's CRS: EPSG:NNNN or a proj string
   --simplify M          Douglas-Peucker tolerance in metres (default 0: off)
   --regularize          right-angled outlines on each polygon's dominant orientation
@@ -35,6 +36,7 @@ export const command: Command = {
         allowPositionals: true,
         options: {
           output: { type: 'string', short: 'o' },
+          format: { type: 'string' },
           band: { type: 'string' },
           nodata: { type: 'string' },
           crs: { type: 'string' },
@@ -56,12 +58,13 @@ export const command: Command = {
       return 0;
     }
     if (positionals.length !== 1) throw new EngineError('BAD_INPUT', `expected one MASK.tif, got ${positionals.length}\n\n${HELP}`);
-    const output = requireOutput(v.output, 'vectorize');
+    const out = await outputChoice('vectorize', v, [positionals[0]]);
+    const output = out.path;
     const t0 = performance.now();
     const r = await vectorizeRaster(positionals[0], {
       band: numberArg('band', v.band, (n) => Number.isInteger(n) && n >= 1, 'a band number ≥ 1'),
       nodata: numberArg('nodata', v.nodata),
-      crs: crsArg(v.crs),
+      crs: out.crs,
       srs: v.srs,
       simplify: numberArg('simplify', v.simplify, (n) => n >= 0, 'a tolerance ≥ 0 in metres'),
       regularize: v.regularize ?? false,
@@ -69,7 +72,7 @@ export const command: Command = {
       maxArea: numberArg('max-area', v['max-area'], (n) => n > 0, 'an area > 0'),
     });
     for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-    await writeGeoJson(output, r.collection);
+    await writeCollection(output, r.collection, { format: out.format, fields: VECTORIZE_FIELDS, inputs: [positionals[0]] });
     if (!v.quiet) {
       const s = (performance.now() - t0) / 1000;
       process.stderr.write(`${r.collection.features.length} polygons → ${output} in ${s.toFixed(2)} s (read ${(r.timings.read / 1000).toFixed(2)} s, vectorize ${(r.timings.vectorize / 1000).toFixed(2)} s)\n`);

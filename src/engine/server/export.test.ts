@@ -24,7 +24,7 @@ test('export writes the collection inside the root and answers {path, features}'
   const fc = collection(3);
   const res = await t.api('/api/export', { method: 'POST', json: { path: 'out/buildings.geojson', collection: fc } });
   assert.equal(res.status, 200);
-  assert.deepEqual(await res.json(), { path: 'out/buildings.geojson', features: 3 });
+  assert.deepEqual(await res.json(), { path: 'out/buildings.geojson', features: 3, format: 'geojson' });
   assert.deepEqual(JSON.parse(readFileSync(path.join(t.root, 'out', 'buildings.geojson'), 'utf8')), fc);
   assert.deepEqual(readdirSync(path.join(t.root, 'out')), ['buildings.geojson']);
 });
@@ -80,4 +80,25 @@ test('a failed export (target is a directory) leaves no file and no temp file be
   assert.ok(!existsSync(path.join(t.root, 'out', 'dir.geojson', 'x')));
   const missingDir = await t.api('/api/export', { method: 'POST', json: { path: 'nodir/x.geojson', collection: collection(1) } });
   assert.equal(missingDir.status, 404);
+});
+
+test('export writes .gpkg, .fgb and .parquet (format from the extension) that GDAL / pyarrow open; an unknown extension is refused', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const fc = collection(3);
+  for (const ext of ['gpkg', 'fgb']) {
+    const res = await t.api('/api/export', { method: 'POST', json: { path: `out/layer.${ext}`, collection: fc } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { path: `out/layer.${ext}`, features: 3, format: ext });
+    const info = spawnSync('ogrinfo', ['-so', '-al', path.join(t.root, 'out', `layer.${ext}`)], { encoding: 'utf8' });
+    assert.equal(info.status, 0, info.stderr);
+    assert.match(info.stdout, /Feature Count: 3/);
+    assert.match(info.stdout, /ID\["EPSG",4326\]\]/);
+    assert.match(info.stdout, /score: Real/);
+  }
+  const pq = await t.api('/api/export', { method: 'POST', json: { path: 'out/layer.parquet', collection: fc } });
+  assert.equal(pq.status, 200);
+  assert.ok(readFileSync(path.join(t.root, 'out', 'layer.parquet')).subarray(0, 4).equals(Buffer.from('PAR1')));
+  const bad = await t.api('/api/export', { method: 'POST', json: { path: 'out/layer.shp', collection: fc } });
+  assert.equal(bad.status, 400);
+  assert.ok(!existsSync(path.join(t.root, 'out', 'layer.shp')));
 });

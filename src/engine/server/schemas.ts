@@ -96,8 +96,9 @@ export const exportBodySchema = {
   additionalProperties: false,
   required: ['path', 'collection'],
   properties: {
-    path: { ...relPath, pattern: '\\.geojson$' },
+    path: { ...relPath, pattern: '\\.(geojson|json|gpkg|fgb|parquet|geoparquet)$' },
     overwrite: { type: 'boolean' },
+    format: { enum: ['geojson', 'gpkg', 'fgb', 'parquet'] },
     collection: {
       type: 'object',
       required: ['type', 'features'],

@@ -110,6 +110,11 @@ export class EngineClient {
    * Runs a segment job to completion, polling its state (robust behind proxies that buffer
    * event streams). `onProgress` sees every state; aborting `signal` cancels the job on the engine.
    */
+  /** Writes a layer inside Jupyter's root as .geojson, .gpkg, .fgb or .parquet (format from the extension). */
+  exportLayer(path: string, collection: unknown, overwrite = false): Promise<{ path: string; features: number; format: string }> {
+    return this.request('export', { method: 'POST', body: JSON.stringify({ path, collection, overwrite }) });
+  }
+
   async runJob(
     path: string,
     extent: Extent84 | undefined,

@@ -321,16 +321,22 @@ export class MapPanel extends Widget {
     const stem = PathExt.basename(this.options.path, PathExt.extname(this.options.path));
     if (name === undefined) {
       const answer = await InputDialog.getText({
-        title: 'Export layer as GeoJSON',
-        label: 'File name (saved beside the raster)',
+        title: 'Export layer',
+        label: 'File name, saved beside the raster: .geojson (WGS84), .gpkg (GeoPackage), .fgb (FlatGeobuf) or .parquet (GeoParquet)',
         text: `${stem}-buildings.geojson`
       });
       if (!answer.button.accept || !answer.value) return null;
       name = answer.value;
     }
-    if (!name.endsWith('.geojson') && !name.endsWith('.json')) name += '.geojson';
+    if (!/\.(geojson|json|gpkg|fgb|parquet)$/i.test(name)) name += '.geojson';
     const path = dir ? `${dir}/${name}` : name;
     try {
+      if (/\.(gpkg|fgb|parquet)$/i.test(name)) {
+        // Binary formats are written by the engine (same root as Jupyter's), atomically.
+        const r = await this.options.client.exportLayer(path, fc, true);
+        Notification.success(`Exported ${r.features} feature(s) to ${r.path} (${r.format})`, { autoClose: 4000 });
+        return r.path;
+      }
       await this.options.contents.save(path, {
         type: 'file',
         format: 'text',

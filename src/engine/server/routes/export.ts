@@ -1,31 +1,32 @@
 /**
- * POST /api/export {path, collection, overwrite?} → {path, features}: writes the GeoJSON layer
- * inside the root atomically (temp file beside it + fsync + rename), so the file is either the
- * old one, absent, or complete, never partial.
+ * POST /api/export {path, collection, overwrite?, format?} → {path, features, format}: writes the layer
+ * inside the root as GeoJSON, GeoPackage, FlatGeobuf or GeoParquet (format from the extension, or
+ * forced), through the export sinks: a temp file beside the target + fsync + rename, so the file is
+ * either the old one, absent, or complete, never partial. The layer keeps the collection's CRS (the
+ * map sends RFC 7946 WGS84).
  */
-import { promises as fs } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { EngineError } from '../../errors.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { RouteContext } from '../app.js';
 import type { FeatureCollection } from '../backend.js';
 import { exportBodySchema } from '../schemas.js';
 import { abortOnDisconnect } from './disconnect.js';
+import { writeCollection } from '../../export/write-collection.js';
+import type { FeatureCollection as ExportCollection } from '../../export/geojson.js';
 
 interface ExportBody {
   path: string;
   collection: FeatureCollection;
   overwrite?: boolean;
+  format?: string;
 }
 
 export function registerExportRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.post<{ Body: ExportBody }>('/api/export', { schema: { body: exportBodySchema } }, async (request, reply) => {
-    const { collection, overwrite = false } = request.body;
+    const { collection, overwrite = false, format } = request.body;
     const abs = await ctx.root.resolve(request.body.path, { mustExist: false });
-    const st = await fs.stat(abs).catch(() => null);
-    if (st?.isDirectory()) throw new EngineError('BAD_INPUT', `export path '${request.body.path}' is a directory, expected a .geojson file name`);
-    const text = JSON.stringify(collection);
-    await writeFileAtomic(abs, text, { noOverwrite: !overwrite, signal: abortOnDisconnect(reply) });
-    return { path: ctx.root.relative(abs), features: collection.features.length };
+    const r = await writeCollection(abs, collection as unknown as ExportCollection, {
+      format, noOverwrite: !overwrite, signal: abortOnDisconnect(reply),
+    });
+    return { path: ctx.root.relative(abs), features: r.features, format: r.format };
   });
 }

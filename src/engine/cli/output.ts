@@ -1,0 +1,26 @@
+/**
+ * `-o FILE [--format F] [--crs wgs84|native]` shared by extract, vectorize and evaluate: the format from
+ * the extension (or forced), the output CRS default per format (GeoJSON: WGS84; GeoPackage, FlatGeobuf,
+ * GeoParquet: the raster's own), and the output path checked before any work starts.
+ */
+import { formatFor, defaultCrsFor } from '../export/formats.js';
+import type { OutputFormat } from '../export/formats.js';
+import { openOutputFile } from '../export/output-file.js';
+import { crsArg, requireOutput } from './geo-args.js';
+
+export interface OutputChoice {
+  path: string;
+  format: OutputFormat;
+  crs: 'wgs84' | 'native';
+}
+
+export const OUTPUT_HELP = `  -o, --output FILE      .geojson, .gpkg, .fgb or .parquet (written to a temp file and renamed)
+  --format F             geojson | gpkg | fgb | parquet: overrides the extension
+  --crs wgs84|native     output CRS (default: wgs84 for GeoJSON, the raster's own CRS for the others)`;
+
+export async function outputChoice(command: string, values: { output?: string; format?: string; crs?: string }, inputs: string[]): Promise<OutputChoice> {
+  const path = requireOutput(values.output, command);
+  const format = formatFor(path, values.format);
+  await openOutputFile(path, { inputs });
+  return { path, format, crs: crsArg(values.crs) ?? defaultCrsFor(format) };
+}

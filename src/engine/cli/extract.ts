@@ -1,7 +1,8 @@
 /** `fastsam-geo extract area.tif [--model M] -o out.geojson`: GeoTIFF → building footprints (GeoJSON). */
 import { parseArgs } from 'node:util';
 import { DEFAULTS } from '../config.js';
-import { resolveModel } from '../models/registry.js';
+import { DEFAULT_SEG_MODEL } from '../models/registry.js';
+import { ensureSegModel } from '../models/ensure.js';
 import { EngineError } from '../errors.js';
 import type { Command } from './command.js';
 import { bandsArg, crsArg, numberArg, requireOutput } from './geo-args.js';
@@ -11,7 +12,7 @@ import { writeGeoJson } from '../export/geojson.js';
 import { PROMPT_FLAG_SPECS, PROMPT_FLAGS_HELP, promptFromFlags } from '../prompts/parse-args.js';
 import { runExtractPrompt } from './extract-prompt.js';
 
-const DEFAULT_MODEL = 'FastSAM-x';
+const DEFAULT_MODEL = DEFAULT_SEG_MODEL;
 
 const HELP = `usage: fastsam-geo extract RASTER.tif -o OUT.geojson [options]
 
@@ -116,8 +117,9 @@ export const command: Command = {
     if (prompt && opts.resolution !== undefined) {
       throw new EngineError('BAD_INPUT', '--resolution: prompts select among the masks of the native-resolution tiles; drop --resolution or the prompt flags');
     }
-    // A path, or a known name resolved by the registry (MODEL_MISSING names the file and --model PATH).
-    const model = resolveModel(v.model ?? DEFAULT_MODEL, 'fastsam');
+    // A path, or a known name resolved by the registry; a known FastSAM model not on disk yet is
+    // downloaded and converted once (offline: MODEL_MISSING names the file and how to get it).
+    const model = await ensureSegModel(v.model ?? DEFAULT_MODEL);
 
     const ac = new AbortController();
     let interrupts = 0;

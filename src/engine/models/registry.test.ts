@@ -11,14 +11,14 @@ import { findModel, knownModels, resolveModel } from './registry.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fsg-models-'));
 
-test('the registry lists FastSAM-s, FastSAM-x (with the export command) and the CLIP files', () => {
+test('the registry lists FastSAM-s, FastSAM-x (converted from Ultralytics checkpoints) and the CLIP files', () => {
   const names = knownModels().map((m) => m.name);
   assert.deepEqual(names.slice(0, 2), ['FastSAM-s', 'FastSAM-x']);
   assert.ok(names.includes('clip-bpe'));
   const s = findModel('fastsam-s')!;
   assert.equal(s.file, 'FastSAM-s.onnx');
   assert.match(s.url, /^https:\/\/github\.com\/ultralytics\/assets\/releases\/download\/.*\/FastSAM-s\.pt$/);
-  assert.equal(s.exportCommand, 'yolo export model=FastSAM-s.pt format=onnx imgsz=1024');
+  assert.equal(s.convert, true); // the .pt is converted to ONNX in Node (models/convert.ts)
   for (const m of knownModels()) assert.equal(m.checksumVerified, m.sha256 !== null);
 });
 

@@ -8,6 +8,7 @@
  * MODEL_MISSING, naming the file and how to get it, as it does when the download fails).
  */
 import { existsSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { modelsDir } from '../config.js';
 import { EngineError } from '../errors.js';
@@ -37,19 +38,28 @@ export async function fetchModel(entry: ModelEntry, options: FetchOptions = {}):
   const dir = modelsDir();
   const dest = path.join(dir, entry.downloadFile);
   let sha256: string | undefined;
+  let fresh = false;
   if (existsSync(dest) && statSync(dest).size > 0) {
     log(`${dest} already exists`);
   } else {
     log(`downloading ${entry.name} from ${entry.url}`);
     const r = await downloadFile(entry.url, dest, { sha256: entry.sha256, onProgress: options.onProgress ?? progressBar(entry.downloadFile), signal: options.signal });
     sha256 = r.sha256;
+    fresh = true;
     log(`saved ${r.path} (${r.bytes} bytes, sha256 ${r.sha256}${entry.sha256 ? ', verified' : ', no recorded checksum to verify against'})`);
   }
   if (!entry.convert) return { path: dest, downloaded: dest, sha256, converted: false };
   const onnx = modelPath(entry);
   log(`converting ${entry.downloadFile} to ONNX (imgsz ${options.imgsz ?? 1024})`);
   const t0 = Date.now();
-  const r = await convertCheckpointFile(dest, onnx, { imgsz: options.imgsz });
+  let r;
+  try {
+    r = await convertCheckpointFile(dest, onnx, { imgsz: options.imgsz });
+  } catch (err) {
+    // A download that is not a usable checkpoint is deleted, so that the next try downloads again.
+    if (fresh && err instanceof EngineError && err.code === 'BAD_MODEL') await rm(dest, { force: true });
+    throw err;
+  }
   log(`wrote ${onnx} (YOLOv8${r.info.scaleName}-seg, ${(r.parameterCount / 1e6).toFixed(2)}M parameters, ${(r.bytes.length / 1e6).toFixed(1)} MB, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   return { path: onnx, downloaded: dest, sha256, converted: true };
 }

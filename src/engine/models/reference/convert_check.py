@@ -17,9 +17,17 @@ Checked: output names/shapes ([1,37,N], [1,32,S/4,S/4]), the ONNX metadata (task
 the parameter count, and the values — boxes (rows 0-3, pixels), scores (row 4), mask coefficients
 (rows 5-36) and prototypes (output1) — against (a) within 1e-4 relative (float32 round-off and the BN folding), and
 against (b) within 1e-2 relative (float16 storage of the weights); relative = |d| / max(1, |value|).
+Then, with the FastSAM-s checkpoint served by a real HTTP server on loopback (FASTSAM_GEO_FASTSAM_URL,
+models in a temp FASTSAM_GEO_MODELS): `models download FastSAM-s` (progress, .pt byte-identical, ONNX
+written and loadable), `models convert X.pt -o Y.onnx`, the first `extract` of the shipped sample GeoTIFF
+without a model (downloads + converts the default FastSAM-s, then runs), a 404 (MODEL_MISSING naming
+the file, nothing left behind) and a file that is not a checkpoint (BAD_MODEL).
 Prints one line per check and closes with `convert: N passed, N failed`.
 """
+import functools
+import http.server
 import json
+import threading
 import os
 import subprocess
 import sys
@@ -37,6 +45,8 @@ import ultralytics_ckpt as uc  # noqa: E402
 torch.set_num_threads(2)
 # (label, scale, imgsz). x at 256 keeps the run short on 2 cores; the weights do not depend on imgsz.
 CASES = [('FastSAM-s', 's', 320), ('FastSAM-x', 'x', 256)]
+if os.environ.get('FSG_CONVERT_ONLY_S'):
+    CASES = CASES[:1]
 
 passed = 0
 failed = 0
@@ -121,15 +131,95 @@ def run_case(label, scale, imgsz, tmp):
     top_o = set(np.argsort(-got0[0, 4])[:50].tolist())
     check(len(top_t & top_o) >= 48, f'top-50 anchors by score agree: {len(top_t & top_o)}/50')
     print(f'  ({time.time() - t0:.1f} s)')
+    return pt
+
+
+def cli(args, env):
+    return subprocess.run(['node', os.path.join(REPO, 'bin', 'fastsam-geo.js'), *args], capture_output=True, text=True,
+                          env={**os.environ, **env}, cwd=REPO)
+
+
+def leftovers(d):
+    return [f for f in os.listdir(d) if f.endswith('.part')] if os.path.isdir(d) else []
+
+
+def download_cases(pt, tmp):
+    """models download / convert / first-run download against a loopback HTTP server."""
+    print('downloads from a loopback HTTP server:')
+    served = os.path.join(tmp, 'served')
+    os.makedirs(served)
+    with open(pt, 'rb') as f:
+        pt_bytes = f.read()
+    with open(os.path.join(served, 'FastSAM-s.pt'), 'wb') as f:
+        f.write(pt_bytes)
+    with open(os.path.join(served, 'FastSAM-x.pt'), 'wb') as f:
+        f.write(b'not a checkpoint at all' * 100)
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=served)
+    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f'http://127.0.0.1:{httpd.server_address[1]}'
+    try:
+        models = os.path.join(tmp, 'models-a')
+        env = {'FASTSAM_GEO_MODELS': models, 'FASTSAM_GEO_FASTSAM_URL': base}
+        r = cli(['models', 'download', 'FastSAM-s', '--imgsz', '320'], env)
+        onnx = os.path.join(models, 'FastSAM-s.onnx')
+        check(r.returncode == 0 and r.stdout.strip() == onnx, f'models download FastSAM-s: exit {r.returncode}, prints {r.stdout.strip()!r}' + ('' if r.returncode == 0 else f'\n{r.stderr}'))
+        with open(os.path.join(models, 'FastSAM-s.pt'), 'rb') as f:
+            same = f.read() == pt_bytes
+        check(same and '100%' in r.stderr and 'sha256' in r.stderr, 'the .pt arrives byte-identical, with a progress line and its sha256')
+        meta = cli(['models', 'list', '--json'], env)
+        listed = {m['name']: m for m in json.loads(meta.stdout)['models']}
+        check(os.path.getsize(onnx) > 4 * 11_000_000 and listed['FastSAM-s']['present'] and not leftovers(models),
+              f'FastSAM-s.onnx written ({os.path.getsize(onnx) / 1e6:.1f} MB), listed as present, no .part files')
+        out = os.path.join(tmp, 'converted.onnx')
+        r = cli(['models', 'convert', pt, '-o', out, '--imgsz', '256', '--json'], {})
+        j = json.loads(r.stdout) if r.returncode == 0 else {}
+        check(r.returncode == 0 and os.path.exists(out) and j.get('outputs', {}).get('output0') == [1, 37, 1344],
+              f'models convert X.pt -o Y.onnx --imgsz 256: exit {r.returncode}, output0 {j.get("outputs", {}).get("output0")}')
+
+        # First run without a model: extract downloads + converts the default (FastSAM-s), then runs.
+        models_b = os.path.join(tmp, 'models-b')
+        geojson = os.path.join(tmp, 'first.geojson')
+        sample = os.path.join(REPO, 'examples', 'data', 'spacenet-atlanta-crop.tif')
+        r = cli(['extract', sample, '-o', geojson], {'FASTSAM_GEO_MODELS': models_b, 'FASTSAM_GEO_FASTSAM_URL': base})
+        ok = r.returncode == 0 and os.path.exists(os.path.join(models_b, 'FastSAM-s.onnx'))
+        fc = json.load(open(geojson)) if ok else {}
+        check(ok and fc.get('type') == 'FeatureCollection' and 'downloading and converting it once' in r.stderr,
+              f'first extract without a model fetches + converts FastSAM-s and runs: exit {r.returncode}, '
+              f'{len(fc.get("features", []))} features' + ('' if ok else f'\n{r.stderr[-2000:]}'))
+
+        # Failures: a 404 and a file that is not a checkpoint.
+        models_c = os.path.join(tmp, 'models-c')
+        r = cli(['extract', sample, '-o', os.path.join(tmp, 'never.geojson')],
+                {'FASTSAM_GEO_MODELS': models_c, 'FASTSAM_GEO_FASTSAM_URL': base + '/missing'})
+        check(r.returncode == 1 and 'MODEL_MISSING' not in r.stdout and 'HTTP 404' in r.stderr and 'models download FastSAM-s' in r.stderr
+              and not os.path.exists(os.path.join(tmp, 'never.geojson')) and not leftovers(models_c),
+              'a 404 stops with the missing-model message (HTTP 404, how to get it), nothing written')
+        r = cli(['models', 'download', 'FastSAM-x'], {'FASTSAM_GEO_MODELS': models_c, 'FASTSAM_GEO_FASTSAM_URL': base})
+        check(r.returncode == 1 and 'not a zip file' in r.stderr and not os.path.exists(os.path.join(models_c, 'FastSAM-x.onnx'))
+              and not os.path.exists(os.path.join(models_c, 'FastSAM-x.pt')),
+              f'a download that is not a checkpoint is a clear BAD_MODEL error, deleted, no ONNX written: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""}')
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def main():
     with tempfile.TemporaryDirectory(prefix='fsg-convert-') as tmp:
+        pts = {}
         for label, scale, imgsz in CASES:
             try:
-                run_case(label, scale, imgsz, tmp)
+                pts[label] = run_case(label, scale, imgsz, tmp)
             except Exception as e:  # noqa: BLE001
                 check(False, f'{label}: {type(e).__name__}: {e}')
+        try:
+            download_cases(pts['FastSAM-s'], tmp)
+        except Exception as e:  # noqa: BLE001
+            check(False, f'downloads: {type(e).__name__}: {e}')
     print(f'convert: {passed} passed, {failed} failed')
     return 0 if failed == 0 else 1
 

@@ -36,7 +36,7 @@ def check_output(r: subprocess.CompletedProcess, root) -> None:
     assert "640 x 640 uint8 EPSG:32616" in r.stdout, r.stdout
     assert "16/16 tiles" in r.stdout
     assert "\n4 buildings" in r.stdout, r.stdout
-    assert "1 building picked" in r.stdout
+    assert "1 building(s) picked" in r.stdout
     assert "wrote orthophoto-picked.geojson with 1 feature(s)" in r.stdout
     fc = json.loads((root / "orthophoto-picked.geojson").read_text())
     assert fc["type"] == "FeatureCollection" and len(fc["features"]) == 1
@@ -90,3 +90,30 @@ def test_readme_example_through_jupyters_proxy(example_root):
         assert j.status()["starts"] == 1, "the example started the engine through the proxy"
     finally:
         j.stop()
+
+
+def test_readme_example_with_no_buildings_found_does_not_crash(tmp_path):
+    """Regression (issue 15): the example indexed buildings["features"][0] and crashed when a job found
+    nothing. Here the raster is the shipped SpaceNet crop (gray, no red squares), on which the fixture
+    model finds no building."""
+    root = tmp_path / "root"
+    root.mkdir()
+    shutil.copy(REPO / "examples" / "data" / "spacenet-atlanta-crop.tif", root / "orthophoto.tif")
+    model = fixture_model(tmp_path)
+    token = "readme-example-" + os.urandom(8).hex()
+    env = {**os.environ, "FASTSAM_GEO_TOKEN": token, "FASTSAM_GEO_CACHE": str(tmp_path / "cache")}
+    node = shutil.which("node") or "node"
+    proc = subprocess.Popen(
+        [node, str(REPO / "bin" / "fastsam-geo.js"), "serve", "--root", str(root), "--model", model],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        m = re.fullmatch(r"listening on (http://127\.0\.0\.1:\d+)\n", proc.stdout.readline())
+        assert m
+        r = run_example("connect-standalone", {**env, "FASTSAM_GEO_URL": m.group(1)}, tmp_path)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "\n0 buildings" in r.stdout and "no buildings found" in r.stdout, r.stdout
+        assert not (root / "orthophoto-picked.geojson").exists()
+    finally:
+        proc.terminate()
+        proc.wait(20)

@@ -38,6 +38,27 @@ def default_engine_command() -> list[str]:
     return [found or "fastsam-geo"]
 
 
+def install_hint(argv0: str) -> str:
+    """The exact command that makes the engine startable, for the case at hand."""
+    here = Path(__file__).resolve().parent
+    checkout = here.parent
+    version = ""
+    try:
+        from ._version import __version__ as version
+    except Exception:  # noqa: BLE001
+        pass
+    if (checkout / "package.json").is_file() and (checkout / "bin" / "fastsam-geo.js").is_file():
+        # an editable install from a source checkout whose engine is not built
+        return f"build the engine of this checkout: cd {shlex.quote(str(checkout))} && npm ci && npm run build"
+    if os.path.basename(argv0) in ("node", "node.exe") and not shutil.which("node"):
+        return "install Node.js 22 or newer (https://nodejs.org) so that `node` is on PATH"
+    pkg = f"fastsam-geo@{version}" if version else "fastsam-geo"
+    if not shutil.which("node") or not shutil.which("npm"):
+        return f"install Node.js 22 or newer (https://nodejs.org), then: npm install -g {pkg}"
+    return (f"install the engine: npm install -g {pkg} (or point c.FastSamGeo.engine_command / "
+            "$FASTSAM_GEO_ENGINE at it, e.g. FASTSAM_GEO_ENGINE='node /path/to/fastsam-geo/bin/fastsam-geo.js')")
+
+
 class EngineSupervisor:
     """One engine process, started on first use and again whenever it is found dead."""
 
@@ -110,8 +131,8 @@ class EngineSupervisor:
             )
         except OSError as e:
             raise EngineError(
-                f"cannot start the fastsam-geo engine with {shlex.join(argv)}: {e}. Install the engine "
-                "(npm install -g fastsam-geo) or set c.FastSamGeo.engine_command / FASTSAM_GEO_ENGINE."
+                f"cannot start the fastsam-geo engine with {shlex.join(argv)}: {e}. To fix it, "
+                + install_hint(argv[0])
             ) from e
         stderr_tail: list[str] = []
         self._pumps = [asyncio.ensure_future(self._pump(proc.stderr, "stderr", stderr_tail))]

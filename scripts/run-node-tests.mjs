@@ -26,16 +26,23 @@ if (files.length === 0) {
   console.log('node: 0 passed, 1 failed');
   process.exit(1);
 }
-const tap = join(mkdtempSync(join(os.tmpdir(), 'fsg-tests-')), 'report.tap');
+const work = mkdtempSync(join(os.tmpdir(), 'fsg-tests-'));
+const tap = join(work, 'report.tap');
+// The tests never write the user's ~/.cache: models, caches and bench graphs go to this run's temp
+// dir unless the caller chose a place (scripts/test.sh does), and never a real download host.
+const env = { ...process.env };
+env.FASTSAM_GEO_CACHE ??= join(work, 'cache');
+// Tests that run `extract` keep their tile results in this run's result store.
+env.FASTSAM_GEO_RESULTS ??= join(work, 'results');
+env.FASTSAM_GEO_MODELS ??= join(work, 'models');
+env.FASTSAM_GEO_FASTSAM_URL ??= 'http://127.0.0.1:1';
+env.FASTSAM_GEO_CLIP_URL ??= 'http://127.0.0.1:1';
 const args = [
   '--test',
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=tap', `--test-reporter-destination=${tap}`,
   ...files,
 ];
-// Tests that run `extract` keep their tile results in a temp result store, never in ~/.cache.
-const results = join(tap, '..', 'results');
-const env = { ...process.env, FASTSAM_GEO_RESULTS: process.env.FASTSAM_GEO_RESULTS || results };
 const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd: root, env });
 child.on('exit', (code) => {
   let passed = 0;
@@ -53,7 +60,7 @@ child.on('exit', (code) => {
     failed += 1;
   }
   if (code !== 0 && failed === 0) failed = 1;
-  rmSync(results, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
   console.log(`node: ${passed} passed, ${failed} failed`);
   process.exit(failed > 0 ? 1 : 0);
 });

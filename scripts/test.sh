@@ -5,9 +5,17 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-SUMMARY=$(mktemp)
-export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp/fsg-xdg}
-mkdir -p "$XDG_RUNTIME_DIR"
+LOGS=$(mktemp -d "${TMPDIR:-/tmp}/fsg-test.XXXXXX")
+SUMMARY="$LOGS/summary"
+: > "$SUMMARY"
+trap 'rm -rf "$LOGS"' EXIT
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then export XDG_RUNTIME_DIR="$LOGS/xdg"; mkdir -p -m 700 "$XDG_RUNTIME_DIR"; fi
+# onnxruntime-node's install script would fetch CUDA binaries from outside the registries: the CPU
+# binary is inside the package (the supported switch; an .npmrc key makes npm warn).
+export ONNXRUNTIME_NODE_INSTALL=${ONNXRUNTIME_NODE_INSTALL:-skip}
+# Model downloads in tests only go to loopback servers; the models/cache dirs of the user are not touched.
+export FASTSAM_GEO_CACHE=${FASTSAM_GEO_CACHE:-$LOGS/cache}
+export FASTSAM_GEO_MODELS=${FASTSAM_GEO_MODELS:-$LOGS/models}
 
 note() { printf '\n==== %s\n' "$*"; }
 
@@ -35,15 +43,15 @@ record() { # stage-name, log file: picks the stage's closing "N passed, N failed
 }
 
 note "engine tests"
-node scripts/run-node-tests.mjs 2>&1 | tee /tmp/fsg-node.log
-record node /tmp/fsg-node.log
+node scripts/run-node-tests.mjs 2>&1 | tee "$LOGS/node.log"
+record node "$LOGS/node.log"
 
 for stage in scripts/test-stages/*.sh; do
   [ -e "$stage" ] || continue
   name=$(basename "$stage" .sh)
   note "$name"
-  bash "$stage" 2>&1 | tee "/tmp/fsg-$name.log"
-  record "$name" "/tmp/fsg-$name.log"
+  bash "$stage" 2>&1 | tee "$LOGS/$name.log"
+  record "$name" "$LOGS/$name.log"
 done
 
 note "summary"

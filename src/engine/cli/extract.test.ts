@@ -47,11 +47,14 @@ test('extract runs with --model and writes a GeoJSON with the documented propert
   assert.equal(q.stderr, '');
 });
 
-test('extract without --model stops with MODEL_MISSING naming the file and --model PATH', () => {
+test('extract without --model, offline: the default FastSAM-s cannot be fetched → MODEL_MISSING naming the file and --model PATH', () => {
   const out = path.join(dir, 'nomodel.geojson');
-  const r = run(['extract', good, '-o', out], { FASTSAM_GEO_MODELS: path.join(dir, 'models') });
+  // Port 1 is refused by fetch at once: the download fails as it does without internet.
+  const r = run(['extract', good, '-o', out], { FASTSAM_GEO_MODELS: path.join(dir, 'models'), FASTSAM_GEO_FASTSAM_URL: 'http://127.0.0.1:1' });
   assert.equal(r.status, 1);
-  assert.match(r.stderr, new RegExp(`${path.join(dir, 'models').replace(/[/.]/g, '\\$&')}.*FastSAM-x\\.onnx`));
+  assert.match(r.stderr, new RegExp(`${path.join(dir, 'models').replace(/[/.]/g, '\\$&')}.*FastSAM-s\\.onnx`));
+  assert.match(r.stderr, /fetching it failed \(cannot download http:\/\/127\.0\.0\.1:1\/FastSAM-s\.pt/);
+  assert.match(r.stderr, /fastsam-geo models download FastSAM-s/);
   assert.match(r.stderr, /--model PATH/);
   assert.ok(!existsSync(out));
 });

@@ -1,7 +1,8 @@
 /** `fastsam-geo extract area.tif [--model M] -o out.geojson`: GeoTIFF → building footprints (GeoJSON). */
 import { parseArgs } from 'node:util';
 import { DEFAULTS } from '../config.js';
-import { resolveModel } from '../models/registry.js';
+import { DEFAULT_SEG_MODEL } from '../models/registry.js';
+import { ensureSegModel } from '../models/ensure.js';
 import { EngineError } from '../errors.js';
 import type { Command } from './command.js';
 import { bandsArg, numberArg } from './geo-args.js';
@@ -14,7 +15,7 @@ import { PROMPT_FLAG_SPECS, PROMPT_FLAGS_HELP, promptFromFlags } from '../prompt
 import { runExtractPrompt } from './extract-prompt.js';
 import { openResultStore } from '../cache/open-result-store.js';
 
-const DEFAULT_MODEL = 'FastSAM-x';
+const DEFAULT_MODEL = DEFAULT_SEG_MODEL;
 
 const HELP = `usage: fastsam-geo extract RASTER.tif -o OUT.geojson|.gpkg|.fgb|.parquet [options]
 
@@ -124,8 +125,9 @@ export const command: Command = {
     if (prompt && opts.resolution !== undefined) {
       throw new EngineError('BAD_INPUT', '--resolution: prompts select among the masks of the native-resolution tiles; drop --resolution or the prompt flags');
     }
-    // A path, or a known name resolved by the registry (MODEL_MISSING names the file and --model PATH).
-    const model = resolveModel(v.model ?? DEFAULT_MODEL, 'fastsam');
+    // A path, or a known name resolved by the registry; a known FastSAM model not on disk yet is
+    // downloaded and converted once (offline: MODEL_MISSING names the file and how to get it).
+    const model = await ensureSegModel(v.model ?? DEFAULT_MODEL);
     if (v.queue !== undefined || v.detach) {
       if (prompt) throw new EngineError('BAD_INPUT', '--queue: prompts run locally; drop --queue or the prompt flags');
       const { runQueuedExtract } = await import('./extract-queue.js');

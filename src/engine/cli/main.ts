@@ -27,7 +27,8 @@ const SUMMARIES: Record<string, string> = {
   segment: 'FastSAM everything mode on one image → JSON (boxes, scores, COCO RLE masks), optional PNG overlay',
   vectorize: 'a mask or label raster → polygons (exact pixel edges, like gdal_polygonize)',
   serve: 'the HTTP API on 127.0.0.1 (what the JupyterLab extension talks to)',
-  models: 'list, locate and download the model files (FastSAM, CLIP)',
+  models: 'list, locate, download and convert the model files (FastSAM .pt → ONNX, CLIP)',
+  bench: 'performance figures: model floor vs end to end, stages, prompts, session options, large COGs, GPU',
   clip: 'CLIP helpers: `clip tokenize TEXT` prints the token ids',
   cache: 'the per-tile result store (resume): size per raster, clear all or one raster',
   worker: 'runs queued tiles and merges (extract --queue redis://...; BullMQ on Redis)',
@@ -35,6 +36,26 @@ const SUMMARIES: Record<string, string> = {
   evaluate: 'predicted footprints vs ground truth: SpaceNet metric (precision, recall, F1), mean IoU, area bias',
   tune: 'sweep --conf and --resolution against ground truth; prints the best settings by F1',
 };
+
+/**
+ * `--bbox -84.39,33.65,...` → `--bbox=-84.39,33.65,...`: node's parseArgs refuses an option value that
+ * starts with '-' unless it is attached with '='. A long option followed by a token that starts with
+ * '-' and then a digit or '.' (a negative number or a list that starts with one) takes it as its value.
+ */
+export function joinDashValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = argv[i + 1];
+    if (/^--[a-z][\w-]*$/i.test(a) && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
 
 function usage(): string {
   const lines = ['usage: fastsam-geo <command> [options]', '', 'commands:'];
@@ -61,7 +82,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { command } = await load();
   try {
-    return await command.run(rest);
+    return await command.run(joinDashValues(rest));
   } catch (err) {
     if (err instanceof EngineError) {
       process.stderr.write(`fastsam-geo ${name}: ${err.message}\n`);

@@ -13,7 +13,7 @@ import { sharedData } from '../testing/shared-data.js';
 
 const bin = fileURLToPath(new URL('../../../bin/fastsam-geo.js', import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fsg-segment-cli-'));
-const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'segment', ...args], { encoding: 'utf8', env: { ...process.env, FASTSAM_GEO_MODELS: path.join(dir, 'models') } });
+const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'segment', ...args], { encoding: 'utf8', env: { ...process.env, FASTSAM_GEO_MODELS: path.join(dir, 'models'), FASTSAM_GEO_FASTSAM_URL: 'http://127.0.0.1:1' } });
 
 const fixture = path.join(dir, 'fixture.onnx');
 writeFileSync(fixture, buildFixtureSegModel());

@@ -18,7 +18,7 @@ import { encodePng, readImage } from '../image/io.js';
 import { drawOverlay } from '../image/overlay.js';
 import { parseDevice } from '../model/session.js';
 import { loadSegModel, segmentImage } from '../model/segmodel.js';
-import { resolveModel } from '../models/registry.js';
+import { ensureSegModel } from '../models/ensure.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { Command } from './command.js';
 
@@ -101,7 +101,7 @@ export const command: Command = {
       }
     }
 
-    const modelPath = resolveModel(v.model, 'fastsam');
+    const modelPath = await ensureSegModel(v.model);
     const image = await readImage(imagePath);
     const model = await loadSegModel(modelPath, { device });
     let result;

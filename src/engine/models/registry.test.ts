@@ -11,14 +11,22 @@ import { findModel, knownModels, resolveModel } from './registry.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fsg-models-'));
 
-test('the registry lists FastSAM-s, FastSAM-x (with the export command) and the CLIP files', () => {
+test('the registry lists FastSAM-s, FastSAM-x (converted from Ultralytics checkpoints) and the CLIP files', () => {
   const names = knownModels().map((m) => m.name);
   assert.deepEqual(names.slice(0, 2), ['FastSAM-s', 'FastSAM-x']);
   assert.ok(names.includes('clip-bpe'));
   const s = findModel('fastsam-s')!;
   assert.equal(s.file, 'FastSAM-s.onnx');
-  assert.match(s.url, /^https:\/\/github\.com\/ultralytics\/assets\/releases\/download\/.*\/FastSAM-s\.pt$/);
-  assert.equal(s.exportCommand, 'yolo export model=FastSAM-s.pt format=onnx imgsz=1024');
+  const prev = process.env.FASTSAM_GEO_FASTSAM_URL;
+  delete process.env.FASTSAM_GEO_FASTSAM_URL;
+  try {
+    assert.equal(s.url, 'https://github.com/ultralytics/assets/releases/download/v8.4.0/FastSAM-s.pt');
+    process.env.FASTSAM_GEO_FASTSAM_URL = 'http://127.0.0.1:8/mirror/';
+    assert.equal(findModel('FastSAM-x')!.url, 'http://127.0.0.1:8/mirror/FastSAM-x.pt');
+  } finally {
+    if (prev === undefined) delete process.env.FASTSAM_GEO_FASTSAM_URL; else process.env.FASTSAM_GEO_FASTSAM_URL = prev;
+  }
+  assert.equal(s.convert, true); // the .pt is converted to ONNX in Node (models/convert.ts)
   for (const m of knownModels()) assert.equal(m.checksumVerified, m.sha256 !== null);
 });
 

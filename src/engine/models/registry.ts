@@ -1,13 +1,13 @@
 /**
  * Known model files, where they come from, and how the engine finds them.
  *
- * FastSAM: the official weights are Ultralytics' PyTorch assets (FastSAM-s.pt, FastSAM-x.pt, AGPL-3.0).
- * Neither Ultralytics nor the FastSAM authors publish an ONNX export, so the engine's files are made
- * by the user with Ultralytics' exporter (the same one that made ../shared/data/models/yolov8n-seg):
- *   pip install ultralytics onnx && yolo export model=FastSAM-s.pt format=onnx imgsz=1024
- * `fastsam-geo models download FastSAM-s` fetches the .pt and prints that command. We could not
- * download the assets on the machines this was built on, so no sha256 is recorded for them
- * (checksumVerified: false); the download reports the hash it computed.
+ * FastSAM: the official weights are Ultralytics' PyTorch assets (FastSAM-s.pt, FastSAM-x.pt).
+ * Neither Ultralytics nor the FastSAM authors publish an ONNX export, so `fastsam-geo models download
+ * FastSAM-s` fetches the .pt and converts it to ONNX in Node (models/convert.ts; no Python, no
+ * PyTorch); `models convert X.pt` does the same for a local file. We could not download the assets on
+ * the machines this was built on, so no sha256 is recorded for them (checksumVerified: false); the
+ * download reports the hash it computed. $FASTSAM_GEO_FASTSAM_URL replaces the base URL (a mirror, or
+ * a loopback server in tests).
  * CLIP entries come from prompts/clip/models.ts.
  */
 import { existsSync, statSync } from 'node:fs';
@@ -30,34 +30,39 @@ export interface ModelEntry {
   /** sha256 of the file at `url`; null when we could not verify it. */
   sha256: string | null;
   checksumVerified: boolean;
-  /** Command that turns the download into `file`, when they differ. */
-  exportCommand?: string;
+  /** The download is an Ultralytics checkpoint that `models convert` turns into `file`. */
+  convert?: boolean;
   description: string;
 }
 
-const ASSETS = 'https://github.com/ultralytics/assets/releases/download/v8.3.0';
+export const ULTRALYTICS_ASSETS = 'https://github.com/ultralytics/assets/releases/download/v8.4.0';
+
+/** Base URL of the FastSAM checkpoints: $FASTSAM_GEO_FASTSAM_URL, else Ultralytics' release assets. */
+export function fastsamBaseUrl(): string {
+  return (process.env.FASTSAM_GEO_FASTSAM_URL || ULTRALYTICS_ASSETS).replace(/\/+$/, '');
+}
 
 export const FASTSAM_MODELS: ModelEntry[] = [
   {
     name: 'FastSAM-s',
     kind: 'fastsam',
     file: 'FastSAM-s.onnx',
-    url: `${ASSETS}/FastSAM-s.pt`,
+    get url() { return `${fastsamBaseUrl()}/FastSAM-s.pt`; },
     downloadFile: 'FastSAM-s.pt',
     sha256: null,
     checksumVerified: false,
-    exportCommand: 'yolo export model=FastSAM-s.pt format=onnx imgsz=1024',
+    convert: true,
     description: 'FastSAM small (YOLOv8s-seg, 1 class, 11.8M parameters): output0 [1,37,21504] at 1024',
   },
   {
     name: 'FastSAM-x',
     kind: 'fastsam',
     file: 'FastSAM-x.onnx',
-    url: `${ASSETS}/FastSAM-x.pt`,
+    get url() { return `${fastsamBaseUrl()}/FastSAM-x.pt`; },
     downloadFile: 'FastSAM-x.pt',
     sha256: null,
     checksumVerified: false,
-    exportCommand: 'yolo export model=FastSAM-x.pt format=onnx imgsz=1024',
+    convert: true,
     description: 'FastSAM large (YOLOv8x-seg, 1 class, ~72M parameters): output0 [1,37,21504] at 1024',
   },
 ];
@@ -77,6 +82,7 @@ export function knownModels(): ModelEntry[] {
   return [...FASTSAM_MODELS, ...clip];
 }
 
+/** The one default segmentation model, for every command, the server and JupyterLab. */
 export const DEFAULT_SEG_MODEL = 'FastSAM-s';
 
 export function findModel(name: string): ModelEntry | undefined {
@@ -89,10 +95,10 @@ export function modelPath(entry: ModelEntry): string {
   return path.join(modelsDir(), entry.file);
 }
 
-function howToGet(entry: ModelEntry, p: string): string {
-  if (entry.exportCommand) {
-    return `Get it with \`fastsam-geo models download ${entry.name}\` (fetches ${entry.downloadFile}) and ` +
-      `\`${entry.exportCommand}\` (pip install ultralytics onnx), saving ${entry.file} as ${p}, ` +
+export function howToGet(entry: ModelEntry, p: string): string {
+  if (entry.convert) {
+    return `Get it with \`fastsam-geo models download ${entry.name}\` (fetches ${entry.downloadFile} from ${entry.url} ` +
+      `and converts it to ${p}), or convert a copy you have with \`fastsam-geo models convert ${entry.downloadFile} -o ${p}\`, ` +
       'or pass an ONNX file with --model PATH.';
   }
   return `Get it with \`fastsam-geo models download ${entry.name}\` (from ${entry.url}), or pass a file with --model PATH.`;

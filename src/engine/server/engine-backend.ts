@@ -18,6 +18,7 @@ import { boxToPixels, pixelConverter } from '../prompts/coords.js';
 import { promptBoxesOnTiles, promptPointsOnTiles, promptTextOnTiles, type PromptTile, type RasterSelected } from '../prompts/prompt-tiles.js';
 import { selectionToFeatures } from '../prompts/to-features.js';
 import { DEFAULT_SEG_MODEL, findModel, knownModels, modelPath, resolveModel } from '../models/registry.js';
+import { ensureSegModel } from '../models/ensure.js';
 import { openRaster, type PixelWindow, type Raster } from '../raster/open.js';
 import type { Tile } from '../raster/tiling.js';
 import type { Box } from '../types.js';
@@ -78,7 +79,7 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
   const getModel = (): Promise<{ model: SegModel; path: string }> => {
     if (!modelPromise) {
       modelPromise = (async () => {
-        const p = resolveSegModel(modelName);
+        const p = await ensureSegModel(modelName);
         const model = await loadSegModel(p, { device: requested });
         active = model.device;
         return { model, path: p };

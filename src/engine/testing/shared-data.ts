@@ -16,7 +16,7 @@ export function sharedData(rel = ''): string {
   if (!existsSync(p)) {
     throw new Error(
       `shared test data missing: ${p} (expected ../shared/data/${rel} beside the repository root; ` +
-        'see /work/shared/data/README.md)',
+        'see ../shared/data/README.md)',
     );
   }
   return p;

@@ -11,6 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EngineError } from '../../errors.js';
 import { modelsDir } from '../../config.js';
 
@@ -33,7 +34,7 @@ export const CLIP_MODELS: ClipModelEntry[] = [
     name: 'clip-vit-b32-vision',
     kind: 'clip-vision',
     file: 'clip-vit-b32-vision.onnx',
-    url: 'https://huggingface.co/Xenova/clip-vit-base-patch32/resolve/main/onnx/vision_model.onnx',
+    url: 'https://huggingface.co/Xenova/clip-vit-base-patch32/resolve/4c1807b705b1d015fb032789cc4d221b23025a6f/onnx/vision_model.onnx',
     sha256: null,
     checksumVerified: false,
     description: 'CLIP ViT-B/32 image encoder (pixel_values [B,3,224,224] → image_embeds [B,512]), ~350 MB',
@@ -42,7 +43,7 @@ export const CLIP_MODELS: ClipModelEntry[] = [
     name: 'clip-vit-b32-text',
     kind: 'clip-text',
     file: 'clip-vit-b32-text.onnx',
-    url: 'https://huggingface.co/Xenova/clip-vit-base-patch32/resolve/main/onnx/text_model.onnx',
+    url: 'https://huggingface.co/Xenova/clip-vit-base-patch32/resolve/4c1807b705b1d015fb032789cc4d221b23025a6f/onnx/text_model.onnx',
     sha256: null,
     checksumVerified: false,
     description: 'CLIP ViT-B/32 text encoder (input_ids [B,77] → text_embeds [B,512]), ~250 MB',
@@ -58,6 +59,9 @@ export const CLIP_MODELS: ClipModelEntry[] = [
   },
 ];
 
+/** The BPE vocabulary shipped in the package (assets/clip, MIT): used when the models directory has none. */
+export const PACKAGED_BPE = fileURLToPath(new URL('../../../../assets/clip/bpe_simple_vocab_16e6.txt.gz', import.meta.url));
+
 /**
  * The path of a CLIP file: `explicit` when given (must exist), else `<modelsDir>/<file>` of the
  * registry entry of that kind; MODEL_MISSING (naming the file and how to get it) otherwise.
@@ -70,11 +74,12 @@ export function resolveClipFile(kind: ClipFileKind, explicit?: string): string {
     return p;
   }
   const p = path.join(modelsDir(), entry.file);
+  if (!existsSync(p) && kind === 'clip-bpe' && existsSync(PACKAGED_BPE)) return PACKAGED_BPE;
   if (!existsSync(p)) {
     throw new EngineError(
       'MODEL_MISSING',
       `${entry.name} is not installed: expected ${p}. Download it from ${entry.url} to that path ` +
-        `(or run \`fastsam-geo models download ${entry.name}\`), or pass its path explicitly.`,
+        `(or run \`fastsam-geo models download ${kind === 'clip-bpe' ? entry.name : 'clip'}\`), or pass its path explicitly.`,
       { name: entry.name, path: p, url: entry.url },
     );
   }

@@ -25,7 +25,7 @@ test('a text prompt layer exported as GeoJSON lands in the file browser with the
   // "a red roof" at the default threshold 0.2: the red squares (cosine 1) and the magenta one (1/2).
   await page.locator('.jp-FastSamGeo-text').fill('a red roof');
   await page.locator('[data-action="text"]').click();
-  await expect(page.locator('.jp-FastSamGeo-layer')).toContainText('"a red roof" (3)', { timeout: 120000 });
+  await expect(page.locator('.jp-FastSamGeo-layer[data-run^="run-"]')).toContainText('"a red roof" (3)', { timeout: 120000 });
 
   await page.locator('.jp-FastSamGeo-map').click({ button: 'right' });
   const item = page.locator('.lm-Menu-item', { hasText: 'Export layer as GeoJSON' });

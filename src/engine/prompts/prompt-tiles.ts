@@ -96,18 +96,28 @@ export function promptPointsOnTiles(tiles: PromptTile[], points: PointPrompt[], 
   const unmatched: RasterPromptResult['unmatched'] = [];
   points.forEach((p, k) => {
     if ((p.label ?? 1) === 0) return;
+    // Every tile under the point, the one where it lies deepest first: an object cut by one tile's
+    // edge (or missed by one tile's model run) is answered by another overlapping tile.
+    const candidates = tiles
+      .map((t, i) => ({ t, i }))
+      .filter(({ t }) => inTile(t, p))
+      .sort((a, b) => margin(b.t, p) - margin(a.t, p));
     let best = -1;
-    tiles.forEach((t, i) => {
-      if (inTile(t, p) && (best < 0 || margin(t, p) > margin(tiles[best], p))) best = i;
-    });
-    if (best < 0) {
+    let r: ReturnType<typeof selectByPoints> | null = null;
+    for (const { t, i } of candidates) {
+      const local = (q: PointPrompt): PointPrompt => ({ x: q.x - t.window[0], y: q.y - t.window[1], label: q.label ?? 1 });
+      const found = selectByPoints(indexFor(t.result), [local(p), ...bg.filter((q) => inTile(t, q)).map(local)]);
+      if (found.selected.length > 0) {
+        best = i;
+        r = found;
+        break;
+      }
+    }
+    if (best < 0 || !r) {
       unmatched.push({ type: 'point', index: k });
       return;
     }
     const t = tiles[best];
-    const local = (q: PointPrompt): PointPrompt => ({ x: q.x - t.window[0], y: q.y - t.window[1], label: q.label ?? 1 });
-    const r = selectByPoints(indexFor(t.result), [local(p), ...bg.filter((q) => inTile(t, q)).map(local)]);
-    if (r.selected.length === 0) unmatched.push({ type: 'point', index: k });
     for (const s of r.selected) {
       const mask = shift(s.mask, t.window[0], t.window[1]);
       if (selected.some((o) => o.tile === best && o.indices[0] === s.indices[0])) continue;

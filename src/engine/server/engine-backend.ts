@@ -88,7 +88,7 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
   /** Global-grid tiles covering the request's extent (or the whole raster). */
   const areaTiles = (raster: Raster, req: SegmentRequest, p: TileParams): { grid: Tile[]; area: PixelWindow; tiles: Tile[] } => {
     const grid = globalGrid(raster, p);
-    const area: PixelWindow = req.extent ? windowForExtent(raster, req.extent) : [0, 0, raster.width, raster.height];
+    const area: PixelWindow = req.extent ? areaWindow(raster, req.extent) : [0, 0, raster.width, raster.height];
     return { grid, area, tiles: grid.filter((t) => intersects(t.window, area)) };
   };
 
@@ -209,6 +209,24 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
       await text.close();
     },
   };
+}
+
+/**
+ * The pixel window of a request's extent: in a CRS (windowForExtent), or in raster pixels
+ * (crs "pixel": x right, y down), which is how the map asks on a raster without georeferencing.
+ */
+function areaWindow(raster: Raster, extent: { bbox: [number, number, number, number]; crs: string }): PixelWindow {
+  if (extent.crs !== 'pixel') return windowForExtent(raster, extent);
+  const b = extent.bbox;
+  if (!b.every(Number.isFinite) || b[2] <= b[0] || b[3] <= b[1]) {
+    throw new EngineError('BAD_INPUT', `extent.bbox: got ${JSON.stringify(b)}, expected [minx, miny, maxx, maxy] with max > min`);
+  }
+  const w: PixelWindow = [
+    Math.max(0, Math.floor(b[0])), Math.max(0, Math.floor(b[1])),
+    Math.min(raster.width, Math.ceil(b[2])), Math.min(raster.height, Math.ceil(b[3])),
+  ];
+  if (!(w[2] > w[0] && w[3] > w[1])) throw new EngineError('OUT_OF_BOUNDS', `extent [${b.join(', ')}] (pixels) is outside ${raster.source} (${raster.width}×${raster.height} pixels)`);
+  return w;
 }
 
 function featureCollectionOf(features: unknown[]): FeatureCollection {

@@ -38,6 +38,8 @@ export interface GeoSettings {
   /** Right-angled outlines. */
   regularize: boolean;
   textThreshold: number;
+  /** false: one accumulating output layer; true: a layer per prompt run / job. */
+  layerPerRun: boolean;
   basemapUrl: string;
   basemapAttribution: string;
   styles: { strokeWidth: number; fillOpacity: number; pointRadius: number };
@@ -52,7 +54,8 @@ export const DEFAULT_SETTINGS: GeoSettings = {
   simplify: 0,
   regularize: true,
   textThreshold: 0.2,
-  basemapUrl: '',
+  layerPerRun: false,
+  basemapUrl: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
   basemapAttribution: '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
   styles: { strokeWidth: 2, fillOpacity: 0.25, pointRadius: 6 }
 };

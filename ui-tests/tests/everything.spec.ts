@@ -27,7 +27,8 @@ test('Everything in view runs a job with progress and adds a layer with the thre
   await page.locator('[data-action="everything"]').click();
   const row = page.locator('.jp-FastSamGeo-layer[data-run^="run-"]');
   await expect(row).toHaveCount(1, { timeout: 120000 });
-  await expect(row).toContainText('everything 1 (3)');
+  // the default: one accumulating output layer
+  await expect(row).toContainText('FastSAM output (3)');
   await expect(page.locator('.jp-FastSamGeo-message')).toHaveText('3 object(s) found in view');
   await expect(page.locator('.jp-FastSamGeo-progress')).toBeHidden();
   await expect(page.locator('[data-action="cancel"]')).toBeHidden();

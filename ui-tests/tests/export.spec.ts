@@ -4,10 +4,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test } from '@jupyterlab/galata';
+import { expect, galata, test } from '@jupyterlab/galata';
 import { RASTER, SQUARES, EPSG, expectExtent, extentOf, openFixture, squareOf } from './squares';
 
 test.use({ autoGoto: false });
+// These tests read one layer per run (the layerPerRun setting); the default, one accumulating
+// output layer, is tested in output-layer.spec.ts.
+test.use({ mockSettings: { ...galata.DEFAULT_SETTINGS, 'fastsam-geo:plugin': { layerPerRun: true } } });
 
 /** A GeoJSON file reprojected by GDAL to EPSG:code. */
 function ogrTo(file: string, code: number): any {

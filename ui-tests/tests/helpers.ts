@@ -58,6 +58,8 @@ export function gdalPng(path: string, lo: number, hi: number, size = 32): string
  */
 export async function gotoLab(page: IJupyterLabPageFixture, timeout = 180000): Promise<void> {
   const raw = (page as unknown as { page?: Page }).page ?? (page as unknown as Page);
+  // No network in the tests, deterministically: the OpenStreetMap basemap's tiles fail at once.
+  await raw.route(/tile\.openstreetmap\.org/, (r) => r.abort('internetdisconnected'));
   await raw.goto('/lab', { waitUntil: 'domcontentloaded', timeout });
   await raw.waitForFunction(() => typeof (window as any).jupyterapp === 'object', null, { timeout });
   await raw.evaluate(async () => {

@@ -3,12 +3,15 @@
 // (fixture/squares.fastsam.geojson, through the contents API) and restored; unsaved edits make the
 // document dirty (closing asks); Export… asks before replacing a file.
 import { existsSync, readFileSync } from 'node:fs';
-import { expect, test } from '@jupyterlab/galata';
+import { expect, galata, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 import { gotoLabWithHook, pagePixel, shot } from './helpers';
 import { RASTER, SQUARES, expectExtent, extentOf, openFixture, openMap, sidecarFile, world } from './squares';
 
 test.use({ autoGoto: false });
+// These tests read one layer per run (the layerPerRun setting); the default, one accumulating
+// output layer, is tested in output-layer.spec.ts.
+test.use({ mockSettings: { ...galata.DEFAULT_SETTINGS, 'fastsam-geo:plugin': { layerPerRun: true } } });
 
 const features = (page: Page) =>
   page.evaluate((p) => {

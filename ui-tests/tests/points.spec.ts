@@ -2,12 +2,15 @@
 // tile size); a click outside the raster left a marker that made every later click fail; P again kept
 // the old markers; a point inside a polygon of "Everything in view" could select nothing (answered by
 // one overlapping tile only). And the click → polygon latency, reported (no timing assertion).
-import { expect, test } from '@jupyterlab/galata';
+import { expect, galata, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 import { pagePixel, shot } from './helpers';
 import { RASTER, SQUARES, activeFeatures, expectExtent, extentOf, openFixture, squareOf, world } from './squares';
 
 test.use({ autoGoto: false });
+// These tests read one layer per run (the layerPerRun setting); the default, one accumulating
+// output layer, is tested in output-layer.spec.ts.
+test.use({ mockSettings: { ...galata.DEFAULT_SETTINGS, 'fastsam-geo:plugin': { layerPerRun: true } } });
 
 const markers = (page: Page) => page.evaluate((p) => (window as any).__fastsamGeo.panels[p].view.tools.points().length, RASTER);
 

@@ -1,11 +1,14 @@
 // Prompting the engine through Jupyter on the fixture raster (squares.ts) with the fixture models:
 // point → the square clicked, box → the square boxed, text → the square(s) of that colour (with the
 // threshold deciding which), and an engine error → a JupyterLab notification with the engine's message.
-import { expect, test } from '@jupyterlab/galata';
+import { expect, galata, test } from '@jupyterlab/galata';
 import { mapState, pagePixel } from './helpers';
 import { RASTER, SQUARES, activeFeatures, expectExtent, extentOf, openFixture, squareOf, world } from './squares';
 
 test.use({ autoGoto: false });
+// These tests read one layer per run (the layerPerRun setting); the default, one accumulating
+// output layer, is tested in output-layer.spec.ts.
+test.use({ mockSettings: { ...galata.DEFAULT_SETTINGS, 'fastsam-geo:plugin': { layerPerRun: true } } });
 
 test('a point on a square selects that square', async ({ page }, testInfo) => {
   await openFixture(page);

@@ -38,6 +38,8 @@ export interface RasterPromptResult {
   selected: RasterSelected[];
   unmatched: { type: 'point' | 'box' | 'text'; index: number }[];
   timings: { select: number };
+  /** Text prompts: the highest score of any candidate (null: no candidates), to say how far off a threshold was. */
+  bestScore?: number | null;
 }
 
 const indexes = new WeakMap<SegmentResult, MaskIndex>();
@@ -228,5 +230,6 @@ export function promptTextOnTiles(tiles: PromptTile[], textEmbed: Float32Array, 
   });
   selected = dedupe(selected);
   applyMorphology(selected as unknown as Selected[], options, options.rasterSize);
-  return { selected, unmatched: selected.length ? [] : [{ type: 'text', index: 0 }], timings: { select: performance.now() - t0 } };
+  const bestScore = order.length ? scores[order[0]] : null;
+  return { selected, unmatched: selected.length ? [] : [{ type: 'text', index: 0 }], timings: { select: performance.now() - t0 }, bestScore };
 }

@@ -169,6 +169,7 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
         const results = await tiles.get(req.path, modelPath, model, needed, p, signal);
         const promptTiles: PromptTile[] = needed.map((t, i) => ({ window: t.window, result: results[i] }));
         const selected: RasterSelected[] = [];
+        let bestScore: number | null | undefined;
         const size = { width: raster.width, height: raster.height };
         if (points.length) selected.push(...promptPointsOnTiles(promptTiles, points, { rasterSize: size }).selected);
         if (boxes.length) selected.push(...promptBoxesOnTiles(promptTiles, boxes, { rasterSize: size }).selected);
@@ -178,10 +179,12 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
           const keyOf = (t: Tile) => cacheKey({ kind: 'server-clip', raster: rasterId, model: modelPath, window: [...t.window], tileSize: p.tileSize, conf: p.conf, iou: p.iou, maxDet: p.maxDet });
           const withEmb = await text.embed(raster, bands, needed, promptTiles, keyOf, signal);
           const textEmbed = await text.embedText(req.text, signal);
-          selected.push(...promptTextOnTiles(withEmb, textEmbed, {
+          const r = promptTextOnTiles(withEmb, textEmbed, {
             rasterSize: size,
             ...(req.threshold !== undefined ? { mode: 'all' as const, threshold: req.threshold } : {}),
-          }).selected);
+          });
+          selected.push(...r.selected);
+          bestScore = r.bestScore ?? null;
         }
         const geo = makeGeoRef({ ...raster, source: req.rel }, { crs: 'wgs84' });
         const features = selectionToFeatures(selected, geo, {
@@ -196,7 +199,10 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
           const k = f.properties.tile as number;
           if (typeof k === 'number' && needed[k]) f.properties.tile = needed[k].index;
         }
-        return featureCollectionOf(features);
+        const fc = featureCollectionOf(features);
+        // text prompts: the best candidate's score, so that "nothing above the threshold" can say how close it came
+        if (bestScore !== undefined) fc.best_score = bestScore;
+        return fc;
       } finally {
         await raster.close();
       }

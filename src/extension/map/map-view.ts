@@ -246,12 +246,17 @@ export class MapView {
     del.textContent = 'Delete';
     del.onclick = () => this.results.deleteSelected();
     this.popupEl.appendChild(del);
-    // Above the click, unless that would leave the map at the top: then below it.
-    const px = this.map.getPixelFromCoordinate(coord);
+    // Above the selected feature (so that its vertices stay free to drag), unless that would leave
+    // the map at the top: then below it.
+    const e = this.results.selected()[0]?.getGeometry()?.getExtent();
+    const x = e ? Math.min(Math.max(coord[0], e[0]), e[2]) : coord[0];
+    const top = [x, e ? e[3] : coord[1]];
+    const bottom = [x, e ? e[1] : coord[1]];
+    const px = this.map.getPixelFromCoordinate(top);
     const below = px !== null && px[1] < 40 + 18 * rows.length;
     this.popup.setPositioning(below ? 'top-center' : 'bottom-center');
-    this.popup.setOffset(below ? [0, 8] : [0, -8]);
-    this.popup.setPosition(coord);
+    this.popup.setOffset(below ? [0, 10] : [0, -10]);
+    this.popup.setPosition(below ? bottom : top);
   }
 
   /** Closes the identify popup and clears the selection (Esc). */
@@ -343,6 +348,10 @@ export class MapView {
     });
     this.basemap = new TileLayer({ source, zIndex: -1, properties: { fsgBasemap: true } });
     this.map.getLayers().insertAt(0, this.basemap);
+  }
+
+  get basemapLayer(): TileLayer | null {
+    return this.basemap;
   }
 
   /** Raster opacity (layer list). */

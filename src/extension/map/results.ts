@@ -197,6 +197,27 @@ export class Results {
     return added;
   }
 
+  /** Replaces `old` features of a layer by those of `fc` (a point run re-queried inside the output layer). Undoable. */
+  replaceFeatures(id: string, old: Feature[], fc: FeatureCollection, label = 'update points'): Feature[] {
+    const run = this.runs.find((r) => r.id === id);
+    if (!run) return [];
+    const source = run.layer.getSource()!;
+    const next = this.tag(this.readFeatures(fc), id);
+    const swap = (out: Feature[], into: Feature[]) => {
+      out.forEach((f) => source.hasFeature(f) && source.removeFeature(f));
+      source.addFeatures(into.filter((f) => !source.hasFeature(f)));
+      this.onChange();
+    };
+    swap(old, next);
+    this.undoStack.push({ label, undo: () => swap(next, old), redo: () => swap(old, next) });
+    return next;
+  }
+
+  /** The id of the first layer with this title, or null. */
+  byTitle(title: string): string | null {
+    return this.runs.find((r) => r.title === title)?.id ?? null;
+  }
+
   /** Replaces the features of a run (a point run re-queried with one more point). */
   replaceRun(id: string, fc: FeatureCollection): void {
     const run = this.runs.find((r) => r.id === id);

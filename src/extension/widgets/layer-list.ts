@@ -34,6 +34,18 @@ export function renderLayerList(host: HTMLElement, v: MapView, onTable: (id: str
       ])
     );
   }
+  const base = v.basemapLayer;
+  if (base) {
+    const visible = el('input', { type: 'checkbox', 'aria-label': 'show basemap' });
+    visible.checked = base.getVisible();
+    visible.onchange = () => base.setVisible(visible.checked);
+    host.append(
+      el('div', { class: 'jp-FastSamGeo-layerBlock' }, [
+        el('div', { class: 'jp-FastSamGeo-layer', 'data-run': 'basemap' }, [visible, el('span', { class: 'jp-FastSamGeo-layerName', text: 'basemap' })]),
+        slider('basemap opacity', base.getOpacity(), (x) => base.setOpacity(x))
+      ])
+    );
+  }
 }
 
 function slider(label: string, value: number, onInput: (x: number) => void): HTMLInputElement {

@@ -3,8 +3,9 @@
 // cancel). Talks to the engine via EngineClient; engine errors become notifications carrying the
 // engine's message. Result layers are saved beside the raster (sidecar.ts) and restored on reopen.
 import { Widget } from '@lumino/widgets';
+import type Feature from 'ol/Feature.js';
 import type { Message } from '@lumino/messaging';
-import { Notification, InputDialog, showDialog, Dialog } from '@jupyterlab/apputils';
+import { Notification, showDialog, Dialog } from '@jupyterlab/apputils';
 import { PathExt, URLExt } from '@jupyterlab/coreutils';
 import type { Contents } from '@jupyterlab/services';
 import { EngineClient, EngineRequestError } from '../api/client.js';
@@ -15,18 +16,15 @@ import { AttributeTable } from './attribute-table.js';
 import { DisplayControls } from './display-controls.js';
 import { button, el } from './dom.js';
 import { renderLayerList } from './layer-list.js';
-import { Sidecar, isNotFound, sidecarPath } from './sidecar.js';
+import { Sidecar, sidecarPath } from './sidecar.js';
 import { Toolbar } from './toolbar.js';
-import { adviceFor, formatEta } from './messages.js';
+import { adviceFor, formatEta, notifyError } from './messages.js';
+import { download, exportBeside } from './exporter.js';
+import { droppedGeoJSON, readGeoJSONFile, type DragLike } from './vector-files.js';
 
-const CONTENTS_MIME = 'application/x-jupyter-icontents';
-
-/** The part of a Lumino drag event the map reads. */
-interface DragLike extends Event {
-  mimeData?: { hasData(m: string): boolean; getData(m: string): unknown };
-  dropAction?: string;
-  proposedAction?: string;
-}
+let basemapWarned = false;
+/** The one output layer that accumulates accepted objects (unless layerPerRun is set). */
+export const OUTPUT_LAYER = 'FastSAM output';
 
 export interface MapPanelOptions {
   /** Path of the file, relative to the Jupyter root. */
@@ -59,6 +57,8 @@ export class MapPanel extends Widget {
   /** The last segment job's state as the engine reported it (id, status, done/total). */
   lastJob: JobState | null = null;
   private pointRun: string | null = null;
+  /** The point run's features inside the output layer (one accumulating layer mode). */
+  private pointFeatures: Feature[] = [];
   private pointSeq = 0;
   /** Click → polygon drawn, in ms, of the last point prompt (measured for the UI tests and the bench). */
   lastPointLatency: number | null = null;
@@ -235,17 +235,9 @@ export class MapPanel extends Widget {
   }
 
   private onDrag(e: DragLike): void {
-    if (!e.mimeData?.hasData(CONTENTS_MIME) || !this.usable) return;
-    const paths = (e.mimeData.getData(CONTENTS_MIME) as string[]).filter((p) => /\.(geo)?json$/i.test(p));
-    if (paths.length === 0) return;
-    e.preventDefault();
-    e.stopPropagation();
-    if (e.type === 'lm-drop') {
-      e.dropAction = 'copy';
-      for (const p of paths) void this.addVectorFile(p);
-    } else {
-      e.dropAction = e.proposedAction ?? 'copy';
-    }
+    if (!this.usable) return;
+    const paths = droppedGeoJSON(e);
+    if (paths) for (const p of paths) void this.addVectorFile(p);
   }
 
   /** Adds a GeoJSON file (WGS84, or a projected one with a legacy "crs" member) as a layer on this map. */
@@ -253,9 +245,7 @@ export class MapPanel extends Widget {
     const v = this.view;
     if (!v) return null;
     try {
-      const model = await this.options.contents.get(path, { type: 'file', format: 'text', content: true });
-      const fc = JSON.parse(model.content as string) as FeatureCollection;
-      if (fc?.type !== 'FeatureCollection' || !Array.isArray(fc.features)) throw new Error(`${path} is not a GeoJSON FeatureCollection`);
+      const fc = await readGeoJSONFile(this.options.contents, path);
       if (v.pixelMode) throw new Error('this raster has no georeferencing: a GeoJSON layer cannot be placed on it');
       const id = v.results.addRun(PathExt.basename(path), fc);
       this.note(`added ${fc.features.length} feature(s) from ${path}`);
@@ -304,8 +294,12 @@ export class MapPanel extends Widget {
       onBox: (bbox: [number, number, number, number]) => void this.runPrompt('box', { boxes: [bbox] }),
       onChange: () => this.changed(),
       onOutside: () => this.note('that point is outside the raster: click on the raster'),
-      onBasemapError: () =>
-        Notification.warning('FastSAM: the basemap tiles cannot be loaded (offline?); the map works without them.', { autoClose: 6000 })
+      onBasemapError: () => {
+        this.note('basemap tiles cannot be loaded (offline?): the map works without them');
+        if (basemapWarned) return; // said once per session
+        basemapWarned = true;
+        Notification.warning('FastSAM: the basemap tiles cannot be loaded (offline?); the map works without them.', { autoClose: 6000 });
+      }
     };
   }
 
@@ -318,7 +312,11 @@ export class MapPanel extends Widget {
   /** New settings (from the settings editor) reach the open map. */
   applySettings(s: GeoSettings): void {
     this.view?.setStyleSettings(s.styles);
-    this.view?.setBasemap(s.basemapUrl || null, s.basemapAttribution);
+    const v = this.view;
+    if (v && (v.basemapLayer?.getSource() as { getUrls?: () => string[] | null } | undefined)?.getUrls?.()?.[0] !== (s.basemapUrl || undefined)) {
+      v.setBasemap(s.basemapUrl || null, s.basemapAttribution);
+    }
+    this.renderLayers();
     this.toolbar.setThreshold(s.textThreshold);
   }
 
@@ -327,6 +325,7 @@ export class MapPanel extends Widget {
     this.view.setTool(tool);
     this.view.closePopup();
     this.pointRun = null;
+    this.pointFeatures = [];
     this.toolbar.setActive(tool);
     this.node.dataset.tool = tool;
   }
@@ -359,7 +358,13 @@ export class MapPanel extends Widget {
       const fc = await this.options.client.prompt(req);
       if (seq !== this.pointSeq || !this.view) return;
       const title = `${points.length} point${points.length > 1 ? 's' : ''}`;
-      if (this.pointRun && v.results.has(this.pointRun)) {
+      if (!this.options.settings().layerPerRun) {
+        // the run's objects in the output layer: replaced as points are added to the run
+        if (fc.features.length > 0 || this.pointFeatures.length > 0) {
+          const out = this.outputLayer(fc);
+          this.pointFeatures = out.created ? v.results.features(out.id) : v.results.replaceFeatures(out.id, this.pointFeatures, fc, `points: ${title}`);
+        }
+      } else if (this.pointRun && v.results.has(this.pointRun)) {
         if (fc.features.length > 0) v.results.replaceRun(this.pointRun, fc);
       } else if (fc.features.length > 0) {
         this.pointRun = v.results.addRun(`points: ${title}`, fc);
@@ -382,7 +387,7 @@ export class MapPanel extends Widget {
     try {
       const fc = await this.options.client.prompt(this.request(extra), job.signal);
       const title = kind === 'text' ? `"${extra.text}"` : `${kind} ${v.results.list().length + 1}`;
-      if (fc.features.length > 0) v.results.addRun(title, fc);
+      this.addResult(title, fc);
       const best = (fc as { best_score?: number }).best_score;
       const none = kind === 'text' && typeof best === 'number' ? `nothing above the threshold (best score ${best.toFixed(3)})` : 'nothing found';
       this.idle(fc.features.length ? `${fc.features.length} object(s) from the ${kind} prompt` : `${kind} prompt: ${none}`);
@@ -432,7 +437,7 @@ export class MapPanel extends Widget {
           this.message.textContent = `segmenting the view: ${st.done}/${st.total} tiles${eta}`;
         }
       });
-      if (fc.features.length > 0) v.results.addRun(`everything ${v.results.list().length + 1}`, fc);
+      this.addResult(`everything ${v.results.list().length + 1}`, fc);
       this.idle(`${fc.features.length} object(s) found in view`);
     } catch (err) {
       if (job.signal.aborted || (err as EngineRequestError).code === 'CANCELLED') this.idle('job cancelled');
@@ -447,6 +452,27 @@ export class MapPanel extends Widget {
     this.job?.abort();
   }
 
+  /** The output layer (created with `fc` when missing): {id, created}. */
+  private outputLayer(fc: FeatureCollection): { id: string; created: boolean } {
+    const v = this.view!;
+    const id = v.results.byTitle(OUTPUT_LAYER);
+    if (id) return { id, created: false };
+    return { id: v.results.addRun(OUTPUT_LAYER, fc), created: true };
+  }
+
+  /** A prompt's or job's objects: appended to the output layer, or a layer of their own (layerPerRun). No empty layers. */
+  private addResult(title: string, fc: FeatureCollection): void {
+    const v = this.view!;
+    if (fc.features.length === 0) return;
+    if (this.options.settings().layerPerRun) {
+      v.results.addRun(title, fc);
+      return;
+    }
+    const out = this.outputLayer(fc);
+    if (!out.created) v.results.appendTo(out.id, fc, `add ${title}`);
+    v.results.setActive(out.id);
+  }
+
   undo(): void {
     const label = this.view?.undo.undo();
     this.afterHistory(label ? `undone: ${label}` : 'nothing to undo');
@@ -459,6 +485,7 @@ export class MapPanel extends Widget {
 
   private afterHistory(text: string): void {
     this.pointRun = null;
+    this.pointFeatures = [];
     this.view?.tools.clearPoints();
     this.view?.closePopup();
     this.changed();
@@ -481,58 +508,12 @@ export class MapPanel extends Widget {
   async exportLayer(name?: string): Promise<string | null> {
     const fc = this.activeCollection();
     if (!fc) return null;
-    const dir = PathExt.dirname(this.options.path);
-    const stem = PathExt.basename(this.options.path, PathExt.extname(this.options.path));
-    if (name === undefined) {
-      const answer = await InputDialog.getText({
-        title: 'Export layer as GeoJSON',
-        label: 'File name (saved beside the raster)',
-        text: `${stem}-buildings.geojson`
-      });
-      if (!answer.button.accept || !answer.value) return null;
-      name = answer.value;
-    }
-    if (!name.endsWith('.geojson') && !name.endsWith('.json')) name += '.geojson';
-    const path = dir ? `${dir}/${name}` : name;
-    if (this.sidecar && path === this.sidecar.path) {
-      Notification.error(`${path} is where this map saves its layers: choose another name.`, { autoClose: 6000 });
-      return null;
-    }
-    try {
-      const exists = await this.options.contents.get(path, { content: false }).then(
-        () => true,
-        (err: unknown) => (isNotFound(err) ? false : Promise.reject(err))
-      );
-      if (exists) {
-        const r = await showDialog({
-          title: 'Replace the file?',
-          body: `${path} already exists. Replace it with the ${fc.features.length} feature(s) of this layer?`,
-          buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Replace' })]
-        });
-        if (!r.button.accept) {
-          this.note(`export cancelled: ${path} kept as it was`);
-          return null;
-        }
-      }
-      await this.options.contents.save(path, { type: 'file', format: 'text', content: JSON.stringify(fc, null, 1) + '\n' });
-      Notification.success(`Exported ${fc.features.length} feature(s) to ${path}`, { autoClose: 4000 });
-      return path;
-    } catch (err) {
-      this.fail(`cannot save ${path}`, err);
-      return null;
-    }
+    return exportBeside(fc, { contents: this.options.contents, rasterPath: this.options.path, reserved: this.sidecar?.path, name, note: (t) => this.note(t), fail: (w, e) => this.fail(w, e) });
   }
 
   downloadLayer(): void {
     const fc = this.activeCollection();
-    if (!fc) return;
-    const stem = PathExt.basename(this.options.path, PathExt.extname(this.options.path));
-    const url = URL.createObjectURL(new Blob([JSON.stringify(fc)], { type: 'application/geo+json' }));
-    const a = el('a', { href: url, download: `${stem}-buildings.geojson` });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    if (fc) download(fc, this.options.path);
   }
 
   private renderLayers(): void {
@@ -567,8 +548,7 @@ export class MapPanel extends Widget {
     const message = adviceFor(err instanceof Error ? err.message : String(err));
     this.message.textContent = `${what}: ${message}`;
     this.message.title = this.message.textContent;
-    const code = err instanceof EngineRequestError ? ` [${err.code}]` : '';
-    Notification.error(`FastSAM: ${what}: ${message}${code}`, { autoClose: 10000 });
+    notifyError(what, message, err instanceof EngineRequestError ? err.code : null);
   }
 
   override dispose(): void {

@@ -1,4 +1,5 @@
 // Texts the map shows: engine advice rewritten for JupyterLab users, job ETA.
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 
 /**
  * Engine messages speak to CLI users (`--model PATH`); in JupyterLab the same setting is the server
@@ -31,4 +32,22 @@ export function formatEta(startedMs: number, done: number, total: number): strin
   if (left < 1) return '';
   const text = left >= 60 ? `${Math.floor(left / 60)} min ${left % 60} s` : `${left} s`;
   return ` · about ${text} left`;
+}
+
+/**
+ * An error toast. JupyterLab cuts toasts at 140 characters: a longer message keeps its start and
+ * its code and offers the whole text under "Details".
+ */
+export function notifyError(what: string, message: string, code: string | null): void {
+  const tag = code ? ` [${code}]` : '';
+  const full = `FastSAM: ${what}: ${message}${tag}`;
+  if (full.length <= 140) {
+    Notification.error(full, { autoClose: 10000 });
+    return;
+  }
+  const room = Math.max(20, 128 - what.length - tag.length);
+  Notification.error(`FastSAM: ${what}: ${message.slice(0, room)}…${tag}`.slice(0, 140), {
+    autoClose: 15000,
+    actions: [{ label: 'Details', callback: () => void showDialog({ title: `FastSAM: ${what}`, body: message + tag, buttons: [Dialog.okButton()] }) }]
+  });
 }

@@ -1,0 +1,35 @@
+// The default result layout (Geo-SAM's habit): one output layer accumulates the objects of every
+// prompt; a prompt that finds nothing adds no empty layer, and a text prompt says its best score.
+import { expect, test } from '@jupyterlab/galata';
+import { pagePixel, shot } from './helpers';
+import { RASTER, SQUARES, activeFeatures, openFixture, squareOf, world } from './squares';
+
+test.use({ autoGoto: false });
+
+test('one output layer accumulates the objects of every prompt; nothing found → no empty layer, the best score said', async ({ page }, testInfo) => {
+  await openFixture(page);
+  const rows = page.locator('.jp-FastSamGeo-layer[data-run^="run-"]');
+  // a box around the small red square
+  await page.locator('[data-action="tool-box"]').click();
+  const s = SQUARES.redSmall;
+  const [x1, y1] = await pagePixel(page, RASTER, world(s.x - 12, s.y - 12));
+  const [x2, y2] = await pagePixel(page, RASTER, world(s.x + s.side + 12, s.y + s.side + 12));
+  await page.mouse.move(x1, y1);
+  await page.mouse.down();
+  await page.mouse.move(x2, y2, { steps: 5 });
+  await page.mouse.up();
+  await expect(rows).toHaveText(/FastSAM output \(1\)/, { timeout: 120000 });
+  // a text prompt: the magenta square joins the same layer
+  await page.locator('.jp-FastSamGeo-text').fill('a blue roof');
+  await page.locator('[data-action="text"]').click();
+  await expect(rows).toHaveText(/FastSAM output \(2\)/, { timeout: 120000 });
+  const names = (await activeFeatures(page)).map((f) => [squareOf(f.extent), f.properties.prompt]);
+  expect(names).toEqual([['red-small', 'box'], ['magenta', 'text:a blue roof']]);
+  // nothing above 0.9 for "a blue roof" (its best is the magenta square's 1/2): no new layer, the score said
+  await page.locator('.jp-FastSamGeo-threshold').fill('0.9');
+  await page.locator('.jp-FastSamGeo-text').press('Enter');
+  await expect(page.locator('.jp-FastSamGeo-message')).toContainText('nothing above the threshold (best score 0.500)', { timeout: 120000 });
+  await expect(rows).toHaveCount(1);
+  await expect(rows).toHaveText(/FastSAM output \(2\)/);
+  await shot(page, testInfo, 'output-layer');
+});

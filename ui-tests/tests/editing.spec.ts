@@ -28,7 +28,7 @@ const large = (page: Page) =>
 function gdalAreas(file: string): Map<unknown, number> {
   const dir = mkdtempSync(join(tmpdir(), 'fsg-area-'));
   const utm = join(dir, 'utm.geojson');
-  execFileSync('ogr2ogr', ['-f', 'GeoJSON', '-t_srs', `EPSG:${EPSG}`, utm, file]);
+  execFileSync('ogr2ogr', ['-f', 'GeoJSON', '-t_srs', `EPSG:${EPSG}`, '-nln', 'utm', utm, file]);
   const out = JSON.parse(execFileSync('ogr2ogr', ['-f', 'GeoJSON', '/vsistdout/', utm, '-dialect', 'OGRSQL', '-sql', 'SELECT id, OGR_GEOM_AREA AS gdal_area FROM utm'], { encoding: 'utf8' }));
   return new Map(out.features.map((f: any) => [f.properties.id, f.properties.gdal_area]));
 }

@@ -32,4 +32,16 @@ test('one output layer accumulates the objects of every prompt; nothing found â†
   await expect(rows).toHaveCount(1);
   await expect(rows).toHaveText(/FastSAM output \(2\)/);
   await shot(page, testInfo, 'output-layer');
+
+  // usable at 760 px: the toolbar wraps, the side panel narrows and folds away, the map keeps its room
+  await page.setViewportSize({ width: 760, height: 860 });
+  await page.evaluate(() => (window as any).jupyterapp.shell.collapseLeft());
+  const map = page.locator('.jp-FastSamGeo-map');
+  await expect.poll(async () => (await map.boundingBox())!.width).toBeGreaterThan(300);
+  for (const a of ['everything', 'tool-point', 'export', 'toggle-side']) await expect(page.locator(`[data-action="${a}"]`)).toBeInViewport();
+  await shot(page, testInfo, 'narrow-760');
+  await page.locator('[data-action="toggle-side"]').click();
+  await expect(page.locator('.jp-FastSamGeo-side')).toBeHidden();
+  await expect.poll(async () => (await map.boundingBox())!.width).toBeGreaterThan(600);
+  await shot(page, testInfo, 'narrow-760-side-folded');
 });

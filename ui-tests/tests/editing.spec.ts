@@ -24,13 +24,13 @@ const large = (page: Page) =>
     return { id: f.getId(), ring: f.getGeometry().getCoordinates()[0] as number[][], area: f.get('area_m2') as number };
   }, RASTER);
 
-/** GDAL's area (m², EPSG:32616) of every feature of an exported GeoJSON, by id. */
-function gdalAreas(file: string): Map<unknown, number> {
+/** GDAL's area (m², EPSG:32616) of every feature of an exported GeoJSON, in file order. */
+function gdalAreas(file: string): number[] {
   const dir = mkdtempSync(join(tmpdir(), 'fsg-area-'));
   const utm = join(dir, 'utm.geojson');
   execFileSync('ogr2ogr', ['-f', 'GeoJSON', '-t_srs', `EPSG:${EPSG}`, '-nln', 'utm', utm, file]);
-  const out = JSON.parse(execFileSync('ogr2ogr', ['-f', 'GeoJSON', '/vsistdout/', utm, '-dialect', 'OGRSQL', '-sql', 'SELECT id, OGR_GEOM_AREA AS gdal_area FROM utm'], { encoding: 'utf8' }));
-  return new Map(out.features.map((f: any) => [f.properties.id, f.properties.gdal_area]));
+  const out = JSON.parse(execFileSync('ogr2ogr', ['-f', 'GeoJSON', '/vsistdout/', utm, '-dialect', 'OGRSQL', '-sql', 'SELECT OGR_GEOM_AREA AS gdal_area FROM utm'], { encoding: 'utf8' }));
+  return out.features.map((f: any) => f.properties.gdal_area);
 }
 
 test('vertex drag moves the vertex 10 of 10 times; area_m2 is recomputed and matches GDAL within 0.5%', async ({ page }, testInfo) => {
@@ -93,8 +93,9 @@ test('vertex drag moves the vertex 10 of 10 times; area_m2 is recomputed and mat
   const file = sidecarFile('fixture/squares-edited.geojson');
   const written = JSON.parse(readFileSync(file, 'utf8'));
   const gdal = gdalAreas(file);
-  for (const f of written.features) {
-    const ref = gdal.get(f.properties.id)!;
+  expect(gdal).toHaveLength(written.features.length);
+  for (const [i, f] of written.features.entries()) {
+    const ref = gdal[i];
     console.log(`feature ${f.properties.id}: area_m2 ${f.properties.area_m2}, GDAL ${ref.toFixed(3)}`);
     expect(Math.abs(f.properties.area_m2 - ref) / ref).toBeLessThan(0.005);
   }

@@ -169,7 +169,10 @@ export class MapView {
       this.renders++;
     });
     const styles = readResultStyles(this.element, o.styleSettings);
-    this.results = new Results(this.map, { projection: this.projection, pixelHeight: this.pixelHeight }, this.undo, styles, () => o.onChange?.(), (info, coord) => {
+    this.results = new Results(this.map, { projection: this.projection, pixelHeight: this.pixelHeight }, this.undo, styles, () => {
+      o.onChange?.();
+      this.refreshPopup();
+    }, (info, coord) => {
       this.showPopup(info, coord);
       o.onSelect?.(info);
     });
@@ -257,6 +260,15 @@ export class MapView {
     this.popup.setPositioning(below ? 'top-center' : 'bottom-center');
     this.popup.setOffset(below ? [0, 10] : [0, -10]);
     this.popup.setPosition(below ? bottom : top);
+  }
+
+  /** After an edit: the popup shows the selected feature's new values (area), or closes when it is gone. */
+  private refreshPopup(): void {
+    const pos = this.popup?.getPosition();
+    if (!pos) return;
+    const f = this.results.selected()[0];
+    if (f && f.getGeometry()) this.showPopup(this.results.info(f), pos);
+    else this.popup.setPosition(undefined);
   }
 
   /** Closes the identify popup and clears the selection (Esc). */

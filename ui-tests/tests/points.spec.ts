@@ -1,7 +1,8 @@
 // Point-prompt regressions: the first action failed with a fixed-size model (the map sent its own
-// tile size); a click outside the raster left a marker that made every later click fail; P again kept
+// tile size; the suite's fixture model is fixed at 512); a click outside the raster left a marker that made every later click fail; P again kept
 // the old markers; a point inside a polygon of "Everything in view" could select nothing (answered by
-// one overlapping tile only). And the click → polygon latency, reported (no timing assertion).
+// one overlapping tile only). The click → polygon latency, reported (no timing assertion), and the
+// hover preview that a click accepts.
 import { expect, galata, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 import { pagePixel, shot } from './helpers';
@@ -19,22 +20,11 @@ async function click(page: Page, col: number, row: number): Promise<void> {
   await page.mouse.click(x, y);
 }
 
-test('first action fails: with a fixed-size model (512) and default settings, a point is answered', async ({ page }, testInfo) => {
+test('first action fails (fixed-size model, default tile size); a click outside the raster poisons later clicks; P again kept old markers', async ({ page }, testInfo) => {
   const sent: any[] = [];
   page.on('request', (r) => {
     if (r.url().includes('/fastsam-geo/api/prompt')) sent.push(JSON.parse(r.postData() ?? '{}'));
   });
-  await openFixture(page);
-  await page.locator('[data-action="tool-point"]').click();
-  const s = SQUARES.magenta;
-  await click(page, s.x + s.side / 2, s.y + s.side / 2);
-  await expect(page.locator('.jp-FastSamGeo-message')).toContainText('1 object(s) selected', { timeout: 120000 });
-  expect(sent[0].options.tileSize).toBeUndefined(); // the engine uses the model's own size
-  expectExtent((await activeFeatures(page))[0].extent, extentOf(s));
-  await shot(page, testInfo, 'first-point');
-});
-
-test('a click outside the raster does not poison later clicks; P again clears the old markers', async ({ page }, testInfo) => {
   await openFixture(page);
   await page.evaluate((p) => {
     const v = (window as any).__fastsamGeo.panels[p].view.map.getView();
@@ -48,7 +38,10 @@ test('a click outside the raster does not poison later clicks; P again clears th
   const a = SQUARES.redSmall;
   await click(page, a.x + a.side / 2, a.y + a.side / 2);
   await expect(page.locator('.jp-FastSamGeo-message')).toContainText('1 object(s) selected by 1 point', { timeout: 120000 });
-  expect(squareOf((await activeFeatures(page))[0].extent)).toBe('red-small');
+  // the first request on a fresh map with the 512 fixed-size model: no tile size sent, the engine picks it
+  expect(sent).toHaveLength(1);
+  expect(sent[0].options.tileSize).toBeUndefined();
+  expectExtent((await activeFeatures(page))[0].extent, extentOf(a));
   // P again: a new run with no old markers
   await page.keyboard.press('p');
   expect(await markers(page)).toBe(0);
@@ -91,4 +84,34 @@ test('a point inside every polygon of Everything in view selects it; click → p
   console.log(`click → polygon drawn on a segmented area: median ${median.toFixed(0)} ms (${latencies.map((l) => l.toFixed(0)).join(', ')})`);
   testInfo.annotations.push({ type: 'latency', description: `click → polygon median ${median.toFixed(0)} ms` });
   await shot(page, testInfo, 'points-on-everything');
+
+  // Hover preview: in point mode over the segmented area, the candidate under the cursor is drawn;
+  // a click on it accepts it without another request.
+  let prompts = 0;
+  page.on('request', (r) => {
+    if (r.url().includes('/fastsam-geo/api/prompt')) prompts++;
+  });
+  await page.locator('.jp-FastSamGeo-map').focus();
+  await page.keyboard.press('p');
+  const m = SQUARES.magenta;
+  const [hx, hy] = await pagePixel(page, RASTER, world(m.x + m.side / 2, m.y + m.side / 2));
+  await page.mouse.move(hx - 5, hy - 5);
+  await page.mouse.move(hx, hy, { steps: 3 });
+  const previewExtent = await page.waitForFunction((p) => {
+    const v = (window as any).__fastsamGeo.panels[p].view;
+    const layer = v.map.getAllLayers().find((l: any) => l.get('fsgPreview'));
+    const fs = layer.getSource().getFeatures();
+    return fs.length === 1 ? fs[0].getGeometry().getExtent() : null;
+  }, RASTER, { timeout: 120000 });
+  expect(squareOf(await previewExtent.jsonValue())).toBe('magenta');
+  await shot(page, testInfo, 'hover-preview');
+  const before = prompts;
+  const rows = await page.locator('.jp-FastSamGeo-layer[data-run^="run-"]').count();
+  await page.mouse.click(hx, hy);
+  await expect(page.locator('.jp-FastSamGeo-layer[data-run^="run-"]')).toHaveCount(rows + 1);
+  expect(squareOf((await activeFeatures(page))[0].extent)).toBe('magenta');
+  expect(prompts).toBe(before); // accepted from the preview
+  await expect.poll(() => page.evaluate((p) => (window as any).__fastsamGeo.panels[p].lastPointLatency, RASTER)).not.toBeNull();
+  const accepted = await page.evaluate((p) => (window as any).__fastsamGeo.panels[p].lastPointLatency, RASTER);
+  console.log(`click → polygon drawn when the click accepts the hover preview: ${Number(accepted).toFixed(0)} ms`);
 });

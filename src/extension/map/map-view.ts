@@ -11,6 +11,8 @@ import { defaults as defaultControls } from 'ol/control/defaults.js';
 import { get as getProjection } from 'ol/proj.js';
 import Projection from 'ol/proj/Projection.js';
 import { containsCoordinate } from 'ol/extent.js';
+import VectorLayer from 'ol/layer/Vector.js';
+import VectorSource from 'ol/source/Vector.js';
 import type WebGLTileLayer from 'ol/layer/WebGLTile.js';
 import type { Extent } from 'ol/extent.js';
 import type { FeatureCollection, RasterInfo } from '../api/types.js';
@@ -84,6 +86,9 @@ export class MapView {
   pixelHeight: number | null = null;
   readonly coordsEl: HTMLDivElement;
   private basemapFailed = false;
+  /** Point-mode preview: the candidate under the cursor (drawn dashed, not a result layer). */
+  private readonly preview = new VectorSource();
+  previewData: FeatureCollection | null = null;
 
   constructor(private readonly options: MapViewOptions = {}) {
     this.element = document.createElement('div');
@@ -178,6 +183,7 @@ export class MapView {
     });
     this.tools = new PromptTools(this.map, styles, (pts) => this.emitPoints(pts), (extent) => this.emitBox(extent));
     this.tools.bounds = this.rasterExtent;
+    this.map.addLayer(new VectorLayer({ source: this.preview, style: styles.preview, zIndex: 900, properties: { fsgPreview: true } }));
     this.tools.onOutside = () => o.onOutside?.();
     if (this.rasterExtent) this.fit(this.rasterExtent);
     if (o.basemapUrl && !this.pixelMode) this.setBasemap(o.basemapUrl, o.basemapAttribution);
@@ -196,6 +202,18 @@ export class MapView {
     }
     if (this.projection !== 'EPSG:4326') parts.push(`${c[0].toFixed(1)}, ${c[1].toFixed(1)} (${this.projection})`);
     this.coordsEl.textContent = parts.join('  ·  ');
+  }
+
+  /** Shows (or with null clears) the hover preview: the candidate objects of a point prompt. */
+  setPreview(fc: FeatureCollection | null): void {
+    this.preview.clear();
+    this.previewData = fc;
+    if (fc && fc.features.length > 0) this.preview.addFeatures(this.results.readFeatures(fc));
+  }
+
+  /** Whether the preview's objects cover this view coordinate (a click there accepts the preview). */
+  previewCovers(c: number[]): boolean {
+    return this.preview.getFeatures().some((f) => f.getGeometry()?.intersectsCoordinate(c));
   }
 
   /** Whether a view coordinate lies on the raster (always true on a vector-only map). */

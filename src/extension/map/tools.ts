@@ -33,6 +33,8 @@ export class PromptTools {
   onOutside: (() => void) | null = null;
   /** Time (performance.now) of the last accepted click: the start of the click → polygon latency. */
   lastClickAt = 0;
+  /** Point mode: the cursor moved (for the hover preview); null when it left the map. */
+  onHover: ((coordinate: number[] | null) => void) | null = null;
 
   constructor(
     private readonly map: Map,
@@ -66,6 +68,10 @@ export class PromptTools {
       this.addPoint(e.coordinate, label);
     };
     map.on('click', this.clickKey as never);
+    map.on('pointermove', (e) => {
+      if (this.tool === 'point' && !e.dragging) this.onHover?.(e.coordinate);
+    });
+    map.getViewport()?.addEventListener('pointerleave', () => this.onHover?.(null));
   }
 
   get current(): ToolName {

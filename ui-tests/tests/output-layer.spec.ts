@@ -44,4 +44,24 @@ test('one output layer accumulates the objects of every prompt; nothing found â†
   await expect(page.locator('.jp-FastSamGeo-side')).toBeHidden();
   await expect.poll(async () => (await map.boundingBox())!.width).toBeGreaterThan(600);
   await shot(page, testInfo, 'narrow-760-side-folded');
+
+  // dark theme: the active tool button stays readable (WCAG contrast of its text on its background â‰¥ 3)
+  await (page as any).theme.setDarkTheme();
+  await page.locator('[data-action="tool-box"]').click();
+  const contrast = await page.locator('[data-action="tool-box"]').evaluate((b) => {
+    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+    const lum = (c: string) => {
+      const [r, g, bl] = rgb(c).map((v) => {
+        const x = v / 255;
+        return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+    };
+    const st = getComputedStyle(b);
+    const [l1, l2] = [lum(st.color), lum(st.backgroundColor)].sort((a, c) => c - a);
+    return (l1 + 0.05) / (l2 + 0.05);
+  });
+  console.log(`dark theme: active tool contrast ${contrast.toFixed(2)}`);
+  expect(contrast).toBeGreaterThanOrEqual(3);
+  await shot(page, testInfo, 'dark-theme-active-tool');
 });

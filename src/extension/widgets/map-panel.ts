@@ -20,6 +20,7 @@ import { Sidecar, sidecarPath } from './sidecar.js';
 import { Toolbar } from './toolbar.js';
 import { adviceFor, formatEta, notifyError } from './messages.js';
 import { download, exportBeside } from './exporter.js';
+import { HoverPreview } from './hover-preview.js';
 import { droppedGeoJSON, readGeoJSONFile, type DragLike } from './vector-files.js';
 
 let basemapWarned = false;
@@ -63,12 +64,7 @@ export class MapPanel extends Widget {
   /** Click → polygon drawn, in ms, of the last point prompt (measured for the UI tests and the bench). */
   lastPointLatency: number | null = null;
   sidecar: Sidecar | null = null;
-  /** View extents already segmented by Everything in view (their tiles are cached on the engine). */
-  private segmented: number[][] = [];
-  private hoverTimer: ReturnType<typeof setTimeout> | null = null;
-  private hoverRequest: AbortController | null = null;
-  /** Hover-preview prompts sent (test hook). */
-  previewRequests = 0;
+  readonly preview: HoverPreview;
   private restoring = false;
 
   constructor(private readonly options: MapPanelOptions) {
@@ -107,6 +103,7 @@ export class MapPanel extends Widget {
     // GeoJSON files dragged from the file browser onto the map become layers.
     for (const type of ['lm-dragenter', 'lm-dragover', 'lm-drop']) this.mapHost.addEventListener(type, (e) => this.onDrag(e as DragLike));
     this.toolbar.setEnabled(false);
+    this.preview = new HoverPreview((req, signal) => this.options.client.prompt(this.request(req), signal));
   }
 
   get path(): string {
@@ -185,7 +182,8 @@ export class MapPanel extends Widget {
         this.showNotice('No georeferencing: shown in pixel coordinates (x right, y down; no scale bar). Prompts and results are in pixels.');
       }
       this.setTool('pan');
-      this.view.tools.onHover = (c) => this.hover(c);
+      const view = this.view;
+      view.tools.onHover = (c) => this.preview.hover(view, c);
       if (this.view.raster) this.side.append(this.displayControls().node);
       this.side.append(this.layersNode);
       this.renderLayers();
@@ -354,35 +352,6 @@ export class MapPanel extends Widget {
     };
   }
 
-  /**
-   * Hover preview (point mode, on areas Everything in view has segmented, so the engine answers from
-   * its cached tiles without running the model): the candidate under the cursor, drawn dashed; a
-   * click on it accepts it without another request.
-   */
-  private hover(c: number[] | null): void {
-    const v = this.view;
-    if (this.hoverTimer) clearTimeout(this.hoverTimer);
-    if (!v || !c || v.tools.points().length > 0 || !this.segmented.some((e) => c[0] >= e[0] && c[0] <= e[2] && c[1] >= e[1] && c[1] <= e[3])) {
-      if (v && !c) v.setPreview(null);
-      return;
-    }
-    if (v.previewCovers(c)) return;
-    this.hoverTimer = setTimeout(async () => {
-      this.hoverRequest?.abort();
-      const ctl = (this.hoverRequest = new AbortController());
-      const [x, y] = v.toEngine(c);
-      const req = this.request({ points: [{ x, y, label: 1 }] });
-      delete req.extent;
-      this.previewRequests++;
-      try {
-        const fc = await this.options.client.prompt(req, ctl.signal);
-        if (!ctl.signal.aborted && v.tools.current === 'point' && v.tools.points().length === 0) v.setPreview(fc);
-      } catch {
-        /* a preview that fails is just not shown */
-      }
-    }, 80);
-  }
-
   private async runPoints(points: { x: number; y: number; label: 0 | 1 }[]): Promise<void> {
     const seq = ++this.pointSeq;
     const v = this.view!;
@@ -393,8 +362,7 @@ export class MapPanel extends Widget {
       // tiles under them (not limited to the view).
       const marks = v.tools.points();
       const accepted = points.length === 1 && marks.length === 1 && v.previewData && v.previewCovers(marks[0].coordinate) ? v.previewData : null;
-      if (this.hoverTimer) clearTimeout(this.hoverTimer);
-      this.hoverRequest?.abort();
+      this.preview.cancel();
       v.setPreview(null);
       const req = this.request({ points });
       delete req.extent;
@@ -483,7 +451,7 @@ export class MapPanel extends Widget {
       this.addResult(`everything ${v.results.list().length + 1}`, fc);
       const e = v.viewExtent();
       const r = v.rasterExtent ?? e;
-      this.segmented.push([Math.max(e[0], r[0]), Math.max(e[1], r[1]), Math.min(e[2], r[2]), Math.min(e[3], r[3])]);
+      this.preview.segmented.push([Math.max(e[0], r[0]), Math.max(e[1], r[1]), Math.min(e[2], r[2]), Math.min(e[3], r[3])]);
       this.idle(`${fc.features.length} object(s) found in view`);
     } catch (err) {
       if (job.signal.aborted || (err as EngineRequestError).code === 'CANCELLED') this.idle('job cancelled');

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // Writes the UI tests' engine fixtures into DIR (the Jupyter root of the test server), using the
 // project's own generators (lib/engine/testing, built by `npm run build`):
-//   DIR/models/fixture-seg.onnx, clip-vision.onnx, clip-text.onnx  (test assets, not FastSAM/CLIP)
+//   DIR/models/fixture-seg.onnx (a FIXED 512×512 input, like a fixed-size export: the map must not send
+//     its own tile size), clip-vision.onnx, clip-text.onnx  (test assets, not FastSAM/CLIP)
 //   DIR/models/bpe_simple_vocab_16e6.txt.gz  (the real CLIP BPE merges, copied from ../shared/data/clip)
 //   DIR/fixture/squares.tif  1024×1024 RGB Byte, EPSG:32616, 0.5 m pixels (GDAL writes it), grey 200
 //     with a red square (x 128, y 128, side 112), a magenta one (x 512, y 128, side 112) and a red one
 //     (x 256, y 512, side 224): the fixture model detects exactly these three.
+//   DIR/fixture/pixels.tif  the same pixels without any georeferencing (no geotransform, no CRS)
+//   DIR/fixture/broken.tif  a text file named .tif (not a TIFF)
 // Prints the squares as JSON (pixel boxes) for the record.
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from 'node:path';
@@ -22,7 +25,7 @@ const { writeGeoTiff } = await import(new URL('write-geotiff.js', lib));
 
 mkdirSync(join(dir, 'models'), { recursive: true });
 mkdirSync(join(dir, 'fixture'), { recursive: true });
-writeFileSync(join(dir, 'models', 'fixture-seg.onnx'), buildFixtureSegModel());
+writeFileSync(join(dir, 'models', 'fixture-seg.onnx'), buildFixtureSegModel({ size: [512, 512] }));
 writeFileSync(join(dir, 'models', 'clip-vision.onnx'), fixtureClipVision());
 writeFileSync(join(dir, 'models', 'clip-text.onnx'), fixtureClipText());
 const bpe = 'bpe_simple_vocab_16e6.txt.gz';
@@ -49,4 +52,7 @@ writeGeoTiff(join(dir, 'fixture', 'squares.tif'), {
   options: ['TILED=YES', 'BLOCKXSIZE=256', 'BLOCKYSIZE=256']
 });
 rmSync(join(dir, "fixture", "squares.tif.raw"), { force: true });
+writeGeoTiff(join(dir, 'fixture', 'pixels.tif'), { width: SIZE, height: SIZE, bands, options: ['TILED=YES', 'BLOCKXSIZE=256', 'BLOCKYSIZE=256'] });
+rmSync(join(dir, 'fixture', 'pixels.tif.raw'), { force: true });
+writeFileSync(join(dir, 'fixture', 'broken.tif'), 'this is not a TIFF file\n');
 console.log(JSON.stringify(squares));

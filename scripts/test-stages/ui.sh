@@ -3,7 +3,7 @@
 # driven by Galata/Playwright in Debian's chromium (headless). Screenshots land in ui-tests/test-results.
 # Closes with `ui: N passed, N failed` (Playwright's own summary is not read by CI).
 # Usage: bash scripts/test-stages/ui.sh [playwright args, e.g. a spec file or -g 'pattern']
-# Env: FSG_UI_SKIP_BUILD=1 reuses fastsam_geo/labextension; FSG_UI_PORT (default 8897).
+# Env: FSG_UI_SKIP_BUILD=1 reuses fastsam_geo/labextension; FSG_UI_PORT (default: a free loopback port).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -37,7 +37,12 @@ mkdir -p "$FSG_UI_ROOT/data"
 cp -r "$SHARED/geotiff/." "$FSG_UI_ROOT/data/"
 node ui-tests/write-fixtures.mjs "$FSG_UI_ROOT" >/dev/null || { echo "writing the UI fixtures failed"; finish 0 1; }
 trap 'rm -rf "$FSG_UI_ROOT"' EXIT
-export FSG_UI_PORT=${FSG_UI_PORT:-8897}
+# A free port unless one is given (several runs may share the machine).
+if [ -z "${FSG_UI_PORT:-}" ]; then
+  FSG_UI_PORT=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+fi
+export FSG_UI_PORT
+echo "JupyterLab for the UI tests on port $FSG_UI_PORT"
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp/fsg-xdg}
 mkdir -p "$XDG_RUNTIME_DIR"
 

@@ -2,7 +2,7 @@
 // commands, context menu entries, shortcuts (schema/plugin.json) and settings.
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ILayoutRestorer } from '@jupyterlab/application';
-import { ICommandPalette, IThemeManager, WidgetTracker } from '@jupyterlab/apputils';
+import { ICommandPalette, IThemeManager, InputDialog, WidgetTracker } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { EngineClient } from './api/client.js';
@@ -87,7 +87,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       const w = tracker.currentWidget;
       return w && w === app.shell.currentWidget ? w.content : (w?.content ?? null);
     };
-    const isEnabled = () => current() !== null;
+    // Commands act only on a map that opened (a broken file leaves its tools off).
+    const isEnabled = () => current()?.usable ?? false;
     const { commands } = app;
     commands.addCommand(CommandIds.open, {
       label: 'Open as FastSAM map',
@@ -115,6 +116,22 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     commands.addCommand(CommandIds.cancel, { label: 'FastSAM: Cancel the running job', isEnabled, execute: () => current()?.cancel() });
     commands.addCommand(CommandIds.undo, { label: 'FastSAM: Undo', isEnabled, execute: () => current()?.undo() });
+    commands.addCommand(CommandIds.redo, { label: 'FastSAM: Redo', isEnabled, execute: () => current()?.redo() });
+    commands.addCommand(CommandIds.addVectorLayer, {
+      label: 'FastSAM: Add a GeoJSON layer to the map…',
+      isEnabled,
+      execute: async (args) => {
+        const panel = current();
+        if (!panel) return;
+        let path = args.path as string | undefined;
+        if (!path) {
+          const r = await InputDialog.getText({ title: 'Add a GeoJSON layer', label: 'Path of a .geojson file (relative to the Jupyter root)', text: '' });
+          if (!r.button.accept || !r.value) return;
+          path = r.value;
+        }
+        return panel.addVectorFile(path);
+      }
+    });
     commands.addCommand(CommandIds.deleteSelected, {
       label: 'FastSAM: Delete selected feature',
       isEnabled,
@@ -131,6 +148,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => current()?.downloadLayer()
     });
     commands.addCommand(CommandIds.fit, { label: 'FastSAM: Zoom to raster', isEnabled, execute: () => current()?.view?.fit() });
+    commands.addCommand(CommandIds.closePopup, { label: 'FastSAM: Close the identify popup', isEnabled, execute: () => current()?.view?.closePopup() });
 
     if (palette) {
       for (const id of Object.values(CommandIds)) palette.addItem({ command: id, category: 'FastSAM Geo' });
@@ -139,7 +157,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       app.contextMenu.addItem({ command: CommandIds.open, selector: `.jp-DirListing-item[data-file-type="${type}"]`, rank: 3 });
     }
     const mapSelector = '.jp-FastSamGeo-map';
-    [CommandIds.everything, CommandIds.undo, CommandIds.deleteSelected, CommandIds.exportLayer, CommandIds.downloadLayer, CommandIds.fit].forEach(
+    [CommandIds.everything, CommandIds.addVectorLayer, CommandIds.undo, CommandIds.redo, CommandIds.deleteSelected, CommandIds.exportLayer, CommandIds.downloadLayer, CommandIds.fit].forEach(
       (command, i) => app.contextMenu.addItem({ command, selector: mapSelector, rank: 10 + i })
     );
 
@@ -152,7 +170,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
             settings.styles = { ...DEFAULT_SETTINGS.styles, ...(settings.styles ?? {}) };
           };
           apply();
-          s.changed.connect(apply);
+          s.changed.connect(() => {
+            apply();
+            // settings changes reach maps that are already open
+            tracker.forEach((w) => w.content.applySettings(settings));
+          });
         })
         .catch((err: unknown) => console.warn('fastsam-geo: settings not loaded', err));
     }

@@ -15,6 +15,9 @@ export const CommandIds = {
   everything: 'fastsam-geo:everything-in-view',
   cancel: 'fastsam-geo:cancel-job',
   undo: 'fastsam-geo:undo',
+  redo: 'fastsam-geo:redo',
+  addVectorLayer: 'fastsam-geo:add-vector-layer',
+  closePopup: 'fastsam-geo:close-popup',
   deleteSelected: 'fastsam-geo:delete-selected',
   exportLayer: 'fastsam-geo:export-layer',
   downloadLayer: 'fastsam-geo:download-layer',
@@ -25,26 +28,35 @@ export const CommandIds = {
 export interface GeoSettings {
   conf: number;
   iou: number;
-  tileSize: number;
+  /** null: the model's own input size (the engine decides). */
+  tileSize: number | null;
   tileOverlap: number;
+  /** Everything in view asks before a job of more tiles than this (0: never). */
+  confirmTiles: number;
   /** Douglas-Peucker tolerance in metres (0: none beyond regularization). */
   simplify: number;
   /** Right-angled outlines. */
   regularize: boolean;
   textThreshold: number;
+  /** false: one accumulating output layer; true: a layer per prompt run / job. */
+  layerPerRun: boolean;
   basemapUrl: string;
+  basemapAttribution: string;
   styles: { strokeWidth: number; fillOpacity: number; pointRadius: number };
 }
 
 export const DEFAULT_SETTINGS: GeoSettings = {
   conf: 0.4,
   iou: 0.9,
-  tileSize: 1024,
+  tileSize: null,
   tileOverlap: 128,
+  confirmTiles: 400,
   simplify: 0,
   regularize: true,
   textThreshold: 0.2,
-  basemapUrl: '',
+  layerPerRun: false,
+  basemapUrl: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+  basemapAttribution: '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
   styles: { strokeWidth: 2, fillOpacity: 0.25, pointRadius: 6 }
 };
 
@@ -54,5 +66,13 @@ export const DEFAULT_SETTINGS: GeoSettings = {
  * clip_text / device in the Jupyter server config.
  */
 export function engineOptions(s: GeoSettings): EngineOptions {
-  return { conf: s.conf, iou: s.iou, tileSize: s.tileSize, overlap: s.tileOverlap, simplify: s.simplify, regularize: s.regularize };
+  // tileSize only when set: a fixed-size model accepts only its own size, and the engine picks it.
+  return {
+    conf: s.conf,
+    iou: s.iou,
+    ...(typeof s.tileSize === 'number' ? { tileSize: s.tileSize } : {}),
+    overlap: s.tileOverlap,
+    simplify: s.simplify,
+    regularize: s.regularize
+  };
 }

@@ -25,9 +25,10 @@ test('Everything in view runs a job with progress and adds a layer with the thre
   await openFixture(page);
   await recordProgress(page);
   await page.locator('[data-action="everything"]').click();
-  const row = page.locator('.jp-FastSamGeo-layer');
+  const row = page.locator('.jp-FastSamGeo-layer[data-run^="run-"]');
   await expect(row).toHaveCount(1, { timeout: 120000 });
-  await expect(row).toContainText('everything 1 (3)');
+  // the default: one accumulating output layer
+  await expect(row).toContainText('FastSAM output (3)');
   await expect(page.locator('.jp-FastSamGeo-message')).toHaveText('3 object(s) found in view');
   await expect(page.locator('.jp-FastSamGeo-progress')).toBeHidden();
   await expect(page.locator('[data-action="cancel"]')).toBeHidden();
@@ -50,15 +51,22 @@ test('Everything in view runs a job with progress and adds a layer with the thre
 });
 
 test.describe('with small tiles (a long job)', () => {
-  // 64-pixel tiles overlapping by 32 make ~1000 tiles of the 1024² raster: the job is still running
-  // when Cancel is pressed.
-  test.use({ mockSettings: { ...galata.DEFAULT_SETTINGS, 'fastsam-geo:plugin': { tileSize: 64, tileOverlap: 32 } } });
+  // The fixture model's fixed 512-pixel tiles overlapping by 480 make 17 × 17 = 289 tiles of the
+  // 1024² raster: the job is still running when Cancel is pressed.
+  // confirmTiles 100: the map asks before starting it.
+  test.use({ mockSettings: { ...galata.DEFAULT_SETTINGS, 'fastsam-geo:plugin': { tileOverlap: 480, confirmTiles: 100 } } });
 
   test('Cancel stops the job: no layer, a cancelled state here and on the engine', async ({ page }, testInfo) => {
     await openFixture(page);
     await page.locator('[data-action="everything"]').click();
+    const ask = page.locator('.jp-Dialog', { hasText: '289 tiles (more than 100)' });
+    await expect(ask).toBeVisible({ timeout: 120000 });
+    await page.screenshot({ path: testInfo.outputPath('everything-confirm.png') });
+    await ask.locator('.jp-mod-accept').click();
     const cancel = page.locator('[data-action="cancel"]');
     await expect(cancel).toBeVisible();
+    // an ETA once tiles are done
+    await expect(page.locator('.jp-FastSamGeo-message')).toContainText(/tiles · about \d+ (s|min)/, { timeout: 120000 });
     await expect(page.locator('.jp-FastSamGeo-progress')).toBeVisible();
     await expect(page.locator('.jp-FastSamGeo-panel')).toHaveAttribute('data-busy', 'true');
     await page.screenshot({ path: testInfo.outputPath('everything-running.png') });
@@ -76,6 +84,6 @@ test.describe('with small tiles (a long job)', () => {
       .toBe('cancelled');
     const final = await (await page.request.get(`/fastsam-geo/api/jobs/${job!.id}`)).json();
     expect(final.done).toBeLessThan(final.total);
-    await expect(page.locator('.jp-FastSamGeo-layer')).toHaveCount(0);
+    await expect(page.locator('.jp-FastSamGeo-layer[data-run^="run-"]')).toHaveCount(0);
   });
 });

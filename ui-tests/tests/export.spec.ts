@@ -4,10 +4,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test } from '@jupyterlab/galata';
+import { expect, galata, test } from '@jupyterlab/galata';
 import { RASTER, SQUARES, EPSG, expectExtent, extentOf, openFixture, squareOf } from './squares';
 
 test.use({ autoGoto: false });
+// These tests read one layer per run (the layerPerRun setting); the default, one accumulating
+// output layer, is tested in output-layer.spec.ts.
+test.use({ mockSettings: { ...galata.DEFAULT_SETTINGS, 'fastsam-geo:plugin': { layerPerRun: true } } });
 
 /** A GeoJSON file reprojected by GDAL to EPSG:code. */
 function ogrTo(file: string, code: number): any {
@@ -25,7 +28,7 @@ test('a text prompt layer exported as GeoJSON lands in the file browser with the
   // "a red roof" at the default threshold 0.2: the red squares (cosine 1) and the magenta one (1/2).
   await page.locator('.jp-FastSamGeo-text').fill('a red roof');
   await page.locator('[data-action="text"]').click();
-  await expect(page.locator('.jp-FastSamGeo-layer')).toContainText('"a red roof" (3)', { timeout: 120000 });
+  await expect(page.locator('.jp-FastSamGeo-layer[data-run^="run-"]')).toContainText('"a red roof" (3)', { timeout: 120000 });
 
   await page.locator('.jp-FastSamGeo-map').click({ button: 'right' });
   const item = page.locator('.lm-Menu-item', { hasText: 'Export layer as GeoJSON' });

@@ -26,7 +26,7 @@ test('a projected GeoJSON opens on the map; identify, delete, undo and export in
   await gotoLabWithHook(page);
   const panel = await openMapByDoubleClick(page, LABELS);
   await expect(panel).toHaveAttribute('data-state', 'ready');
-  const layerRow = panel.locator('.jp-FastSamGeo-layer');
+  const layerRow = panel.locator('.jp-FastSamGeo-layer[data-run^="run-"]');
   await expect(layerRow).toHaveCount(1);
   await expect(layerRow).toContainText(`(${gdal.features.length})`);
   await page.screenshot({ path: testInfo.outputPath('labels-map.png') });

@@ -51,10 +51,35 @@ export function gdalPng(path: string, lo: number, hi: number, size = 32): string
   return readFileSync(out).toString('base64');
 }
 
+/**
+ * Opens JupyterLab and waits until it is really ready, however loaded the machine is: the app object,
+ * its plugins started and layout restored, the splash screen gone, Galata's in-page helpers hooked up.
+ * (Galata's own goto gives each of these 15 s, which a loaded CI machine exceeds.)
+ */
+export async function gotoLab(page: IJupyterLabPageFixture, timeout = 180000): Promise<void> {
+  const raw = (page as unknown as { page?: Page }).page ?? (page as unknown as Page);
+  // No network in the tests, deterministically: the OpenStreetMap basemap's tiles fail at once.
+  await raw.route(/tile\.openstreetmap\.org/, (r) => r.abort('internetdisconnected'));
+  await raw.goto('/lab', { waitUntil: 'domcontentloaded', timeout });
+  await raw.waitForFunction(() => typeof (window as any).jupyterapp === 'object', null, { timeout });
+  await raw.evaluate(async () => {
+    const app = (window as any).jupyterapp;
+    await app.started;
+    await app.restored;
+  });
+  await raw.locator('#jupyterlab-splash').waitFor({ state: 'detached', timeout });
+  await raw.waitForFunction(() => typeof (window as any).galata?.app === 'object', null, { timeout });
+}
+
 /** Turns the test hook on (before JupyterLab loads) and opens the lab. */
 export async function gotoLabWithHook(page: IJupyterLabPageFixture): Promise<void> {
   await page.addInitScript(() => window.localStorage.setItem('fastsam-geo:test', '1'));
-  await page.goto();
+  await gotoLab(page);
+}
+
+/** A screenshot of the page saved as test-results/<test>/<name>.png (every state worth looking at). */
+export async function shot(page: Page, testInfo: { outputPath: (n: string) => string }, name: string): Promise<void> {
+  await page.screenshot({ path: testInfo.outputPath(`${name}.png`) });
 }
 
 /** Opens `path` by double-clicking it in the file browser; waits for the map to be ready and drawn. */
@@ -171,4 +196,28 @@ export async function compareWithReference(page: Page, shotB64: string, refB64: 
     },
     [shotB64, refB64] as const
   );
+}
+
+/** The colour [r, g, b] the page shows at page pixel (x, y) (a 1-pixel screenshot decoded in the browser). */
+export async function pixelColour(page: Page, x: number, y: number): Promise<[number, number, number]> {
+  const png = (await page.screenshot({ clip: { x: Math.round(x), y: Math.round(y), width: 1, height: 1 } })).toString('base64');
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = 1;
+    c.height = 1;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, 1, 1).data;
+    return [d[0], d[1], d[2]] as [number, number, number];
+  }, png);
+}
+
+/** Page errors (uncaught exceptions) seen from now on. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return errors;
 }

@@ -1,6 +1,8 @@
 // A notebook cell displaying application/geo+json renders a small map of the features.
 import { expect, test } from '@jupyterlab/galata';
-import { compareWithReference } from './helpers';
+import { compareWithReference, gotoLab } from './helpers';
+
+test.use({ autoGoto: false });
 
 const CELL = `from IPython.display import display
 fc = {"type": "FeatureCollection", "features": [
@@ -9,6 +11,7 @@ fc = {"type": "FeatureCollection", "features": [
 display({"application/geo+json": fc}, raw=True)`;
 
 test('display() of application/geo+json in a notebook renders a map of the features', async ({ page }, testInfo) => {
+  await gotoLab(page);
   await page.notebook.createNew('geojson.ipynb');
   await page.notebook.setCell(0, 'code', CELL);
   await page.notebook.runCell(0);

@@ -5,6 +5,8 @@
 // src/engine/testing/fixture-clip-models.ts).
 import { expect } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { gotoLabWithHook, waitForMap } from './helpers';
 
 export const RASTER = 'fixture/squares.tif';
@@ -35,10 +37,21 @@ export function extentOf(s: Square): number[] {
   return [minx, miny, maxx, maxy];
 }
 
-export async function openFixture(page: Page): Promise<void> {
+/** Where the map saves the fixture's layers (widgets/sidecar.ts), on this machine's disk. */
+export const SIDECAR = 'fixture/squares.fastsam.geojson';
+export const sidecarFile = (rel = SIDECAR): string => join(process.env.FSG_UI_ROOT!, rel);
+
+/** Opens the fixture raster on a fresh map (`keep`: with the layers a previous test saved beside it). */
+export async function openFixture(page: Page, { keep = false, path = RASTER }: { keep?: boolean; path?: string } = {}): Promise<void> {
+  if (!keep) rmSync(sidecarFile(path.replace(/\.tif$/, '.fastsam.geojson')), { force: true });
   await gotoLabWithHook(page as never);
-  await page.evaluate((p) => (window as any).jupyterapp.commands.execute('docmanager:open', { path: p, factory: 'FastSAM map' }), RASTER);
-  await waitForMap(page, RASTER);
+  await openMap(page, path);
+}
+
+/** Opens `path` on a FastSAM map in an already loaded lab. */
+export async function openMap(page: Page, path: string): Promise<void> {
+  await page.evaluate((p) => (window as any).jupyterapp.commands.execute('docmanager:open', { path: p, factory: 'FastSAM map' }), path);
+  await waitForMap(page, path);
 }
 
 /** Extents (view CRS = EPSG:32616) and properties of the features of the active layer, in layer order. */

@@ -116,3 +116,17 @@ test('an object on the seam is answered by the tile where it is whole; merge uni
   await raster.close();
   await whole.raster.close();
 });
+
+test('a point on an object is answered from every overlapping tile, not only the one it lies deepest in (regression: "a click that misses")', () => {
+  // Two overlapping 100-px tiles; the point (75, 50) lies deeper in tile B ([40,0,140,100]) than in A
+  // ([0,0,100,100]). Only tile A's model run found the 20×20 object at (60..80, 40..60); B has nothing.
+  const side = 20;
+  const data = new Uint8Array(side * side).fill(1);
+  const a: PromptTile = { window: [0, 0, 100, 100], result: segmentResult(100, 100, [detection({ x: 60, y: 40, width: side, height: side, data }, 0.9)]) };
+  const b: PromptTile = { window: [40, 0, 140, 100], result: segmentResult(100, 100, []) };
+  const r = promptPointsOnTiles([a, b], [{ x: 75, y: 50, label: 1 }], { rasterSize: { width: 140, height: 100 } });
+  assert.equal(r.selected.length, 1);
+  assert.equal(r.unmatched.length, 0);
+  assert.equal(r.selected[0].area, side * side);
+  assert.equal(r.selected[0].tile, 0);
+});

@@ -38,6 +38,8 @@ export interface RasterPromptResult {
   selected: RasterSelected[];
   unmatched: { type: 'point' | 'box' | 'text'; index: number }[];
   timings: { select: number };
+  /** Text prompts: the highest score of any candidate (null: no candidates), to say how far off a threshold was. */
+  bestScore?: number | null;
 }
 
 const indexes = new WeakMap<SegmentResult, MaskIndex>();
@@ -96,18 +98,28 @@ export function promptPointsOnTiles(tiles: PromptTile[], points: PointPrompt[], 
   const unmatched: RasterPromptResult['unmatched'] = [];
   points.forEach((p, k) => {
     if ((p.label ?? 1) === 0) return;
+    // Every tile under the point, the one where it lies deepest first: an object cut by one tile's
+    // edge (or missed by one tile's model run) is answered by another overlapping tile.
+    const candidates = tiles
+      .map((t, i) => ({ t, i }))
+      .filter(({ t }) => inTile(t, p))
+      .sort((a, b) => margin(b.t, p) - margin(a.t, p));
     let best = -1;
-    tiles.forEach((t, i) => {
-      if (inTile(t, p) && (best < 0 || margin(t, p) > margin(tiles[best], p))) best = i;
-    });
-    if (best < 0) {
+    let r: ReturnType<typeof selectByPoints> | null = null;
+    for (const { t, i } of candidates) {
+      const local = (q: PointPrompt): PointPrompt => ({ x: q.x - t.window[0], y: q.y - t.window[1], label: q.label ?? 1 });
+      const found = selectByPoints(indexFor(t.result), [local(p), ...bg.filter((q) => inTile(t, q)).map(local)]);
+      if (found.selected.length > 0) {
+        best = i;
+        r = found;
+        break;
+      }
+    }
+    if (best < 0 || !r) {
       unmatched.push({ type: 'point', index: k });
       return;
     }
     const t = tiles[best];
-    const local = (q: PointPrompt): PointPrompt => ({ x: q.x - t.window[0], y: q.y - t.window[1], label: q.label ?? 1 });
-    const r = selectByPoints(indexFor(t.result), [local(p), ...bg.filter((q) => inTile(t, q)).map(local)]);
-    if (r.selected.length === 0) unmatched.push({ type: 'point', index: k });
     for (const s of r.selected) {
       const mask = shift(s.mask, t.window[0], t.window[1]);
       if (selected.some((o) => o.tile === best && o.indices[0] === s.indices[0])) continue;
@@ -218,5 +230,6 @@ export function promptTextOnTiles(tiles: PromptTile[], textEmbed: Float32Array, 
   });
   selected = dedupe(selected);
   applyMorphology(selected as unknown as Selected[], options, options.rasterSize);
-  return { selected, unmatched: selected.length ? [] : [{ type: 'text', index: 0 }], timings: { select: performance.now() - t0 } };
+  const bestScore = order.length ? scores[order[0]] : null;
+  return { selected, unmatched: selected.length ? [] : [{ type: 'text', index: 0 }], timings: { select: performance.now() - t0 }, bestScore };
 }

@@ -100,7 +100,7 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
   /** Global-grid tiles covering the request's extent (or the whole raster). */
   const areaTiles = (raster: Raster, req: SegmentRequest, p: TileParams): { grid: Tile[]; area: PixelWindow; tiles: Tile[] } => {
     const grid = globalGrid(raster, p);
-    const area: PixelWindow = req.extent ? windowForExtent(raster, req.extent) : [0, 0, raster.width, raster.height];
+    const area: PixelWindow = req.extent ? areaWindow(raster, req.extent) : [0, 0, raster.width, raster.height];
     return { grid, area, tiles: grid.filter((t) => intersects(t.window, area)) };
   };
 
@@ -185,6 +185,7 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
         const results = await tiles.get(req.path, modelPath, model, needed, p, signal);
         const promptTiles: PromptTile[] = needed.map((t, i) => ({ window: t.window, result: results[i] }));
         const selected: RasterSelected[] = [];
+        let bestScore: number | null | undefined;
         const size = { width: raster.width, height: raster.height };
         if (points.length) selected.push(...promptPointsOnTiles(promptTiles, points, { rasterSize: size }).selected);
         if (boxes.length) selected.push(...promptBoxesOnTiles(promptTiles, boxes, { rasterSize: size }).selected);
@@ -194,10 +195,12 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
           const keyOf = (t: Tile) => cacheKey({ kind: 'server-clip', raster: rasterId, model: modelPath, window: [...t.window], tileSize: p.tileSize, conf: p.conf, iou: p.iou, maxDet: p.maxDet });
           const withEmb = await text.embed(raster, bands, needed, promptTiles, keyOf, signal);
           const textEmbed = await text.embedText(req.text, signal);
-          selected.push(...promptTextOnTiles(withEmb, textEmbed, {
+          const r = promptTextOnTiles(withEmb, textEmbed, {
             rasterSize: size,
             ...(req.threshold !== undefined ? { mode: 'all' as const, threshold: req.threshold } : {}),
-          }).selected);
+          });
+          selected.push(...r.selected);
+          bestScore = r.bestScore ?? null;
         }
         const geo = makeGeoRef({ ...raster, source: req.rel }, { crs: 'wgs84' });
         const features = selectionToFeatures(selected, geo, {
@@ -212,7 +215,10 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
           const k = f.properties.tile as number;
           if (typeof k === 'number' && needed[k]) f.properties.tile = needed[k].index;
         }
-        return featureCollectionOf(features);
+        const fc = featureCollectionOf(features);
+        // text prompts: the best candidate's score, so that "nothing above the threshold" can say how close it came
+        if (bestScore !== undefined) fc.best_score = bestScore;
+        return fc;
       } finally {
         await raster.close();
       }
@@ -225,6 +231,24 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
       await text.close();
     },
   };
+}
+
+/**
+ * The pixel window of a request's extent: in a CRS (windowForExtent), or in raster pixels
+ * (crs "pixel": x right, y down), which is how the map asks on a raster without georeferencing.
+ */
+function areaWindow(raster: Raster, extent: { bbox: [number, number, number, number]; crs: string }): PixelWindow {
+  if (extent.crs !== 'pixel') return windowForExtent(raster, extent);
+  const b = extent.bbox;
+  if (!b.every(Number.isFinite) || b[2] <= b[0] || b[3] <= b[1]) {
+    throw new EngineError('BAD_INPUT', `extent.bbox: got ${JSON.stringify(b)}, expected [minx, miny, maxx, maxy] with max > min`);
+  }
+  const w: PixelWindow = [
+    Math.max(0, Math.floor(b[0])), Math.max(0, Math.floor(b[1])),
+    Math.min(raster.width, Math.ceil(b[2])), Math.min(raster.height, Math.ceil(b[3])),
+  ];
+  if (!(w[2] > w[0] && w[3] > w[1])) throw new EngineError('OUT_OF_BOUNDS', `extent [${b.join(', ')}] (pixels) is outside ${raster.source} (${raster.width}×${raster.height} pixels)`);
+  return w;
 }
 
 function featureCollectionOf(features: unknown[]): FeatureCollection {

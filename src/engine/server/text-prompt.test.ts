@@ -46,6 +46,17 @@ test('a text prompt uses the BPE merges given as clipBpe (serve --clip-bpe)', as
     assert.ok(Math.abs(f.properties.score - 1) < 1e-3, `score ${f.properties.score}`);
     assert.equal(f.properties.prompt, 'text:a red roof');
   }
+  assert.ok(Math.abs(fc.best_score - 1) < 1e-3, `best_score ${fc.best_score}`);
+});
+
+test('a text prompt where nothing passes the threshold says the best score (best_score), so the map can tell how close it came', async () => {
+  const t = await server(sharedData('clip/bpe_simple_vocab_16e6.txt.gz'));
+  // the fixture CLIP scores "a red roof" 1 on the red squares: nothing reaches 1.5
+  const res = await t.api('/api/prompt', { method: 'POST', json: { path: 'squares.tif', text: 'a red roof', threshold: 1.5 } });
+  assert.equal(res.status, 200, await res.clone().text());
+  const fc = await res.json() as any;
+  assert.equal(fc.features.length, 0);
+  assert.ok(Math.abs(fc.best_score - 1) < 1e-3, `best_score ${fc.best_score}`);
 });
 
 test('without --clip-bpe and none in the models directory, the BPE merges shipped in the package (assets/clip) are used', async () => {

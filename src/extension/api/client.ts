@@ -119,7 +119,18 @@ export class EngineClient {
     path: string,
     extent: Extent84 | undefined,
     options: EngineOptions,
-    { signal, onProgress, intervalMs = 400 }: { signal?: AbortSignal; onProgress?: (s: JobState) => void; intervalMs?: number } = {}
+    {
+      signal,
+      onProgress,
+      confirm,
+      intervalMs = 400
+    }: {
+      signal?: AbortSignal;
+      onProgress?: (s: JobState) => void;
+      /** Asked with the first state (its tile count); false cancels the job. */
+      confirm?: (s: JobState) => Promise<boolean>;
+      intervalMs?: number;
+    } = {}
   ): Promise<FeatureCollection> {
     // Not aborted mid-request: a job the engine accepted must be cancelled by its id, so the start
     // is awaited and an abort that came meanwhile cancels the job right after.
@@ -128,6 +139,10 @@ export class EngineClient {
     const cancel = () => {
       void this.cancelJob(state.id).catch(() => undefined);
     };
+    if (confirm && !(await confirm(state))) {
+      cancel();
+      throw new EngineRequestError('CANCELLED', 'the job was cancelled', 409);
+    }
     if (signal?.aborted) {
       cancel();
       throw new EngineRequestError('CANCELLED', 'the job was cancelled', 409);

@@ -8,7 +8,7 @@ export interface RasterInfo {
   dtype: string;
   crs: string | null;
   bounds: [number, number, number, number];
-  bounds_wgs84: [number, number, number, number];
+  bounds_wgs84: [number, number, number, number] | null;
   resolution: [number, number];
   nodata: number | null;
   overviews: { width: number; height: number }[];
@@ -25,9 +25,10 @@ export interface JobState {
   error?: { code: string; message: string };
 }
 
+/** An extent in WGS84, or in raster pixels (x right, y down) for a raster without georeferencing. */
 export interface Extent84 {
   bbox: [number, number, number, number];
-  crs: 'EPSG:4326';
+  crs: 'EPSG:4326' | 'pixel';
 }
 
 export interface PromptPoint {
@@ -39,7 +40,7 @@ export interface PromptPoint {
 export interface PromptRequest {
   path: string;
   extent?: Extent84;
-  crs?: 'EPSG:4326';
+  crs?: 'EPSG:4326' | 'pixel';
   points?: PromptPoint[];
   boxes?: [number, number, number, number][];
   text?: string;

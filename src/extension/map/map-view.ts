@@ -9,6 +9,10 @@ import ScaleLine from 'ol/control/ScaleLine.js';
 import Overlay from 'ol/Overlay.js';
 import { defaults as defaultControls } from 'ol/control/defaults.js';
 import { get as getProjection } from 'ol/proj.js';
+import Projection from 'ol/proj/Projection.js';
+import { containsCoordinate } from 'ol/extent.js';
+import VectorLayer from 'ol/layer/Vector.js';
+import VectorSource from 'ol/source/Vector.js';
 import type WebGLTileLayer from 'ol/layer/WebGLTile.js';
 import type { Extent } from 'ol/extent.js';
 import type { FeatureCollection, RasterInfo } from '../api/types.js';
@@ -21,6 +25,9 @@ import { PromptTools, type MarkedPoint, type ToolName } from './tools.js';
 
 export type { ToolName, FeatureInfo, RasterDisplay };
 
+/** Coordinates as the engine takes them: WGS84, or raster pixels (x right, y down) without georeferencing. */
+export type EngineCrs = 'EPSG:4326' | 'pixel';
+
 export interface MapViewCallbacks {
   /** Point tool: all current markers, in WGS84. */
   onPoints?: (points: { x: number; y: number; label: 0 | 1 }[]) => void;
@@ -28,6 +35,10 @@ export interface MapViewCallbacks {
   onBox?: (bbox: [number, number, number, number]) => void;
   onSelect?: (info: FeatureInfo | null) => void;
   onChange?: () => void;
+  /** A point-tool click outside the raster (refused before any request). */
+  onOutside?: () => void;
+  /** The basemap's tiles fail to load (offline): told once. */
+  onBasemapError?: () => void;
 }
 
 export interface MapViewOptions extends MapViewCallbacks {
@@ -37,7 +48,15 @@ export interface MapViewOptions extends MapViewCallbacks {
   info?: RasterInfo | null;
   display?: RasterDisplay | ((bandCount: number) => RasterDisplay);
   basemapUrl?: string | null;
+  basemapAttribution?: string;
   styleSettings?: StyleSettings;
+}
+
+/** Whether engine metadata describes a raster without georeferencing (no geotransform, no CRS). */
+export function isUngeoreferenced(info: RasterInfo | null | undefined): boolean {
+  if (!info || info.crs || info.bounds_wgs84) return false;
+  const b = info.bounds;
+  return b[0] === 0 && b[1] === 0 && b[2] === info.width && b[3] === info.height;
 }
 
 /** Without engine metadata: RGB for 3+ bands, else grey; 8-bit range until auto-stretched. */
@@ -63,10 +82,42 @@ export class MapView {
   private basemap: TileLayer | null = null;
   private popup!: Overlay;
   private popupEl!: HTMLDivElement;
+  /** Height of the raster on a pixel map (no georeferencing); null on a georeferenced map. */
+  pixelHeight: number | null = null;
+  readonly coordsEl: HTMLDivElement;
+  private basemapFailed = false;
+  /** Point-mode preview: the candidate under the cursor (drawn dashed, not a result layer). */
+  private readonly preview = new VectorSource();
+  previewData: FeatureCollection | null = null;
 
   constructor(private readonly options: MapViewOptions = {}) {
     this.element = document.createElement('div');
     this.element.className = 'jp-FastSamGeo-mapCanvas';
+    this.coordsEl = document.createElement('div');
+    this.coordsEl.className = 'jp-FastSamGeo-coords';
+  }
+
+  /** Raster pixels without georeferencing: a map in pixel units (y up), prompts in pixels. */
+  get pixelMode(): boolean {
+    return this.pixelHeight !== null;
+  }
+
+  get engineCrs(): EngineCrs {
+    return this.pixelMode ? 'pixel' : 'EPSG:4326';
+  }
+
+  /** A view coordinate in the engine's coordinates. */
+  toEngine(c: number[]): [number, number] {
+    if (this.pixelHeight !== null) return [c[0], this.pixelHeight - c[1]];
+    const [x, y] = toWgs84(c, this.projection);
+    return [x, y];
+  }
+
+  /** A view extent in the engine's coordinates [minx, miny, maxx, maxy]. */
+  extentToEngine(e: Extent): [number, number, number, number] {
+    if (this.pixelHeight !== null) return [e[0], this.pixelHeight - e[3], e[2], this.pixelHeight - e[1]];
+    const [w, s, ea, n] = extentToWgs84(e, this.projection);
+    return [w, s, ea, n];
   }
 
   /** Builds the map; for a raster, opens it (rejects with the reader's error). */
@@ -76,17 +127,23 @@ export class MapView {
     if (o.rasterUrl) {
       if (o.info?.crs) ensureProjection(o.info.crs);
       else ensureProjection('EPSG:4326');
+      let projection: Projection | undefined;
+      if (o.info && isUngeoreferenced(o.info)) {
+        this.pixelHeight = o.info.height;
+        projection = new Projection({ code: 'fastsam-geo:pixels', units: 'pixels', extent: [0, 0, o.info.width, o.info.height] });
+      }
       const opened = await openRasterLayer(o.display ?? defaultDisplay, {
         url: o.rasterUrl,
         headers: o.headers,
         nodata: o.info?.nodata,
-        bands: o.info?.bands
+        bands: o.info?.bands,
+        projection
       });
       this.display = opened.display;
       this.alphaBand = opened.alphaBand;
       this.bandCount = opened.bandCount;
       this.raster = opened.layer;
-      const proj = getProjection(opened.view.projection ?? 'EPSG:3857');
+      const proj = projection ?? getProjection(opened.view.projection ?? 'EPSG:3857');
       this.projection = proj?.getCode() ?? 'EPSG:3857';
       this.rasterExtent = opened.view.extent ?? null;
       view = new View({ ...opened.view, extent: undefined, showFullExtent: true, maxZoom: 28 } as never);
@@ -107,20 +164,61 @@ export class MapView {
       target: this.element,
       view,
       layers: this.raster ? [this.raster] : [],
-      controls: defaultControls({ attribution: false }).extend([new ScaleLine()]),
+      // no metric scale bar over pixel units
+      controls: defaultControls({ attribution: true, attributionOptions: { collapsible: true } }).extend(this.pixelMode ? [] : [new ScaleLine()]),
       overlays: [this.popup]
     });
+    this.element.append(this.coordsEl);
+    this.map.on('pointermove', (e) => this.showCoordinates(e.coordinate));
     this.map.on('rendercomplete', () => {
       this.renders++;
     });
     const styles = readResultStyles(this.element, o.styleSettings);
-    this.results = new Results(this.map, this.projection, this.undo, styles, () => o.onChange?.(), (info, coord) => {
+    this.results = new Results(this.map, { projection: this.projection, pixelHeight: this.pixelHeight }, this.undo, styles, () => {
+      o.onChange?.();
+      this.refreshPopup();
+    }, (info, coord) => {
       this.showPopup(info, coord);
       o.onSelect?.(info);
     });
     this.tools = new PromptTools(this.map, styles, (pts) => this.emitPoints(pts), (extent) => this.emitBox(extent));
+    this.tools.bounds = this.rasterExtent;
+    this.map.addLayer(new VectorLayer({ source: this.preview, style: styles.preview, zIndex: 900, properties: { fsgPreview: true } }));
+    this.tools.onOutside = () => o.onOutside?.();
     if (this.rasterExtent) this.fit(this.rasterExtent);
-    if (o.basemapUrl) this.setBasemap(o.basemapUrl);
+    if (o.basemapUrl && !this.pixelMode) this.setBasemap(o.basemapUrl, o.basemapAttribution);
+  }
+
+  /** Cursor position: lon/lat and the map's CRS, or raster pixels. */
+  private showCoordinates(c: number[]): void {
+    if (this.pixelHeight !== null) {
+      this.coordsEl.textContent = `x ${Math.floor(c[0])}, y ${Math.floor(this.pixelHeight - c[1])} (pixels)`;
+      return;
+    }
+    const parts: string[] = [];
+    if (this.canUseWgs84) {
+      const [lon, lat] = toWgs84(c, this.projection);
+      parts.push(`${lat.toFixed(6)}°, ${lon.toFixed(6)}°`);
+    }
+    if (this.projection !== 'EPSG:4326') parts.push(`${c[0].toFixed(1)}, ${c[1].toFixed(1)} (${this.projection})`);
+    this.coordsEl.textContent = parts.join('  ·  ');
+  }
+
+  /** Shows (or with null clears) the hover preview: the candidate objects of a point prompt. */
+  setPreview(fc: FeatureCollection | null): void {
+    this.preview.clear();
+    this.previewData = fc;
+    if (fc && fc.features.length > 0) this.preview.addFeatures(this.results.readFeatures(fc));
+  }
+
+  /** Whether the preview's objects cover this view coordinate (a click there accepts the preview). */
+  previewCovers(c: number[]): boolean {
+    return this.preview.getFeatures().some((f) => f.getGeometry()?.intersectsCoordinate(c));
+  }
+
+  /** Whether a view coordinate lies on the raster (always true on a vector-only map). */
+  onRaster(c: number[]): boolean {
+    return !this.rasterExtent || containsCoordinate(this.rasterExtent, c);
   }
 
   get canUseWgs84(): boolean {
@@ -130,15 +228,14 @@ export class MapView {
   private emitPoints(points: MarkedPoint[]): void {
     this.options.onPoints?.(
       points.map((p) => {
-        const [x, y] = toWgs84(p.coordinate, this.projection);
+        const [x, y] = this.toEngine(p.coordinate);
         return { x, y, label: p.label };
       })
     );
   }
 
   private emitBox(extent: Extent): void {
-    const [w, s, e, n] = extentToWgs84(extent, this.projection);
-    this.options.onBox?.([w, s, e, n]);
+    this.options.onBox?.(this.extentToEngine(extent));
   }
 
   private showPopup(info: FeatureInfo | null, coord: number[] | null): void {
@@ -153,7 +250,11 @@ export class MapView {
       ['score', fmt(info.score, 3)],
       ['area', info.area_m2 === null ? '—' : `${fmt(info.area_m2, 1)} m²`]
     ];
-    if (typeof info.properties.prompt === 'string') rows.push(['prompt', info.properties.prompt]);
+    // identify shows every property (internal ones aside)
+    for (const [k, v] of Object.entries(info.properties)) {
+      if (['id', 'score', 'area_m2', 'fsg_run', 'fsg_order'].includes(k)) continue;
+      rows.push([k, v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v)]);
+    }
     for (const [k, v] of rows) {
       const row = document.createElement('div');
       row.className = 'jp-FastSamGeo-popupRow';
@@ -166,7 +267,32 @@ export class MapView {
     del.textContent = 'Delete';
     del.onclick = () => this.results.deleteSelected();
     this.popupEl.appendChild(del);
-    this.popup.setPosition(coord);
+    // Above the selected feature (so that its vertices stay free to drag), unless that would leave
+    // the map at the top: then below it.
+    const e = this.results.selected()[0]?.getGeometry()?.getExtent();
+    const x = e ? Math.min(Math.max(coord[0], e[0]), e[2]) : coord[0];
+    const top = [x, e ? e[3] : coord[1]];
+    const bottom = [x, e ? e[1] : coord[1]];
+    const px = this.map.getPixelFromCoordinate(top);
+    const below = px !== null && px[1] < 40 + 18 * rows.length;
+    this.popup.setPositioning(below ? 'top-center' : 'bottom-center');
+    this.popup.setOffset(below ? [0, 10] : [0, -10]);
+    this.popup.setPosition(below ? bottom : top);
+  }
+
+  /** After an edit: the popup shows the selected feature's new values (area), or closes when it is gone. */
+  private refreshPopup(): void {
+    const pos = this.popup?.getPosition();
+    if (!pos) return;
+    const f = this.results.selected()[0];
+    if (f && f.getGeometry()) this.showPopup(this.results.info(f), pos);
+    else this.popup.setPosition(undefined);
+  }
+
+  /** Closes the identify popup and clears the selection (Esc). */
+  closePopup(): void {
+    this.popup?.setPosition(undefined);
+    this.results?.clearSelection();
   }
 
   setTool(tool: ToolName): void {
@@ -195,9 +321,22 @@ export class MapView {
     return this.map.getView().calculateExtent(this.map.getSize());
   }
 
+  /** The visible extent in the engine's coordinates (WGS84 or pixels), clipped to the raster. */
+  engineExtent(): { bbox: [number, number, number, number]; crs: EngineCrs } | null {
+    if (this.pixelMode) {
+      let e = this.viewExtent();
+      const r = this.rasterExtent!;
+      e = [Math.max(e[0], r[0]), Math.max(e[1], r[1]), Math.min(e[2], r[2]), Math.min(e[3], r[3])];
+      if (e[0] >= e[2] || e[1] >= e[3]) return null;
+      return { bbox: this.extentToEngine(e), crs: 'pixel' };
+    }
+    const bbox = this.viewExtent84();
+    return bbox ? { bbox, crs: 'EPSG:4326' } : null;
+  }
+
   /** The visible extent in WGS84, clipped to the raster when there is one. */
   viewExtent84(): [number, number, number, number] | null {
-    if (!this.canUseWgs84) return null;
+    if (this.pixelMode || !this.canUseWgs84) return null;
     let e = this.viewExtent();
     if (this.rasterExtent) {
       const r = this.rasterExtent;
@@ -224,14 +363,35 @@ export class MapView {
     return stretch;
   }
 
-  setBasemap(url: string | null): void {
+  /** Sets (or, with null, removes) the XYZ basemap; tiles that fail to load are reported once. */
+  setBasemap(url: string | null, attribution?: string): void {
     if (this.basemap) {
       this.map.removeLayer(this.basemap);
       this.basemap = null;
     }
-    if (!url) return;
-    this.basemap = new TileLayer({ source: new XYZ({ url, crossOrigin: 'anonymous' }), zIndex: -1 });
+    if (!url || this.pixelMode) return;
+    const source = new XYZ({ url, crossOrigin: 'anonymous', attributions: attribution ? [attribution] : undefined });
+    source.on('tileloaderror', () => {
+      if (this.basemapFailed) return;
+      this.basemapFailed = true;
+      this.options.onBasemapError?.();
+    });
+    this.basemap = new TileLayer({ source, zIndex: -1, properties: { fsgBasemap: true } });
     this.map.getLayers().insertAt(0, this.basemap);
+  }
+
+  get basemapLayer(): TileLayer | null {
+    return this.basemap;
+  }
+
+  /** Raster opacity (layer list). */
+  setRasterOpacity(opacity: number): void {
+    this.raster?.setOpacity(opacity);
+  }
+
+  setStyleSettings(settings: StyleSettings): void {
+    this.options.styleSettings = settings;
+    this.refreshStyles();
   }
 
   addGeoJSON(title: string, fc: FeatureCollection): string {

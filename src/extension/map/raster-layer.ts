@@ -6,6 +6,7 @@ import GeoTIFF from 'ol/source/GeoTIFF.js';
 import WebGLTileLayer from 'ol/layer/WebGLTile.js';
 import type { ViewOptions } from 'ol/View.js';
 import type Map from 'ol/Map.js';
+import type Projection from 'ol/proj/Projection.js';
 
 export interface RasterDisplay {
   /** 1-based band indices: one (grey) or three (RGB). */
@@ -18,6 +19,8 @@ export interface RasterLayerOptions {
   url: string;
   headers?: Record<string, string>;
   nodata?: number | null;
+  /** The map projection to read the file in (a pixel projection for a raster without georeferencing). */
+  projection?: Projection;
 }
 
 export interface OpenedRaster {
@@ -79,12 +82,20 @@ export async function openRasterLayer(
     interpolate: false,
     transition: 0,
     loadMissingProjection: true,
-    sourceOptions: { headers: options.headers ?? {}, allowFullFile: false }
+    sourceOptions: { headers: options.headers ?? {}, allowFullFile: false },
+    ...(options.projection ? { projection: options.projection } : {})
   });
-  const view = await source.getView();
-  if (source.getState() === 'error') {
-    throw new Error(String(source.getError() ?? 'cannot read the GeoTIFF'));
-  }
+  // A file that is not a TIFF puts the source in the error state and getView() never settles:
+  // race it against the error (the map then says why instead of loading forever).
+  const failed = new Promise<never>((_, reject) => {
+    const check = () => {
+      if (source.getState() === 'error') reject(new Error(errorText(source.getError())));
+    };
+    source.on('change', check);
+    check();
+  });
+  const view = await Promise.race([source.getView(), failed]);
+  if (source.getState() === 'error') throw new Error(errorText(source.getError()));
   const bandCount = (source as unknown as { bandCount: number }).bandCount ?? 1;
   let alphaBand: number | null;
   if (options.bands !== undefined) alphaBand = bandCount > options.bands ? bandCount : null;
@@ -93,6 +104,11 @@ export async function openRasterLayer(
   const chosen = typeof display === 'function' ? display(dataBands) : display;
   const layer = new WebGLTileLayer({ source, style: styleFor(chosen, alphaBand), cacheSize: 256 });
   return { layer, source, view, bandCount: dataBands, display: chosen, alphaBand };
+}
+
+function errorText(err: unknown): string {
+  const m = err instanceof Error ? err.message : err ? String(err) : '';
+  return `cannot read the GeoTIFF${m ? `: ${m}` : ''}`;
 }
 
 /** Switches the displayed bands (a new style; the source keeps every band). */

@@ -1,6 +1,7 @@
 // Prompt tools on the map: point (click = foreground, Alt/Shift-click = background, markers shown)
 // and box (drag a rectangle). They report coordinates in the view projection; the map view turns
-// them into WGS84 prompts.
+// them into engine prompts. Point mode listens to 'click', not OpenLayers' 'singleclick' (which
+// waits ~250 ms to rule out a double-click), and turns double-click zoom off meanwhile.
 import type Map from 'ol/Map.js';
 import type MapBrowserEvent from 'ol/MapBrowserEvent.js';
 import Feature from 'ol/Feature.js';
@@ -8,7 +9,8 @@ import Point from 'ol/geom/Point.js';
 import VectorLayer from 'ol/layer/Vector.js';
 import VectorSource from 'ol/source/Vector.js';
 import Draw, { createBox } from 'ol/interaction/Draw.js';
-import type { Extent } from 'ol/extent.js';
+import DoubleClickZoom from 'ol/interaction/DoubleClickZoom.js';
+import { containsCoordinate, type Extent } from 'ol/extent.js';
 import type { ResultStyles } from './styles.js';
 
 export type ToolName = 'pan' | 'point' | 'box';
@@ -20,10 +22,19 @@ export interface MarkedPoint {
 
 export class PromptTools {
   private tool: ToolName = 'pan';
+  private seq = 0;
   private readonly markers = new VectorSource();
   private readonly markerLayer: VectorLayer<VectorSource>;
   private readonly draw: Draw;
   private readonly clickKey: (e: MapBrowserEvent<PointerEvent>) => void;
+  /** Where points may go (the raster); a click elsewhere is refused here, before any request. */
+  bounds: Extent | null = null;
+  /** Told about a click outside `bounds`. */
+  onOutside: (() => void) | null = null;
+  /** Time (performance.now) of the last accepted click: the start of the click → polygon latency. */
+  lastClickAt = 0;
+  /** Point mode: the cursor moved (for the hover preview); null when it left the map. */
+  onHover: ((coordinate: number[] | null) => void) | null = null;
 
   constructor(
     private readonly map: Map,
@@ -49,19 +60,38 @@ export class PromptTools {
       if (this.tool !== 'point') return;
       const oe = e.originalEvent;
       const label: 0 | 1 = oe && (oe.altKey || oe.shiftKey) ? 0 : 1;
+      if (this.bounds && !containsCoordinate(this.bounds, e.coordinate)) {
+        this.onOutside?.();
+        return;
+      }
+      this.lastClickAt = performance.now();
       this.addPoint(e.coordinate, label);
     };
-    map.on('singleclick', this.clickKey as never);
+    map.on('click', this.clickKey as never);
+    map.on('pointermove', (e) => {
+      if (this.tool === 'point' && !e.dragging) this.onHover?.(e.coordinate);
+    });
+    map.getViewport()?.addEventListener('pointerleave', () => this.onHover?.(null));
   }
 
   get current(): ToolName {
     return this.tool;
   }
 
+  /** Switches tools; choosing a tool again (P twice) also starts afresh: old markers are cleared. */
   setTool(tool: ToolName): void {
     this.tool = tool;
     this.draw.setActive(tool === 'box');
-    if (tool !== 'point') this.clearPoints();
+    this.map.getInteractions().forEach((i) => {
+      if (i instanceof DoubleClickZoom) i.setActive(tool !== 'point');
+    });
+    this.clearPoints();
+  }
+
+  /** Removes the last marker (its prompt failed: it must not poison the next click). */
+  dropLast(): void {
+    const f = this.markers.getFeatures().sort((a, b) => (a.get('seq') ?? 0) - (b.get('seq') ?? 0)).at(-1);
+    if (f) this.markers.removeFeature(f);
   }
 
   setStyles(styles: ResultStyles): void {
@@ -70,13 +100,13 @@ export class PromptTools {
   }
 
   addPoint(coordinate: number[], label: 0 | 1): void {
-    const f = new Feature({ geometry: new Point(coordinate), label });
+    const f = new Feature({ geometry: new Point(coordinate), label, seq: ++this.seq });
     this.markers.addFeature(f);
     this.onPoints(this.points());
   }
 
   points(): MarkedPoint[] {
-    return this.markers.getFeatures().map((f) => ({
+    return this.markers.getFeatures().sort((a, b) => a.get('seq') - b.get('seq')).map((f) => ({
       coordinate: (f.getGeometry() as Point).getCoordinates(),
       label: f.get('label') as 0 | 1
     }));

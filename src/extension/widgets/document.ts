@@ -41,8 +41,18 @@ export class MapWidgetFactory extends ABCWidgetFactory<MapDocument> {
       kind,
       client: this.deps.client,
       contents: this.deps.contents,
-      settings: this.deps.settings
+      settings: this.deps.settings,
+      // unsaved layer edits make the document dirty like any other (closing asks)
+      onDirty: (dirty) => {
+        if (!context.isDisposed) context.model.dirty = dirty;
+      }
     });
+    // "Save" on a map (Ctrl+S, the close dialog, autosave) saves its layers to the sidecar: the
+    // raster itself is never written.
+    (context as { save: () => Promise<void> }).save = async () => {
+      await content.save();
+      if (!context.isDisposed) context.model.dirty = false;
+    };
     const doc = new MapDocument({ context, content });
     doc.addClass('jp-FastSamGeo-document');
     doc.title.caption = `${path} (FastSAM map)`;

@@ -1,0 +1,99 @@
+// The map's work saved with the raster: every result layer (with its display state) in one GeoJSON
+// file beside it, `<stem>.fastsam.geojson` (area.tif → area.fastsam.geojson), written through the
+// Jupyter contents API (the server writes atomically: temp file + rename). Saved shortly after each
+// change; restored when the map opens again (after closing the tab or reloading the page).
+import { PathExt } from '@jupyterlab/coreutils';
+import type { Contents } from '@jupyterlab/services';
+import type { FeatureCollection } from '../api/types.js';
+
+export function sidecarPath(rasterPath: string): string {
+  const dir = PathExt.dirname(rasterPath);
+  const stem = PathExt.basename(rasterPath, PathExt.extname(rasterPath));
+  const name = `${stem}.fastsam.geojson`;
+  return dir ? `${dir}/${name}` : name;
+}
+
+export interface SidecarOptions {
+  contents: Contents.IManager;
+  path: string;
+  /** The current state to write. */
+  collect: () => FeatureCollection;
+  /** Dirty state changes (true from an edit until it is on disk). */
+  onDirty: (dirty: boolean) => void;
+  onError: (err: unknown) => void;
+  delayMs?: number;
+}
+
+export class Sidecar {
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private writing: Promise<void> = Promise.resolve();
+  private pending = false;
+  dirty = false;
+  /** Saves done (test hook). */
+  saves = 0;
+  /** How long after an edit the file is written. */
+  delayMs: number;
+
+  constructor(private readonly o: SidecarOptions) {
+    this.delayMs = o.delayMs ?? 400;
+  }
+
+  get path(): string {
+    return this.o.path;
+  }
+
+  /** The saved layers, or null when there is no sidecar yet. */
+  async load(): Promise<FeatureCollection | null> {
+    try {
+      const model = await this.o.contents.get(this.o.path, { type: 'file', format: 'text', content: true });
+      return JSON.parse(model.content as string) as FeatureCollection;
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  /** An edit happened: mark dirty and save soon. */
+  changed(): void {
+    this.setDirty(true);
+    this.pending = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush(), this.delayMs);
+  }
+
+  /** Writes now if anything is pending; resolves when the file is on disk. */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (!this.pending) return this.writing;
+    this.pending = false;
+    const content = JSON.stringify(this.o.collect()) + '\n';
+    this.writing = this.writing.then(async () => {
+      try {
+        await this.o.contents.save(this.o.path, { type: 'file', format: 'text', content });
+        this.saves++;
+        if (!this.pending) this.setDirty(false);
+      } catch (err) {
+        this.o.onError(err);
+      }
+    });
+    return this.writing;
+  }
+
+  private setDirty(d: boolean): void {
+    if (this.dirty === d) return;
+    this.dirty = d;
+    this.o.onDirty(d);
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  const e = err as { response?: { status?: number }; message?: string };
+  return e?.response?.status === 404 || /404|not found|No such file/i.test(e?.message ?? '');
+}

@@ -31,6 +31,8 @@ export interface GeoSettings {
   simplify: number;
   /** Right-angled outlines. */
   regularize: boolean;
+  /** Touching buildings keep one exact common wall. */
+  sharedWalls: boolean;
   textThreshold: number;
   basemapUrl: string;
   styles: { strokeWidth: number; fillOpacity: number; pointRadius: number };
@@ -43,6 +45,7 @@ export const DEFAULT_SETTINGS: GeoSettings = {
   tileOverlap: 128,
   simplify: 0,
   regularize: true,
+  sharedWalls: true,
   textThreshold: 0.2,
   basemapUrl: '',
   styles: { strokeWidth: 2, fillOpacity: 0.25, pointRadius: 6 }
@@ -54,5 +57,5 @@ export const DEFAULT_SETTINGS: GeoSettings = {
  * clip_text / device in the Jupyter server config.
  */
 export function engineOptions(s: GeoSettings): EngineOptions {
-  return { conf: s.conf, iou: s.iou, tileSize: s.tileSize, overlap: s.tileOverlap, simplify: s.simplify, regularize: s.regularize };
+  return { conf: s.conf, iou: s.iou, tileSize: s.tileSize, overlap: s.tileOverlap, simplify: s.simplify, regularize: s.regularize, sharedWalls: s.sharedWalls };
 }

@@ -196,3 +196,21 @@ function keepLargestParts(labels: Uint16Array, width: number, height: number): v
   }
   for (const part of parts) if (best.get(labels[part[0]]) !== part) for (const p of part) labels[p] = 0;
 }
+
+/** A scene of one row of `n` houses at `deg`°, with a one-pixel gap in every third wall. */
+export function terracedRowScene(n: number, deg: number, seed: number): Scene {
+  const rand = rng(seed);
+  const houses: House[] = terracedRow(n, 20, 30, rand);
+  const width = Math.ceil(houses[houses.length - 1].rect[2] + 40);
+  const gaps: [number, number][] = [];
+  for (let k = 0; k + 1 < n; k += 3) gaps.push([k, k + 1]);
+  // Re-centre the row in the raster frame (rotation is about the raster centre).
+  const height = 90 + Math.ceil(width * Math.sin((Math.abs(deg) * Math.PI) / 180));
+  const shift = (height - 90) / 2;
+  for (const h of houses) {
+    h.rect[1] += 20 + shift;
+    h.rect[3] += 20 + shift;
+  }
+  return rasterizeHouses(width, height, houses, deg, seed, 0.7, gaps);
+}
+

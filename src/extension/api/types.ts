@@ -60,6 +60,8 @@ export interface EngineOptions {
   simplify?: number;
   /** Right-angled outlines. */
   regularize?: boolean;
+  /** Touching buildings keep one exact common wall. */
+  sharedWalls?: boolean;
 }
 
 export interface GeoJsonFeature {

@@ -186,6 +186,16 @@ function solveWalls(part: Partition, walled: Set<number>, exact: Float64Array[][
   const raw = new Uint8Array(chains.length); // pinned chains kept at pixel precision after a crossing
   const outerRank = (L: number): number => groupArea.get(groupOf(L))! * 1e6 - L;
   let result = new Map<number, Solved>();
+  // IoU with the traced outline (the costly check), remembered while a building's rings stay the same.
+  const iouCache = new Map<number, { key: string; iou: number }>();
+  const iouOf = (L: number, rs: Float64Array[], a0: number, a1: number): number => {
+    const key = rs.map((r) => r.join(',')).join(';');
+    const c = iouCache.get(L);
+    if (c && c.key === key) return c.iou;
+    const iou = polygonsIoU(exact[L - 1], rs, a0, a1);
+    iouCache.set(L, { key, iou });
+    return iou;
+  };
   for (let iter = 0; iter < 50; iter++) {
     let changed = false;
     // 1. Which chains are snapped, in which group's frame: one with an active label on a side.
@@ -398,7 +408,7 @@ function solveWalls(part: Partition, walled: Set<number>, exact: Float64Array[][
         const a0 = area.get(L)!;
         const a1 = ok ? polygonArea(rs) : 0;
         const pass = ok && rs.every(rightAngled) && a0 > 0 && Math.abs(a1 - a0) / a0 < maxAreaChange
-          && polygonsIoU(exact[L - 1], rs, a0, a1) >= minIoU;
+          && iouOf(L, rs, a0, a1) >= minIoU;
         if (!pass) {
           active.delete(L);
           changed = true;

@@ -26,6 +26,8 @@ export const DEFAULTS = {
     percentiles: [2, 98] as [number, number],
     /** Right-angled outlines on each building's dominant orientation. */
     regularize: true,
+    /** Buildings whose masks touch (or are one pixel apart) keep one exact common wall. */
+    sharedWalls: true,
     /** Douglas-Peucker tolerance in metres (0: none beyond what regularization does). */
     simplify: 0,
     /** Buildings smaller than this (m²) are dropped; 0 = off. */

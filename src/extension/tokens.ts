@@ -37,6 +37,8 @@ export interface GeoSettings {
   simplify: number;
   /** Right-angled outlines. */
   regularize: boolean;
+  /** Touching buildings keep one exact common wall. */
+  sharedWalls: boolean;
   textThreshold: number;
   /** false: one accumulating output layer; true: a layer per prompt run / job. */
   layerPerRun: boolean;
@@ -53,6 +55,7 @@ export const DEFAULT_SETTINGS: GeoSettings = {
   confirmTiles: 400,
   simplify: 0,
   regularize: true,
+  sharedWalls: true,
   textThreshold: 0.2,
   layerPerRun: false,
   basemapUrl: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
@@ -73,6 +76,7 @@ export function engineOptions(s: GeoSettings): EngineOptions {
     ...(typeof s.tileSize === 'number' ? { tileSize: s.tileSize } : {}),
     overlap: s.tileOverlap,
     simplify: s.simplify,
-    regularize: s.regularize
+    regularize: s.regularize,
+    sharedWalls: s.sharedWalls
   };
 }

@@ -40,6 +40,8 @@ ${OUTPUT_HELP}
   --conf C --iou I --max-det N   detection thresholds (defaults ${DEFAULTS.segment.conf}, ${DEFAULTS.segment.iou}, ${DEFAULTS.segment.maxDet})
   --simplify M           Douglas-Peucker tolerance in metres (default ${DEFAULTS.extract.simplify})
   --no-regularize        keep the traced outlines (default: right-angled, regularized)
+  --no-shared-walls      regularize each building on its own (default: touching buildings keep one
+                         exact common wall and a row one orientation)
   --min-area M2          drop buildings under M2 m² (default ${DEFAULTS.extract.minArea})
   --max-area M2          drop buildings over M2 m² (default: off)
   -q, --quiet            no progress bar and no summary
@@ -76,7 +78,7 @@ export const command: Command = {
           bands: { type: 'string' }, stretch: { type: 'string' }, nodata: { type: 'string' }, srs: { type: 'string' },
           crs: { type: 'string' }, resolution: { type: 'string' }, 'tile-size': { type: 'string' }, overlap: { type: 'string' }, window: { type: 'string' },
           bbox: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' },
-          simplify: { type: 'string' }, 'no-regularize': { type: 'boolean' }, 'min-area': { type: 'string' },
+          simplify: { type: 'string' }, 'no-regularize': { type: 'boolean' }, 'no-shared-walls': { type: 'boolean' }, 'min-area': { type: 'string' },
           'max-area': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
           'no-cache': { type: 'boolean' }, queue: { type: 'string' }, detach: { type: 'boolean' },
           ...PROMPT_FLAG_SPECS,
@@ -118,6 +120,7 @@ export const command: Command = {
       maxDet: intArg('max-det', v['max-det'], 1),
       simplify: numberArg('simplify', v.simplify, (n) => n >= 0, 'a tolerance ≥ 0 in metres'),
       regularize: !v['no-regularize'],
+      sharedWalls: !v['no-shared-walls'],
       minArea: numberArg('min-area', v['min-area'], (n) => n >= 0, 'an area ≥ 0'),
       maxArea: numberArg('max-area', v['max-area'], (n) => n > 0, 'an area > 0'),
     };

@@ -10,9 +10,9 @@ import { VECTORIZE_FIELDS } from '../export/fields.js';
 
 const HELP = `usage: fastsam-geo vectorize MASK.tif -o OUT.geojson|.gpkg|.fgb|.parquet [options]
 
-Turns a mask or label raster (nonzero = object, nodata ignored) into polygons. Defaults are exact:
-polygons along pixel edges, 4-connected components (as gdal_polygonize), no simplification, no
-regularization, no area filter.
+Turns a mask or label raster (nonzero = object, nodata ignored) into polygons, one object per value
+(as gdal_polygonize: touching labels stay apart and share their wall). Defaults are exact: polygons
+along pixel edges, 4-connected components, no simplification, no regularization, no area filter.
 
 options:
 ${OUTPUT_HELP}
@@ -20,7 +20,9 @@ ${OUTPUT_HELP}
   --nodata V            nodata value (default: the file's GDAL_NODATA tag)
   --srs CRS             override the raster's CRS: EPSG:NNNN or a proj string
   --simplify M          Douglas-Peucker tolerance in metres (default 0: off)
-  --regularize          right-angled outlines on each polygon's dominant orientation
+  --regularize          right-angled outlines on each polygon's dominant orientation; touching
+                        objects (or one pixel apart) keep one exact common wall
+  --no-shared-walls     simplify / regularize each polygon on its own (walls may open or overlap)
   --min-area M2         drop polygons smaller than M2 square metres (pixels without georeferencing)
   --max-area M2         drop polygons larger than M2
   -q, --quiet           no summary
@@ -43,6 +45,7 @@ export const command: Command = {
           srs: { type: 'string' },
           simplify: { type: 'string' },
           regularize: { type: 'boolean' },
+          'no-shared-walls': { type: 'boolean' },
           'min-area': { type: 'string' },
           'max-area': { type: 'string' },
           quiet: { type: 'boolean', short: 'q' },
@@ -68,6 +71,7 @@ export const command: Command = {
       srs: v.srs,
       simplify: numberArg('simplify', v.simplify, (n) => n >= 0, 'a tolerance ≥ 0 in metres'),
       regularize: v.regularize ?? false,
+      sharedWalls: !v['no-shared-walls'],
       minArea: numberArg('min-area', v['min-area'], (n) => n >= 0, 'an area ≥ 0'),
       maxArea: numberArg('max-area', v['max-area'], (n) => n > 0, 'an area > 0'),
     });

@@ -29,6 +29,7 @@ import { mergeFinished, touchesInnerEdge } from '../vectorize/merge.js';
 import type { Candidate, MergedObject } from '../vectorize/merge.js';
 import { tracePolygons } from '../vectorize/trace.js';
 import { shapePolygon } from '../vectorize/shape.js';
+import { shapeObjectsWithWalls, WallBatcher } from '../vectorize/wall-grid.js';
 import { featureCollection } from '../export/geojson.js';
 import type { Feature, FeatureCollection } from '../export/geojson.js';
 import { checkWindow, chooseBands, planTiles, windowForExtent } from './plan.js';
@@ -68,6 +69,8 @@ export interface ExtractOptions {
   extent?: Extent;
   simplify?: number;
   regularize?: boolean;
+  /** Touching masks keep one exact common wall when simplified / regularized (default true). */
+  sharedWalls?: boolean;
   minArea?: number;
   maxArea?: number;
   signal?: AbortSignal;
@@ -189,17 +192,22 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
       regularize: options.regularize ?? D.regularize,
       minArea: options.minArea ?? D.minArea,
       maxArea: options.maxArea ?? (D.maxArea || undefined),
+      sharedWalls: options.sharedWalls ?? D.sharedWalls,
     };
     const source = path.basename(rasterPath);
     const built: { key: [number, number]; feature: Omit<Feature, 'id'> }[] = [];
     // Objects are vectorized as soon as no later tile can touch them (after each tile row), so only
     // about one row of masks is held however large the raster: memory does not grow with its size.
     const vectorizeObjects = (objs: MergedObject[]): void => {
-      for (const obj of objs) {
+      // Shared walls (vectorize/wall-grid): objects whose masks touch are shaped together.
+      const g1 = performance.now();
+      const walls = shapeOpts.sharedWalls && (shapeOpts.regularize || shapeOpts.simplify > 0) ? shapeObjectsWithWalls(objs, geo, shapeOpts) : null;
+      timings.geo += performance.now() - g1;
+      for (const [i, obj] of objs.entries()) {
         if (built.length % 64 === 0) throwIfAborted(signal);
-        const parts = tracePolygons(obj.mask.data, obj.mask.width, obj.mask.height, { offsetX: obj.mask.x, offsetY: obj.mask.y });
         const g0 = performance.now();
-        const shaped = parts.map((p) => ({ p, s: shapePolygon(p, geo, shapeOpts) })).filter((x) => x.s !== null);
+        const shaped = walls?.get(i) ?? tracePolygons(obj.mask.data, obj.mask.width, obj.mask.height, { offsetX: obj.mask.x, offsetY: obj.mask.y })
+          .map((p) => ({ p, s: shapePolygon(p, geo, shapeOpts) })).filter((x) => x.s !== null);
         timings.geo += performance.now() - g0;
         if (shaped.length === 0) continue;
         const areaM2 = shaped.every((x) => x.s!.areaM2 !== null) ? shaped.reduce((a, x) => a + x.s!.areaM2!, 0) : null;
@@ -224,6 +232,7 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
       }
     };
     let cands: Candidate[] = [];
+    const wallBatch = new WallBatcher();
     let detections = 0;
     let validTiles = 0;
     type Read = { stored: SegmentResult | null; rgb: Rgb8 | null };
@@ -278,7 +287,9 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
         const limitY = k + 1 < tiles.length ? tiles[k + 1].window[1] : Infinity;
         const { done, pending } = mergeFinished(cands, limitY, { minSharedIoU: D.seamIoU });
         cands = pending;
-        vectorizeObjects(done);
+        // An object touching a mask of a later row waits for it, so that their wall is shared.
+        vectorizeObjects(shapeOpts.sharedWalls ? wallBatch.ready(done, pending) : done);
+        if (k + 1 === tiles.length) vectorizeObjects(wallBatch.flush());
         timings.vectorize += performance.now() - v;
       }
       options.onProgress?.({ done: k + 1, total: tiles.length });

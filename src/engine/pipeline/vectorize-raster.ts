@@ -1,15 +1,19 @@
 /**
  * `vectorize`: a mask or label raster (nonzero = object, nodata ignored) → polygons through the same
- * trace + georeference + shape code as `extract`. Defaults are exact (pixel edges, 4-connected, no
- * simplification, no regularization, no area filter), so the output can be checked against GDAL.
+ * trace + georeference + shape code as `extract`. Each value is its own object, as gdal_polygonize
+ * does (4-connected pixels of one value are one polygon; touching values share their pixel edges).
+ * Defaults are exact (pixel edges, 4-connected, no simplification, no regularization, no area filter),
+ * so the output can be checked against GDAL. With --simplify / --regularize, touching objects keep
+ * their shared walls (vectorize/shared-walls) unless `sharedWalls: false`.
  */
 import path from 'node:path';
 import { EngineError, throwIfAborted } from '../errors.js';
 import { openRaster } from '../raster/open.js';
 import { makeGeoRef } from '../geo/georef.js';
 import type { OutputCrs } from '../geo/georef.js';
-import { tracePolygons } from '../vectorize/trace.js';
-import { shapePolygon } from '../vectorize/shape.js';
+import { labelComponents } from '../vectorize/trace.js';
+import { shapeLabelGrid } from '../vectorize/shared-walls.js';
+import { closeWallGaps } from '../vectorize/wall-grid.js';
 import { featureCollection } from '../export/geojson.js';
 import type { Feature, FeatureCollection } from '../export/geojson.js';
 
@@ -24,6 +28,11 @@ export interface VectorizeRasterOptions {
   regularize?: boolean;
   minArea?: number;
   maxArea?: number;
+  /**
+   * With simplify / regularize: objects that touch (or are one pixel apart) keep one exact common wall.
+   * Default true.
+   */
+  sharedWalls?: boolean;
   signal?: AbortSignal;
 }
 
@@ -52,23 +61,31 @@ export async function vectorizeRaster(rasterPath: string, options: VectorizeRast
     const t1 = performance.now();
     const values = win.data[0];
     const nodata = options.nodata ?? raster.nodata;
-    const mask = new Uint8Array(values.length);
+    // Object values: nodata (and NaN) become background (0); every other value is its own object.
+    const objects = values.slice();
     let valid = 0;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       const isNodata = Number.isNaN(v) || (nodata !== null && v === nodata);
       if (!isNodata) valid++;
-      mask[i] = !isNodata && v !== 0 ? 1 : 0;
+      else objects[i] = 0;
     }
     if (valid === 0 && nodata !== null && nodata !== 0) {
       throw new EngineError('EMPTY', `${rasterPath}: every pixel is nodata (${nodata})`);
     }
     throwIfAborted(options.signal);
-    const traced = tracePolygons(mask, raster.width, raster.height);
+    const { labels, count } = labelComponents(objects, raster.width, raster.height);
+    const valueOf = new Float64Array(count + 1);
+    for (let i = 0; i < labels.length; i++) if (labels[i]) valueOf[labels[i]] = objects[i];
+    const sharedWalls = options.sharedWalls ?? true;
+    // One-pixel gaps and small pockets between objects become walls.
+    if (sharedWalls && (options.regularize || (options.simplify ?? 0) > 0)) closeWallGaps(labels, raster.width, raster.height);
+    const { traced, shaped } = shapeLabelGrid(labels, count, raster.width, raster.height, geo, { ...options, sharedWalls });
     const features: Feature[] = [];
     const source = path.basename(rasterPath);
-    for (const poly of traced) {
-      const s = shapePolygon(poly, geo, options);
+    for (let k = 0; k < traced.length; k++) {
+      const poly = traced[k];
+      const s = shaped[k];
       if (!s) continue;
       const id = features.length + 1;
       features.push({
@@ -76,7 +93,7 @@ export async function vectorizeRaster(rasterPath: string, options: VectorizeRast
         id,
         geometry: { type: 'Polygon', coordinates: s.coordinates },
         properties: {
-          id, area_m2: s.areaM2 === null ? null : round(s.areaM2, 3), pixels: poly.pixels, source,
+          id, value: valueOf[k + 1], area_m2: s.areaM2 === null ? null : round(s.areaM2, 3), pixels: poly.pixels, source,
           ...(options.regularize ? { regularized: s.regularized } : {}),
         },
       });

@@ -206,6 +206,7 @@ export async function promptRaster(rasterPath: string, prompt: RasterPrompt, opt
       promptLabel: () => label,
       simplify: options.simplify,
       regularize: options.regularize,
+      sharedWalls: options.sharedWalls,
       minArea: options.minArea,
       maxArea: options.maxArea,
     });

@@ -8,6 +8,7 @@ import type { Feature } from '../export/geojson.js';
 import type { GeoRef } from '../geo/georef.js';
 import { tracePolygons } from '../vectorize/trace.js';
 import { shapePolygon, type ShapeOptions } from '../vectorize/shape.js';
+import { shapeObjectsWithWalls } from '../vectorize/wall-grid.js';
 import type { RasterSelected } from './prompt-tiles.js';
 
 export interface ToFeaturesOptions extends ShapeOptions {
@@ -15,14 +16,21 @@ export interface ToFeaturesOptions extends ShapeOptions {
   source?: string;
   /** A label per prompt type, e.g. {text: 'building'}; default the type. */
   promptLabel?: (s: RasterSelected) => string;
+  /** Selected masks that touch keep one exact common wall when simplified / regularized (default true). */
+  sharedWalls?: boolean;
 }
 
 export function selectionToFeatures(selected: RasterSelected[], geo: GeoRef, options: ToFeaturesOptions = {}): Feature[] {
   const features: Feature[] = [];
+  const walls = (options.sharedWalls ?? true) && (options.regularize || (options.simplify ?? 0) > 0)
+    ? shapeObjectsWithWalls(selected.filter((s) => s.mask.width > 0 && s.mask.height > 0), geo, options)
+    : null;
+  let nonEmpty = -1;
   for (const s of selected) {
     const m = s.mask;
     if (m.width === 0 || m.height === 0) continue;
-    const parts = tracePolygons(m.data, m.width, m.height, { offsetX: m.x, offsetY: m.y })
+    nonEmpty++;
+    const parts = walls?.get(nonEmpty)?.map((x) => x.s) ?? tracePolygons(m.data, m.width, m.height, { offsetX: m.x, offsetY: m.y })
       .map((p) => shapePolygon(p, geo, options))
       .filter((p): p is NonNullable<typeof p> => p !== null);
     if (parts.length === 0) continue;

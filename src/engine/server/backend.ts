@@ -61,6 +61,8 @@ export interface SegmentOptions {
   simplify?: number;
   /** Right-angled outlines (default true for jobs and prompts). */
   regularize?: boolean;
+  /** Touching buildings keep one exact common wall when regularized (default true). */
+  sharedWalls?: boolean;
 }
 
 export interface SegmentRequest {

@@ -154,6 +154,7 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
         minArea: req.options?.minArea,
         simplify: req.options?.simplify,
         regularize: req.options?.regularize,
+        sharedWalls: req.options?.sharedWalls,
         onProgress: (pr) => ctx.progress(pr.done, pr.total),
       });
       return (result?.collection as unknown as FeatureCollection) ?? featureCollectionOf([]);
@@ -207,6 +208,7 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
           source: path.basename(req.path),
           simplify: req.options?.simplify ?? DEFAULTS.extract.simplify,
           regularize: req.options?.regularize ?? DEFAULTS.extract.regularize,
+          sharedWalls: req.options?.sharedWalls ?? DEFAULTS.extract.sharedWalls,
           minArea: req.options?.minArea ?? 0,
           promptLabel: (s) => (s.prompt.type === 'text' ? `text:${req.text}` : s.prompt.type),
         });

@@ -28,6 +28,7 @@ export const segmentOptionsSchema = {
     minArea: { type: 'number', minimum: 0 },
     simplify: { type: 'number', minimum: 0 },
     regularize: { type: 'boolean' },
+    sharedWalls: { type: 'boolean' },
   },
 } as const;
 

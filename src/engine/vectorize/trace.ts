@@ -1,6 +1,8 @@
 /**
  * Exact raster → polygon tracing: rings that follow pixel edges, with holes, one polygon per
- * 4-connected component of nonzero pixels (GDAL's gdal_polygonize default connectedness). Where two
+ * 4-connected component of pixels with the same nonzero value (GDAL's gdal_polygonize default
+ * connectedness: a label raster gives one polygon per value, and touching labels share their pixel
+ * edges exactly; a 0/1 mask gives one polygon per component). Where two
  * pixels of one component touch only at a corner, the ring pinches there and the pixels stay apart, as
  * 4-connectivity says. Pure function on a typed array; coordinates are pixel-corner coordinates
  * (integers; x right, y down) plus the given offset.
@@ -26,7 +28,10 @@ export interface TraceOptions {
   offsetY?: number;
 }
 
-/** Labels 4-connected components of nonzero pixels. Returns labels (0 = background, 1..n) and n. */
+/**
+ * Labels 4-connected components of pixels with the same nonzero value (a 0/1 mask: of nonzero pixels).
+ * Returns labels (0 = background, 1..n) and n.
+ */
 export function labelComponents(mask: ArrayLike<number>, width: number, height: number): { labels: Int32Array; count: number } {
   const n = width * height;
   const labels = new Int32Array(n);
@@ -41,9 +46,10 @@ export function labelComponents(mask: ArrayLike<number>, width: number, height: 
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
-      if (!mask[i]) continue;
-      const left = x > 0 && mask[i - 1] ? labels[i - 1] : 0;
-      const up = y > 0 && mask[i - width] ? labels[i - width] : 0;
+      const v = mask[i];
+      if (!v) continue;
+      const left = x > 0 && mask[i - 1] === v ? labels[i - 1] : 0;
+      const up = y > 0 && mask[i - width] === v ? labels[i - width] : 0;
       if (left && up) {
         const a = find(left);
         const b = find(up);
@@ -72,34 +78,46 @@ export function labelComponents(mask: ArrayLike<number>, width: number, height: 
 const DX = [1, 0, -1, 0];
 const DY = [0, 1, 0, -1];
 
-/** Traces every 4-connected component of nonzero pixels into a polygon with holes. */
+/** Traces every 4-connected component of same-valued nonzero pixels into a polygon with holes. */
 export function tracePolygons(mask: ArrayLike<number>, width: number, height: number, options: TraceOptions = {}): TracedPolygon[] {
   if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 0 && height >= 0) || mask.length < width * height) {
     throw new RangeError(`mask: got length ${mask.length} for ${width}×${height}, expected ${width * height}`);
   }
+  const { labels, count } = labelComponents(mask, width, height);
+  return traceComponents(labels, count, width, height, options);
+}
+
+/**
+ * Traces the components of a label grid (0 = background, 1..count, each label 4-connected, as
+ * labelComponents makes): result[k] is label k + 1. Touching labels share their pixel edges.
+ */
+export function traceComponents(labels: Int32Array, count: number, width: number, height: number, options: TraceOptions = {}): TracedPolygon[] {
   const ox = options.offsetX ?? 0;
   const oy = options.offsetY ?? 0;
-  const { labels, count } = labelComponents(mask, width, height);
   if (count === 0) return [];
   const W1 = width + 1;
-  const fg = (x: number, y: number): boolean => x >= 0 && y >= 0 && x < width && y < height && labels[y * width + x] !== 0;
+  // Neighbour of (x, y) in direction `dir` is part of the same component.
+  const same = (x: number, y: number, L: number): boolean => x >= 0 && y >= 0 && x < width && y < height && labels[y * width + x] === L;
 
   // Count boundary edges, then store them (start vertex, direction, label) with two outgoing slots per vertex.
   let m = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      if (!labels[y * width + x]) continue;
-      if (!fg(x, y - 1)) m++;
-      if (!fg(x + 1, y)) m++;
-      if (!fg(x, y + 1)) m++;
-      if (!fg(x - 1, y)) m++;
+      const L = labels[y * width + x];
+      if (!L) continue;
+      if (!same(x, y - 1, L)) m++;
+      if (!same(x + 1, y, L)) m++;
+      if (!same(x, y + 1, L)) m++;
+      if (!same(x - 1, y, L)) m++;
     }
   }
   const eStart = new Int32Array(m);
   const eDir = new Uint8Array(m);
   const eLabel = new Int32Array(m);
+  // Two outgoing-edge slots per vertex; where three or four labels meet, the rest go to `more`.
   const out0 = new Int32Array(W1 * (height + 1)).fill(-1);
   const out1 = new Int32Array(W1 * (height + 1)).fill(-1);
+  const more = new Map<number, number[]>();
   let k = 0;
   const add = (vx: number, vy: number, dir: number, label: number): void => {
     const v = vy * W1 + vx;
@@ -107,8 +125,29 @@ export function tracePolygons(mask: ArrayLike<number>, width: number, height: nu
     eDir[k] = dir;
     eLabel[k] = label;
     if (out0[v] < 0) out0[v] = k;
-    else out1[v] = k;
+    else if (out1[v] < 0) out1[v] = k;
+    else {
+      const l = more.get(v);
+      if (l) l.push(k);
+      else more.set(v, [k]);
+    }
     k++;
+  };
+  /** The outgoing edge of label L at vertex w after an edge in direction d (at a pinch: turn right). */
+  const nextEdge = (w: number, L: number, d: number): number => {
+    let first = -1;
+    let second = -1;
+    const consider = (e: number): void => {
+      if (e < 0 || eLabel[e] !== L) return;
+      if (first < 0) first = e;
+      else second = e;
+    };
+    consider(out0[w]);
+    consider(out1[w]);
+    const l = more.get(w);
+    if (l) for (const e of l) consider(e);
+    if (second >= 0 && eDir[first] !== (d + 1) % 4) return second;
+    return first;
   };
   const comps: { pixels: number; x0: number; y0: number; x1: number; y1: number; rings: Float64Array[]; outer: number }[] = [];
   for (let c = 0; c <= count; c++) comps.push({ pixels: 0, x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity, rings: [], outer: -1 });
@@ -122,10 +161,10 @@ export function tracePolygons(mask: ArrayLike<number>, width: number, height: nu
       if (y < c.y0) c.y0 = y;
       if (x + 1 > c.x1) c.x1 = x + 1;
       if (y + 1 > c.y1) c.y1 = y + 1;
-      if (!fg(x, y - 1)) add(x, y, 0, L);
-      if (!fg(x + 1, y)) add(x + 1, y, 1, L);
-      if (!fg(x, y + 1)) add(x + 1, y + 1, 2, L);
-      if (!fg(x - 1, y)) add(x, y + 1, 3, L);
+      if (!same(x, y - 1, L)) add(x, y, 0, L);
+      if (!same(x + 1, y, L)) add(x + 1, y, 1, L);
+      if (!same(x, y + 1, L)) add(x + 1, y + 1, 2, L);
+      if (!same(x - 1, y, L)) add(x, y + 1, 3, L);
     }
   }
 
@@ -149,12 +188,7 @@ export function tracePolygons(mask: ArrayLike<number>, width: number, height: nu
       const ex = vx + DX[d];
       const ey = vy + DY[d];
       area2 += vx * ey - ex * vy;
-      const w = ey * W1 + ex;
-      const a = out0[w];
-      const b = out1[w];
-      let next: number;
-      if (b >= 0 && eLabel[a] === L && eLabel[b] === L) next = eDir[a] === (d + 1) % 4 ? a : b; // pinch: turn right
-      else next = eLabel[a] === L ? a : b;
+      const next = nextEdge(ey * W1 + ex, L, d);
       if (next === e0) {
         // Drop the start point if the ring closes in a straight line through it.
         if (eDir[e0] === eDir[e] && pts.length > 2) pts.splice(0, 2);

@@ -61,6 +61,8 @@ export interface EngineOptions {
   simplify?: number;
   /** Right-angled outlines. */
   regularize?: boolean;
+  /** Touching buildings keep one exact common wall. */
+  sharedWalls?: boolean;
 }
 
 export interface GeoJsonFeature {

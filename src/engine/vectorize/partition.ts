@@ -1,0 +1,200 @@
+/**
+ * The planar partition of a label grid: every boundary between two different labels (0 = background
+ * and the outside) cut into chains of pixel edges between junctions, and every label's rings as
+ * cycles of those chains. Two labels that touch border the same chain, so anything computed once per
+ * chain (simplified, regularized) is shared exactly by both sides. Pure function on typed arrays.
+ *
+ * Conventions as in trace.ts: pixel-corner coordinates (x right, y down) plus an offset; a chain is
+ * directed with its `right` label on the right-hand side on screen (so outer rings run clockwise on
+ * screen, holes anticlockwise); a junction is a pixel corner where three or four boundary edges meet
+ * (three or four labels, or two labels touching only diagonally: a pinch).
+ */
+
+export interface Chain {
+  /** Corner points of the chain, flat [x0, y0, ...], from its start to its end (both ends included). */
+  points: Float64Array;
+  /** Junction index at the start / end; -1 for a closed loop (no junction; first point not repeated). */
+  start: number;
+  end: number;
+  /** Labels on the left / right of the chain (0 = background). */
+  left: number;
+  right: number;
+  /** Direction of the first / last pixel edge (0 east, 1 south, 2 west, 3 north). */
+  dir0: number;
+  dir1: number;
+}
+
+/** A chain used along a ring: reversed when its `left` label is the ring's label. */
+export interface ChainRef {
+  chain: number;
+  reversed: boolean;
+}
+
+export interface Partition {
+  chains: Chain[];
+  /** Junction positions [x, y] (pixel corners plus the offset). */
+  junctions: [number, number][];
+  /** rings[label] = rings of that label (outer first, then holes), each a cycle of chain refs. */
+  rings: ChainRef[][][];
+}
+
+const DX = [1, 0, -1, 0];
+const DY = [0, 1, 0, -1];
+
+export function buildPartition(labels: Int32Array, count: number, width: number, height: number, offsetX = 0, offsetY = 0): Partition {
+  const W1 = width + 1;
+  const lab = (x: number, y: number): number => (x >= 0 && y >= 0 && x < width && y < height ? labels[y * width + x] : 0);
+  // Labels right / left of the pixel edge leaving vertex (x, y) in direction d.
+  const rightOf = (x: number, y: number, d: number): number => (d === 0 ? lab(x, y) : d === 1 ? lab(x - 1, y) : d === 2 ? lab(x - 1, y - 1) : lab(x, y - 1));
+  const leftOf = (x: number, y: number, d: number): number => (d === 0 ? lab(x, y - 1) : d === 1 ? lab(x, y) : d === 2 ? lab(x - 1, y) : lab(x - 1, y - 1));
+  const isEdge = (x: number, y: number, d: number): boolean => {
+    const ex = x + DX[d];
+    const ey = y + DY[d];
+    if (ex < 0 || ey < 0 || ex > width || ey > height) return false;
+    return rightOf(x, y, d) !== leftOf(x, y, d);
+  };
+  const degree = (x: number, y: number): number => (isEdge(x, y, 0) ? 1 : 0) + (isEdge(x, y, 1) ? 1 : 0) + (isEdge(x, y, 2) ? 1 : 0) + (isEdge(x, y, 3) ? 1 : 0);
+  // Undirected edge ids: horizontal edge (x, y)-(x+1, y) → y*width + x; vertical (x, y)-(x, y+1) → H + y*W1 + x.
+  const H = width * (height + 1);
+  const edgeId = (x: number, y: number, d: number): number =>
+    d === 0 ? y * width + x : d === 2 ? y * width + x - 1 : d === 1 ? H + y * W1 + x : H + (y - 1) * W1 + x;
+  const visited = new Uint8Array(H + W1 * height);
+
+  const junctionOf = new Map<number, number>();
+  const junctions: [number, number][] = [];
+  for (let y = 0; y <= height; y++) {
+    for (let x = 0; x <= width; x++) {
+      // Only corners of a boundary can be junctions: a quick reject on the four pixels around.
+      const a = lab(x - 1, y - 1), b = lab(x, y - 1), c = lab(x - 1, y), d = lab(x, y);
+      if (a === b && c === d) continue;
+      if (a === c && b === d) continue;
+      if (degree(x, y) >= 3) {
+        junctionOf.set(y * W1 + x, junctions.length);
+        junctions.push([x + offsetX, y + offsetY]);
+      }
+    }
+  }
+
+  const chains: Chain[] = [];
+  /** Walks from vertex (x, y) along direction d until a junction (or back to the first edge). */
+  const walk = (x0: number, y0: number, d0: number, startJ: number): void => {
+    const right = rightOf(x0, y0, d0);
+    const left = leftOf(x0, y0, d0);
+    const pts: number[] = [x0 + offsetX, y0 + offsetY];
+    let x = x0, y = y0, d = d0;
+    let endJ = -1;
+    for (;;) {
+      visited[edgeId(x, y, d)] = 1;
+      x += DX[d];
+      y += DY[d];
+      const j = junctionOf.get(y * W1 + x);
+      if (j !== undefined) {
+        endJ = j;
+        pts.push(x + offsetX, y + offsetY);
+        break;
+      }
+      // A degree-2 vertex: the other boundary edge with the same labels (not the way back).
+      let nd = -1;
+      for (const t of [d, (d + 1) % 4, (d + 3) % 4]) if (isEdge(x, y, t)) { nd = t; break; }
+      if (nd < 0) throw new Error(`partition: dead end at (${x}, ${y})`);
+      if (visited[edgeId(x, y, nd)]) break; // closed loop back at its start
+      if (nd !== d) pts.push(x + offsetX, y + offsetY);
+      d = nd;
+    }
+    if (endJ < 0) {
+      // A loop: (x, y) is (x0, y0); drop the start point if the loop runs straight through it.
+      if (d === d0 && pts.length > 2) pts.splice(0, 2);
+    }
+    chains.push({ points: Float64Array.from(pts), start: startJ, end: endJ, left, right, dir0: d0, dir1: d });
+  };
+  junctions.forEach(([jx, jy], j) => {
+    const x = jx - offsetX;
+    const y = jy - offsetY;
+    for (let d = 0; d < 4; d++) if (isEdge(x, y, d) && !visited[edgeId(x, y, d)]) walk(x, y, d, j);
+  });
+  // Loops without junctions (an isolated label, a hole, a label inside another one).
+  for (let y = 0; y <= height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (isEdge(x, y, 0) && !visited[edgeId(x, y, 0)]) walk(x, y, 0, -1);
+    }
+  }
+
+  // Rings per label: chains oriented with the label on the right, linked end to start at junctions.
+  const rings: ChainRef[][][] = Array.from({ length: count + 1 }, () => []);
+  const refsAt = new Map<string, ChainRef[]>();
+  const refStart = (r: ChainRef): number => (r.reversed ? chains[r.chain].end : chains[r.chain].start);
+  const refEnd = (r: ChainRef): number => (r.reversed ? chains[r.chain].start : chains[r.chain].end);
+  const refDir0 = (r: ChainRef): number => (r.reversed ? (chains[r.chain].dir1 + 2) % 4 : chains[r.chain].dir0);
+  const refDir1 = (r: ChainRef): number => (r.reversed ? (chains[r.chain].dir0 + 2) % 4 : chains[r.chain].dir1);
+  const pending: ChainRef[] = [];
+  chains.forEach((c, k) => {
+    for (const r of [{ chain: k, reversed: false }, { chain: k, reversed: true }]) {
+      const L = r.reversed ? c.left : c.right;
+      if (L <= 0 || L > count) continue;
+      if (c.start < 0) {
+        rings[L].push([r]);
+        continue;
+      }
+      const key = `${L}:${refStart(r)}`;
+      const l = refsAt.get(key);
+      if (l) l.push(r);
+      else refsAt.set(key, [r]);
+      pending.push(r);
+    }
+  });
+  const used = new Set<string>();
+  const id = (r: ChainRef): string => `${r.chain}${r.reversed ? 'r' : 'f'}`;
+  for (const r0 of pending) {
+    if (used.has(id(r0))) continue;
+    const c0 = chains[r0.chain];
+    const L = r0.reversed ? c0.left : c0.right;
+    const ring: ChainRef[] = [];
+    let r = r0;
+    for (;;) {
+      used.add(id(r));
+      ring.push(r);
+      const cands = (refsAt.get(`${L}:${refEnd(r)}`) ?? []).filter((c) => !used.has(id(c)) || id(c) === id(r0));
+      if (cands.length === 0) throw new Error(`partition: open ring of label ${L}`);
+      // At a pinch the ring turns right, as trace.ts does (4-connectivity).
+      const turn = (refDir1(r) + 1) % 4;
+      const next = cands.length > 1 ? cands.find((c) => refDir0(c) === turn) ?? cands[0] : cands[0];
+      if (id(next) === id(r0)) break;
+      r = next;
+    }
+    rings[L].push(ring);
+  }
+  // Outer ring first: positive shoelace in these coordinates (clockwise on screen, y down).
+  for (let L = 1; L <= count; L++) {
+    const rs = rings[L];
+    const k = rs.findIndex((ring) => ringArea2(ring, chains) > 0);
+    if (k > 0) rs.unshift(rs.splice(k, 1)[0]);
+  }
+  return { chains, junctions, rings };
+}
+
+/** The flat points of a ring of chain refs (each shared junction once; no closing point). */
+export function ringPoints(ring: ChainRef[], pointsOf: (chain: number) => ArrayLike<number>, loop: (chain: number) => boolean): Float64Array {
+  const out: number[] = [];
+  for (const r of ring) {
+    const p = pointsOf(r.chain);
+    const n = p.length / 2;
+    // An open chain's last point is the next chain's first: skip it.
+    const m = loop(r.chain) ? n : n - 1;
+    for (let i = 0; i < m; i++) {
+      const k = r.reversed ? n - 1 - i : i;
+      out.push(p[2 * k], p[2 * k + 1]);
+    }
+  }
+  return Float64Array.from(out);
+}
+
+function ringArea2(ring: ChainRef[], chains: Chain[]): number {
+  const p = ringPoints(ring, (c) => chains[c].points, (c) => chains[c].start < 0);
+  let s = 0;
+  const n = p.length;
+  for (let i = 0; i < n; i += 2) {
+    const j = (i + 2) % n;
+    s += p[i] * p[j + 1] - p[j] * p[i + 1];
+  }
+  return s;
+}

@@ -1,0 +1,271 @@
+/**
+ * Instance masks → a label grid whose touching objects share walls (for vectorize/shared-walls).
+ *
+ * FastSAM's everything mode gives one mask per object, and masks may overlap (a block and its houses,
+ * two views of one roof) or leave a pixel of background between two houses. Two masks are neighbours
+ * when they touch or are one pixel apart and overlap by at most `maxOverlap` of the smaller one (a
+ * wall band, not a nested or duplicate mask). Neighbours are painted into one grid: a pixel both claim
+ * goes to the one it lies deeper inside (city-block distance to the mask's outside; ties to the higher
+ * score), so an overlap band is split along its middle, and a one-pixel gap between two labels is
+ * shared between them (closeWallGaps). Masks without a neighbour are left to the per-object path.
+ */
+import type { CroppedMask } from '../types.js';
+import type { GeoRef } from '../geo/georef.js';
+import { labelComponents } from './trace.js';
+import type { TracedPolygon } from './trace.js';
+import type { Shaped } from './shape.js';
+import { shapeLabelGrid } from './shared-walls.js';
+import type { SharedWallOptions } from './shared-walls.js';
+
+export interface WallObject {
+  mask: CroppedMask;
+  score: number;
+}
+
+export interface WallPart {
+  p: TracedPolygon;
+  s: Shaped;
+}
+
+/**
+ * Closes one-pixel gaps between two different labels: a background pixel with different labels on its
+ * left and right (else above and below) goes to one of them, alternating along the gap (by row, or by
+ * column), so each side gets half of it and the regularized wall runs down the gap's middle. Then a
+ * small pocket of background enclosed by two or more labels (at most `maxPocket` pixels, away from the
+ * grid's edge) goes to the label that borders it most. Returns the number of pixels assigned.
+ */
+export function closeWallGaps(labels: Int32Array, width: number, height: number, maxPocket = 8): number {
+  const src = labels.slice();
+  let n = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (src[i]) continue;
+      const l = x > 0 ? src[i - 1] : 0;
+      const r = x + 1 < width ? src[i + 1] : 0;
+      const u = y > 0 ? src[i - width] : 0;
+      const d = y + 1 < height ? src[i + width] : 0;
+      if (l && r && l !== r) labels[i] = y % 2 ? r : l;
+      else if (u && d && u !== d) labels[i] = x % 2 ? d : u;
+      else continue;
+      n++;
+    }
+  }
+  // Pockets: small 4-connected background regions bordered by several labels.
+  const seen = new Uint8Array(width * height);
+  for (let s0 = 0; s0 < labels.length; s0++) {
+    if (labels[s0] || seen[s0]) continue;
+    const pocket: number[] = [];
+    const border = new Map<number, number>();
+    let open = false;
+    const stack = [s0];
+    seen[s0] = 1;
+    while (stack.length) {
+      const p = stack.pop()!;
+      if (pocket.length <= maxPocket) pocket.push(p);
+      const x = p % width, y = (p - x) / width;
+      if (x === 0 || y === 0 || x === width - 1 || y === height - 1) open = true;
+      for (const q of [x > 0 ? p - 1 : -1, x + 1 < width ? p + 1 : -1, y > 0 ? p - width : -1, y + 1 < height ? p + width : -1]) {
+        if (q < 0) continue;
+        const L = labels[q];
+        if (L) border.set(L, (border.get(L) ?? 0) + 1);
+        else if (!seen[q]) {
+          seen[q] = 1;
+          stack.push(q);
+        }
+      }
+    }
+    if (open || pocket.length > maxPocket || border.size < 2) continue;
+    let best = 0;
+    for (const [L, c] of border) if (!best || c > border.get(best)! || (c === border.get(best)! && L < best)) best = L;
+    for (const p of pocket) labels[p] = best;
+    n += pocket.length;
+  }
+  return n;
+}
+
+type Box = [number, number, number, number];
+const boxOf = (m: CroppedMask): Box => [m.x, m.y, m.x + m.width, m.y + m.height];
+const at = (m: CroppedMask, x: number, y: number): number =>
+  x >= m.x && y >= m.y && x < m.x + m.width && y < m.y + m.height ? m.data[(y - m.y) * m.width + (x - m.x)] : 0;
+
+/** Overlap pixels and whether the masks touch or are at most one pixel apart (4-neighbourhood). */
+function contact(a: CroppedMask, b: CroppedMask): { overlap: number; near: boolean } {
+  const ba = boxOf(a), bb = boxOf(b);
+  const x0 = Math.max(ba[0], bb[0] - 2), y0 = Math.max(ba[1], bb[1] - 2);
+  const x1 = Math.min(ba[2], bb[2] + 2), y1 = Math.min(ba[3], bb[3] + 2);
+  let overlap = 0;
+  let near = false;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      if (!at(a, x, y)) continue;
+      if (at(b, x, y)) {
+        overlap++;
+        near = true;
+        continue;
+      }
+      if (!near) {
+        for (let s = 1; s <= 2 && !near; s++) near = !!(at(b, x + s, y) || at(b, x - s, y) || at(b, x, y + s) || at(b, x, y - s));
+      }
+    }
+  }
+  return { overlap, near };
+}
+
+function areaOf(m: CroppedMask): number {
+  let a = 0;
+  for (let i = 0; i < m.data.length; i++) if (m.data[i]) a++;
+  return a;
+}
+
+/** City-block distance of every mask pixel to the nearest pixel outside the mask (two passes). */
+function depth(m: CroppedMask): Int32Array {
+  const { width: w, height: h, data } = m;
+  const d = new Int32Array(w * h);
+  const big = w + h + 2;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (!data[i]) continue;
+      const up = y > 0 ? d[i - w] : 0;
+      const left = x > 0 ? d[i - 1] : 0;
+      d[i] = Math.min(up, left, big) + 1;
+    }
+  }
+  for (let y = h - 1; y >= 0; y--) {
+    for (let x = w - 1; x >= 0; x--) {
+      const i = y * w + x;
+      if (!data[i]) continue;
+      const down = y + 1 < h ? d[i + w] : 0;
+      const right = x + 1 < w ? d[i + 1] : 0;
+      d[i] = Math.min(d[i], down + 1, right + 1);
+    }
+  }
+  return d;
+}
+
+/** Pairs of neighbouring masks (indices) and pairs that overlap too much to be neighbours. */
+function pairs(objs: WallObject[], maxOverlap: number): { near: [number, number][]; clash: [number, number][] } {
+  const near: [number, number][] = [];
+  const clash: [number, number][] = [];
+  const boxes = objs.map((o) => boxOf(o.mask));
+  const areas = objs.map((o) => areaOf(o.mask));
+  const order = objs.map((_, i) => i).sort((a, b) => boxes[a][0] - boxes[b][0]);
+  for (let p = 0; p < order.length; p++) {
+    const i = order[p];
+    for (let q = p + 1; q < order.length; q++) {
+      const j = order[q];
+      if (boxes[j][0] > boxes[i][2] + 1) break;
+      if (boxes[j][1] > boxes[i][3] + 1 || boxes[i][1] > boxes[j][3] + 1) continue;
+      const c = contact(objs[i].mask, objs[j].mask);
+      if (!c.near) continue;
+      if (c.overlap <= maxOverlap * Math.min(areas[i], areas[j])) near.push([i, j]);
+      else clash.push([i, j]);
+    }
+  }
+  return { near, clash };
+}
+
+/**
+ * Shapes the objects that have a neighbour with shared walls: a map from object index to its parts
+ * (traced pixel polygon + shaped geometry; several when the painted object falls apart). Objects not
+ * in the map have no neighbour: shape them one by one as before.
+ */
+export function shapeObjectsWithWalls(objs: WallObject[], geo: GeoRef, options: SharedWallOptions & { maxOverlap?: number } = {}): Map<number, WallPart[]> {
+  const result = new Map<number, WallPart[]>();
+  const maxOverlap = options.maxOverlap ?? 0.15;
+  let { near, clash } = pairs(objs, maxOverlap);
+  // A mask that overlaps another candidate heavily (nested, duplicate) stays on its own; the lower score yields.
+  const out = new Set<number>();
+  for (const [i, j] of clash) out.add(objs[i].score >= objs[j].score ? j : i);
+  near = near.filter(([i, j]) => !out.has(i) && !out.has(j));
+  if (near.length === 0) return result;
+  const parent = objs.map((_, i) => i);
+  const find = (a: number): number => {
+    while (parent[a] !== a) a = parent[a] = parent[parent[a]];
+    return a;
+  };
+  for (const [i, j] of near) {
+    const a = find(i), b = find(j);
+    if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+  }
+  const groups = new Map<number, number[]>();
+  for (const [i, j] of near) {
+    for (const k of [i, j]) {
+      const g = find(k);
+      const l = groups.get(g) ?? [];
+      if (!l.includes(k)) l.push(k);
+      groups.set(g, l);
+    }
+  }
+  for (const members of groups.values()) {
+    const bs = members.map((k) => boxOf(objs[k].mask));
+    const x0 = Math.min(...bs.map((b) => b[0])) - 1, y0 = Math.min(...bs.map((b) => b[1])) - 1;
+    const x1 = Math.max(...bs.map((b) => b[2])) + 1, y1 = Math.max(...bs.map((b) => b[3])) + 1;
+    const w = x1 - x0, h = y1 - y0;
+    const grid = new Int32Array(w * h);
+    const owner = new Int32Array(w * h).fill(-1); // member index within the group
+    const depths = members.map((k) => depth(objs[k].mask));
+    members.forEach((k, mi) => {
+      const m = objs[k].mask;
+      for (let r = 0; r < m.height; r++) {
+        for (let c = 0; c < m.width; c++) {
+          if (!m.data[r * m.width + c]) continue;
+          const gi = (m.y + r - y0) * w + (m.x + c - x0);
+          const prev = owner[gi];
+          if (prev >= 0) {
+            const pm = objs[members[prev]].mask;
+            const dPrev = depths[prev][(m.y + r - pm.y) * pm.width + (m.x + c - pm.x)];
+            const dThis = depths[mi][r * m.width + c];
+            if (dPrev > dThis || (dPrev === dThis && objs[members[prev]].score >= objs[k].score)) continue;
+          }
+          owner[gi] = mi;
+          grid[gi] = mi + 1;
+        }
+      }
+    });
+    closeWallGaps(grid, w, h);
+    const { labels, count } = labelComponents(grid, w, h);
+    const objOf = new Int32Array(count + 1).fill(-1);
+    for (let i = 0; i < labels.length; i++) if (labels[i] && objOf[labels[i]] < 0) objOf[labels[i]] = members[grid[i] - 1];
+    const { traced, shaped } = shapeLabelGrid(labels, count, w, h, geo, { ...options, offsetX: x0, offsetY: y0 });
+    for (const k of members) result.set(k, []);
+    for (let L = 1; L <= count; L++) {
+      const s = shaped[L - 1];
+      if (s) result.get(objOf[L])!.push({ p: traced[L - 1], s });
+    }
+  }
+  return result;
+}
+
+/**
+ * Streaming helper for the tile pipeline: objects that touch a mask still pending (a later tile row
+ * may hold their neighbour) wait for the next batch, so that neighbours are shaped together.
+ */
+export class WallBatcher {
+  private held: WallObject[] = [];
+
+  /** The objects of `done` (plus those held before) that no pending mask can touch any more. */
+  ready<T extends WallObject>(done: T[], pending: { mask: CroppedMask }[]): T[] {
+    const all = [...(this.held as T[]), ...done];
+    const hold: T[] = [];
+    const go: T[] = [];
+    for (const o of all) {
+      const b = boxOf(o.mask);
+      const touches = pending.some((p) => {
+        const q = boxOf(p.mask);
+        return q[0] <= b[2] + 1 && b[0] <= q[2] + 1 && q[1] <= b[3] + 1 && b[1] <= q[3] + 1 && contact(o.mask, p.mask).near;
+      });
+      (touches ? hold : go).push(o);
+    }
+    this.held = hold;
+    return go;
+  }
+
+  /** Everything still held (at the end of the raster). */
+  flush<T extends WallObject>(): T[] {
+    const h = this.held as T[];
+    this.held = [];
+    return h;
+  }
+}

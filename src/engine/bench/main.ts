@@ -11,6 +11,7 @@
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
+import { intraOpThreads } from '../config.js';
 import { EngineError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { FastSamArch } from '../testing/arch-model.js';
@@ -57,7 +58,7 @@ options:
   --warmup N          untimed runs first (default 1)
   --cog-sizes LIST    large-COG sides in px (default 2000,5000,10000,20000)
   --skip LIST         sections to skip: ${SECTIONS.join(', ')}
-  --threads N         intra-op threads (default: the CPU count, ${os.availableParallelism()})
+  --threads N         intra-op threads (default: what a user gets, config intraOpThreads(): ${intraOpThreads()})
   --json FILE         also write the figures as JSON
   --compare FILE      print current / previous ratios against an earlier --json
   --cache DIR         bench cache (default $FASTSAM_GEO_BENCH_CACHE, $FASTSAM_GEO_CACHE/bench or
@@ -119,7 +120,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
     runs: int('runs', 1)(values.runs ?? (quick ? '3' : '5')),
     runsX: int('runs-x', 1)(values['runs-x'] ?? '3'),
     cogSizes: list('cog-sizes', values['cog-sizes'] ?? (quick ? '2000,5000' : '2000,5000,10000,20000'), int('cog-sizes', 256)) as number[],
-    threads: int('threads', 1)(values.threads ?? String(os.availableParallelism())),
+    threads: int('threads', 1)(values.threads ?? String(intraOpThreads())),
     sections,
     json: values.json,
     compare: values.compare,

@@ -1,6 +1,6 @@
 /** `fastsam-geo extract area.tif [--model M] -o out.geojson`: GeoTIFF → building footprints (GeoJSON). */
 import { parseArgs } from 'node:util';
-import { DEFAULTS } from '../config.js';
+import { DEFAULTS, intraOpThreads } from '../config.js';
 import { resolveModel } from '../models/registry.js';
 import { EngineError } from '../errors.js';
 import type { Command } from './command.js';
@@ -23,6 +23,7 @@ options:
   -o, --output FILE      GeoJSON to write (atomically; nothing is written on error or Ctrl-C)
   --model M              ONNX model file or known name (default ${DEFAULT_MODEL}, from $FASTSAM_GEO_MODELS)
   --device D             cpu (default) | webgpu | cuda | tensorrt; trailing ! = no fallback
+  --threads N            model intra-op threads (default: one per core, here ${intraOpThreads()}; or $FASTSAM_GEO_THREADS)
   --bands 1,2,3          bands to use: one (repeated to RGB) or three (default 1 or 1,2,3)
   --stretch LO,HI|none   percentile stretch to 8-bit (default 2,98; uint8 rasters are used as is)
   --nodata V             nodata value (default: the file's GDAL_NODATA tag)
@@ -65,7 +66,7 @@ export const command: Command = {
         args: argv,
         allowPositionals: true,
         options: {
-          output: { type: 'string', short: 'o' }, model: { type: 'string' }, device: { type: 'string' },
+          output: { type: 'string', short: 'o' }, model: { type: 'string' }, device: { type: 'string' }, threads: { type: 'string' },
           bands: { type: 'string' }, stretch: { type: 'string' }, nodata: { type: 'string' }, srs: { type: 'string' },
           crs: { type: 'string' }, resolution: { type: 'string' }, 'tile-size': { type: 'string' }, overlap: { type: 'string' }, window: { type: 'string' },
           bbox: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' },
@@ -94,6 +95,7 @@ export const command: Command = {
       numberArg(name, s, (n) => Number.isInteger(n) && n >= min, `an integer ≥ ${min}`);
     const opts = {
       device: v.device,
+      threads: intArg('threads', v.threads, 1),
       bands: bandsArg(v.bands),
       stretch,
       nodata: numberArg('nodata', v.nodata),

@@ -102,19 +102,25 @@ export function maskInBox(
       for (let xx = 0; xx < lw; xx += 1) logits[o + xx] += k * protos[row + xx];
     }
   }
+  // Separable bilinear: each prototype row of the window is interpolated along x once (lh × w), then
+  // each output row blends two of those (h × w): the same arithmetic per pixel as the 2-D form.
+  const rows = new Float64Array(lh * w); // doubles, as the 2-D form computed them: bit-identical masks
+  for (let yy = 0; yy < lh; yy += 1) {
+    const src = yy * lw;
+    const o = yy * w;
+    for (let c = 0; c < w; c += 1) {
+      const lx = tx.l[c];
+      rows[o + c] = logits[src + tx.i0[c] - px0] * (1 - lx) + logits[src + tx.i1[c] - px0] * lx;
+    }
+  }
   let area = 0;
   for (let r = 0; r < h; r += 1) {
-    const ra = (ty.i0[r] - py0) * lw;
-    const rb = (ty.i1[r] - py0) * lw;
+    const ra = (ty.i0[r] - py0) * w;
+    const rb = (ty.i1[r] - py0) * w;
     const ly = ty.l[r];
     const o = r * w;
     for (let c = 0; c < w; c += 1) {
-      const ca = tx.i0[c] - px0;
-      const cb = tx.i1[c] - px0;
-      const lx = tx.l[c];
-      const top = logits[ra + ca] * (1 - lx) + logits[ra + cb] * lx;
-      const bot = logits[rb + ca] * (1 - lx) + logits[rb + cb] * lx;
-      if (top * (1 - ly) + bot * ly > 0) { data[o + c] = 1; area += 1; }
+      if (rows[ra + c] * (1 - ly) + rows[rb + c] * ly > 0) { data[o + c] = 1; area += 1; }
     }
   }
   return { mask: { x: x0, y: y0, width: w, height: h, data }, area };

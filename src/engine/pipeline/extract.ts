@@ -106,7 +106,9 @@ export interface ExtractResult {
   device: string;
 }
 
-function globalMask(m: CroppedMask, tile: Tile, valid: Uint8Array | null): { mask: CroppedMask; area: number } {
+function globalMask(m: CroppedMask, tile: Tile, valid: Uint8Array | null, knownArea: number): { mask: CroppedMask; area: number } {
+  // Every pixel valid: the mask is only moved to global pixels (its bitmap is shared, never written).
+  if (!valid) return { mask: { x: m.x + tile.window[0], y: m.y + tile.window[1], width: m.width, height: m.height, data: m.data }, area: knownArea };
   const tw = tile.window[2] - tile.window[0];
   const data = new Uint8Array(m.data);
   let area = 0;
@@ -189,7 +191,7 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
         detections += result.detections.length;
         const v0 = performance.now();
         for (const d of result.detections) {
-          const g = globalMask(d.mask, tile, valid);
+          const g = globalMask(d.mask, tile, valid, d.area);
           if (g.area === 0) continue;
           cands.push({ tile: tile.index, tileWindow: tile.window, score: d.score, mask: g.mask, area: g.area, cut: touchesInnerEdge(g.mask, tile.window, area) });
         }

@@ -20,11 +20,12 @@ import type { BenchReport, Figure } from './figures.js';
 import { benchGpu, detectGpu } from './gpu.js';
 import { benchLargeCogs } from './large-cog.js';
 import { benchModelPath } from './model-path.js';
+import { benchPeer } from './peer.js';
 import { benchPromptFigures } from './prompts.js';
 import { formatReport } from './report.js';
 import { benchSessionOptions } from './session-options.js';
 
-export const SECTIONS = ['models', 'prompts', 'options', 'cog', 'gpu'] as const;
+export const SECTIONS = ['models', 'peer', 'prompts', 'options', 'cog', 'gpu'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -169,6 +170,11 @@ export async function runBench(o: BenchOptions, command: string): Promise<BenchR
     for (const arch of o.models) {
       for (const imgsz of o.sizes) figures.push(...await benchModelPath(arch, imgsz, { ...common, runs: arch === 'x' ? Math.min(o.runs, o.runsX) : o.runs }));
     }
+  });
+  await section('peer', async () => {
+    // FastSAM-s only: 16 tiles of FastSAM-x would take minutes per run here.
+    if (!o.models.includes('s')) return;
+    for (const imgsz of o.sizes) figures.push(...await benchPeer('s', imgsz, { cacheDir: o.cacheDir, threads: o.threads, warmup: o.warmup, runs: Math.min(o.runs, 3), onLog: log }));
   });
   await section('prompts', async () => {
     log('prompt latency');

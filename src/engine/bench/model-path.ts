@@ -11,6 +11,7 @@ import { endToEndRun, oneTileRaster, STAGES } from './end-to-end.js';
 import type { EndToEndRun } from './end-to-end.js';
 import type { Figure } from './figures.js';
 import { bareRun } from './floor.js';
+import { withFootprintMasks } from './footprint-masks.js';
 import { medians, sideBySide } from './measure.js';
 
 export interface ModelPathOptions {
@@ -31,15 +32,19 @@ export async function benchModelPath(arch: FastSamArch, imgsz: number, options: 
   const raster = oneTileRaster(benchCacheDir(options.cacheDir), `one-tile-${imgsz}`, image);
   // Strict device: a GPU figure must never silently be a cpu figure.
   const model = await loadSegModel(m.file, { device: device === 'cpu' ? 'cpu' : `${device}!`, intraOpThreads: options.intraOpThreads, name: path.basename(m.file) });
+  // The floor is onnxruntime's own session.run on this thread, without our worker's message round trip.
+  const bareModel = await loadSegModel(m.file, { device: device === 'cpu' ? 'cpu' : `${device}!`, intraOpThreads: options.intraOpThreads, name: path.basename(m.file), worker: false });
+  // Real building outlines for the masks the end-to-end path vectorizes (footprint-masks.ts).
+  const outlined = withFootprintMasks(model);
   const runsE2e: EndToEndRun[] = [];
   let warm = options.warmup ?? 1;
   try {
-    const bare = bareRun(model, image, imgsz);
+    const bare = bareRun(bareModel, image, imgsz);
     options.onLog?.(`FastSAM-${arch} eq. @${imgsz} on ${device}: ${options.warmup ?? 1} warm-up + ${options.runs ?? 5} runs of bare and end-to-end, interleaved`);
     const t = await sideBySide({
       bare,
       e2e: async () => {
-        const r = await endToEndRun(model, raster, { tileSize: imgsz });
+        const r = await endToEndRun(outlined, raster, { tileSize: imgsz });
         if (warm > 0) warm--;
         else runsE2e.push(r);
         return r.total;
@@ -65,5 +70,6 @@ export async function benchModelPath(arch: FastSamArch, imgsz: number, options: 
     return figures;
   } finally {
     await model.dispose();
+    await bareModel.dispose();
   }
 }

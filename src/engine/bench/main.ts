@@ -148,7 +148,7 @@ export async function runBench(o: BenchOptions, command: string): Promise<BenchR
   const log = (m: string) => { if (!o.quiet) process.stderr.write(`bench: ${m}\n`); };
   const figures: Figure[] = [];
   const notes: string[] = [
-    'Architecture-equivalent graphs: exact YOLOv8-seg widths/depths of FastSAM-s (11.78M params) and FastSAM-x (71.7M), 1 class, seeded random weights with a calibrated class bias (~400 candidates above conf 0.4). Timings depend on the architecture, not the weights; detections and masks are meaningless.',
+    'Architecture-equivalent graphs: exact YOLOv8-seg widths/depths of FastSAM-s (11.78M params) and FastSAM-x (71.7M), 1 class, seeded random weights with a calibrated class bias (~400 candidates above conf 0.4). Timings depend on the architecture, not the weights. The masks that end-to-end and peer runs vectorize are real building outlines (SpaceNet Atlanta footprints, bench/footprint-masks.ts), cut by the random boxes.',
     'Each figure is a median after warm-up; bare and end-to-end runs are interleaved run by run in one process, so their ratio is side by side even on a loaded machine.',
   ];
   const common = { cacheDir: o.cacheDir, intraOpThreads: o.threads, warmup: o.warmup, onLog: log };

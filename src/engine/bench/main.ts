@@ -35,6 +35,8 @@ export interface BenchOptions {
   runs: number;
   /** Timed runs for FastSAM-x (≈6 s per run at 1024 on 2 cores). */
   runsX: number;
+  /** Timed runs of the peer section (each a whole 4×4-tile raster, ours and the Python stack's). */
+  runsPeer: number;
   cogSizes: number[];
   threads: number;
   sections: Section[];
@@ -55,7 +57,8 @@ options:
   --gpu-only          only the GPU section (webgpu, cuda)
   --models s,x        architecture equivalents (default s,x)
   --imgsz 640,1024    tile sizes (default 640,1024)
-  --runs N            timed runs per figure (default 5); --runs-x N for FastSAM-x (default 3)
+  --runs N            timed runs per figure (default 5); --runs-x N for FastSAM-x (default 3);
+                      --runs-peer N for the peer section (default 2: each run is a 4×4-tile raster)
   --warmup N          untimed runs first (default 1)
   --cog-sizes LIST    large-COG sides in px (default 2000,5000,10000,20000)
   --skip LIST         sections to skip: ${SECTIONS.join(', ')}
@@ -89,7 +92,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
       args: argv,
       options: {
         quick: { type: 'boolean' }, 'gpu-only': { type: 'boolean' }, models: { type: 'string' }, imgsz: { type: 'string' },
-        runs: { type: 'string' }, 'runs-x': { type: 'string' }, warmup: { type: 'string' }, 'cog-sizes': { type: 'string' },
+        runs: { type: 'string' }, 'runs-x': { type: 'string' }, 'runs-peer': { type: 'string' }, warmup: { type: 'string' }, 'cog-sizes': { type: 'string' },
         skip: { type: 'string' }, threads: { type: 'string' }, json: { type: 'string' }, compare: { type: 'string' },
         cache: { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
       },
@@ -120,6 +123,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
     warmup: int('warmup', 0)(values.warmup ?? '1'),
     runs: int('runs', 1)(values.runs ?? (quick ? '3' : '5')),
     runsX: int('runs-x', 1)(values['runs-x'] ?? '3'),
+    runsPeer: int('runs-peer', 1)(values['runs-peer'] ?? '2'),
     cogSizes: list('cog-sizes', values['cog-sizes'] ?? (quick ? '2000,5000' : '2000,5000,10000,20000'), int('cog-sizes', 256)) as number[],
     threads: int('threads', 1)(values.threads ?? String(intraOpThreads())),
     sections,
@@ -174,7 +178,7 @@ export async function runBench(o: BenchOptions, command: string): Promise<BenchR
   await section('peer', async () => {
     // FastSAM-s only: 16 tiles of FastSAM-x would take minutes per run here.
     if (!o.models.includes('s')) return;
-    for (const imgsz of o.sizes) figures.push(...await benchPeer('s', imgsz, { cacheDir: o.cacheDir, threads: o.threads, warmup: o.warmup, runs: Math.min(o.runs, 3), onLog: log }));
+    for (const imgsz of o.sizes) figures.push(...await benchPeer('s', imgsz, { cacheDir: o.cacheDir, threads: o.threads, warmup: o.warmup, runs: o.runsPeer, onLog: log }));
   });
   await section('prompts', async () => {
     log('prompt latency');

@@ -34,6 +34,8 @@ export interface FeedTensor {
   dims: number[];
   /** Defaults from the typed array (Float32Array → 'float32', BigInt64Array → 'int64', ...). */
   type?: 'float32' | 'int64' | 'int32' | 'uint8' | 'float64';
+  /** The caller gives the array away: a worker session moves its buffer instead of copying it. */
+  transfer?: boolean;
 }
 
 export interface OutputTensor {

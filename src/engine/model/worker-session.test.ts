@@ -37,6 +37,11 @@ test('a worker session describes and runs the model exactly as a session on this
     }
     // The caller's feed is copied, not taken away.
     assert.equal(feeds.images.data.length, 3 * SIZE * SIZE);
+    // Marked `transfer`, it is moved instead (the caller's array is left empty), with the same result.
+    const moved = { images: { data: input(), dims: [1, 3, SIZE, SIZE], transfer: true } };
+    const c = await there.run(moved);
+    assert.equal(moved.images.data.length, 0);
+    assert.deepEqual(c.output1.data, a.output1.data);
   } finally {
     await here.dispose();
     await there.dispose();

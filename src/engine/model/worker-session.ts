@@ -6,8 +6,8 @@
  *   const out = await s.run({images: {data, dims}});                          // same results
  *   await s.dispose();                                                        // ends the worker
  *
- * Feeds are copied to the worker (structured clone; the caller may reuse its arrays), outputs come back
- * transferred. Errors keep their EngineError code. The worker does not keep the process alive while idle.
+ * Feeds are copied to the worker (structured clone; the caller may reuse its arrays) unless marked
+ * `transfer: true` (moved, the caller's array is then empty); outputs come back transferred. Errors keep their EngineError code. The worker does not keep the process alive while idle.
  */
 import { Worker } from 'node:worker_threads';
 import { EngineError, throwIfAborted } from '../errors.js';
@@ -54,7 +54,12 @@ export async function openWorkerSession(model: string | Uint8Array, options: Ses
   worker.on('error', (err) => fail(new EngineError('INTERNAL', `inference worker failed: ${err.message}`)));
   worker.on('exit', (code) => fail(new EngineError('INTERNAL', `inference worker exited (code ${code})`)));
 
-  const send = (m: WorkerRequest): void => worker.postMessage(m);
+  const send = (m: WorkerRequest): void => {
+    const transfer = m.type === 'run'
+      ? Object.values(m.feeds).filter((f) => f.transfer && f.data.buffer instanceof ArrayBuffer && f.data.byteLength === f.data.buffer.byteLength).map((f) => f.data.buffer as ArrayBuffer)
+      : [];
+    worker.postMessage(m, transfer);
+  };
   const reply = await new Promise<WorkerReply>((resolve, reject) => {
     opened = resolve;
     openFailed = reject;

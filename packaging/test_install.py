@@ -51,8 +51,8 @@ def free_port() -> int:
 
 
 def node_helper(fn: str, *args) -> str:
-    """Calls lib/engine/server/test-data.js's writeFixtureModel / writeSquaresTif (test data writers)."""
-    script = (f"import({json.dumps(str(REPO / 'lib' / 'engine' / 'server' / 'test-data.js'))})"
+    """Calls lib/engine/testing/server-data.js's writeFixtureModel / writeSquaresTif (test data writers)."""
+    script = (f"import({json.dumps(str(REPO / 'lib' / 'engine' / 'testing' / 'server-data.js'))})"
               f".then(m => m.{fn}({', '.join(json.dumps(str(a)) for a in args)})).then(p => process.stdout.write(String(p)))")
     return run(["node", "-e", script]).stdout.strip()
 
@@ -166,7 +166,7 @@ def test_install_from_the_wheel_and_the_npm_package_then_prompt_in_jupyterlab():
             status = requests.get(f"{lab.base}/fastsam-geo/status", headers=lab.auth, timeout=60).json()
             assert status["running"] and str(prefix) in " ".join(status["command"]), status
             # a point at the centre of the first red square (SQUARES[0] = x 40, y 40, side 56 px, in
-            # lib/engine/server/test-data.js), in the raster's own CRS
+            # lib/engine/testing/server-data.js), in the raster's own CRS
             meta = info.json()
             minx, _, _, maxy = meta["bounds"]
             rx, ry = meta["resolution"]

@@ -119,9 +119,9 @@ class Jupyter:
 
 
 def fixture_model(dir_) -> str:
-    """Writes the fixture segmentation model (src/engine/server/test-data.ts) into dir_; returns its path."""
+    """Writes the fixture segmentation model (src/engine/testing/server-data.ts) into dir_; returns its path."""
     script = (
-        f"import('{REPO / 'lib' / 'engine' / 'server' / 'test-data.js'}')"
+        f"import('{REPO / 'lib' / 'engine' / 'testing' / 'server-data.js'}')"
         f".then(m => process.stdout.write(m.writeFixtureModel({json.dumps(str(dir_))})))"
     )
     return subprocess.run(["node", "-e", script], check=True, capture_output=True, text=True).stdout.strip()
@@ -130,7 +130,7 @@ def fixture_model(dir_) -> str:
 def squares_tif(dir_, name: str) -> Path:
     """Writes the server tests' squares GeoTIFF (red squares the fixture model finds) as dir_/name."""
     script = (
-        f"import('{REPO / 'lib' / 'engine' / 'server' / 'test-data.js'}')"
+        f"import('{REPO / 'lib' / 'engine' / 'testing' / 'server-data.js'}')"
         f".then(m => m.writeSquaresTif({json.dumps(str(dir_))}, {json.dumps(name)}))"
         ".then(p => process.stdout.write(p))"
     )

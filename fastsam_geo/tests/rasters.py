@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-ORIGIN = (733601.0, 3725139.0)  # src/engine/server/test-data.ts
+ORIGIN = (733601.0, 3725139.0)  # src/engine/testing/server-data.ts
 PIXEL = 0.5
 SQUARES = [(40, 40, 56), (304, 200, 56), (480, 480, 56), (144, 456, 56)]  # [x, y, side] px, test-data.ts
 

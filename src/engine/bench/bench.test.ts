@@ -66,13 +66,13 @@ test('parseBenchArgs: defaults, --quick, --gpu-only, --skip, and named errors', 
   assert.deepEqual(d.models, ['s', 'x']);
   assert.deepEqual(d.sizes, [640, 1024]);
   assert.deepEqual(d.cogSizes, [2000, 5000, 10000, 20000]);
-  assert.deepEqual(d.sections, ['models', 'prompts', 'options', 'cog', 'gpu']);
+  assert.deepEqual(d.sections, ['models', 'peer', 'prompts', 'options', 'cog', 'gpu']);
   assert.equal(d.runs, 5);
   assert.equal(d.runsX, 3);
   const q = parseBenchArgs(['--quick'])!;
   assert.deepEqual([q.models, q.runs, q.cogSizes], [['s'], 3, [2000, 5000]]);
   assert.deepEqual(parseBenchArgs(['--gpu-only'])!.sections, ['gpu']);
-  assert.deepEqual(parseBenchArgs(['--skip', 'cog,gpu'])!.sections, ['models', 'prompts', 'options']);
+  assert.deepEqual(parseBenchArgs(['--skip', 'cog,gpu'])!.sections, ['models', 'peer', 'prompts', 'options']);
   assert.equal(parseBenchArgs(['--help']), null);
   const bad = (argv: string[], re: RegExp) => assert.throws(() => parseBenchArgs(argv), (e: unknown) => e instanceof EngineError && e.code === 'BAD_INPUT' && re.test(e.message));
   bad(['--models', 'm'], /--models: got 'm', expected s or x/);

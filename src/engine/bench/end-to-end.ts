@@ -11,6 +11,7 @@ import type { SegModel } from '../model/segmodel.js';
 import { extract } from '../pipeline/extract.js';
 import { writeGeoTiff } from '../testing/write-geotiff.js';
 import type { RawImage } from '../types.js';
+import { benchImage } from './arch-models.js';
 
 export const STAGES = ['read', 'preprocess', 'inference', 'decode', 'vectorize', 'geo', 'export'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -93,4 +94,36 @@ export async function endToEndRun(model: SegModel, raster: string, options: EndT
     buildings: r.buildings,
     geojsonChars: text.length,
   };
+}
+
+/**
+ * Writes (once) a GeoTIFF of n × n tiles of side imgsz with the default overlap of 128 (side
+ * imgsz + (n − 1)·(imgsz − 128)), filled with the bench image repeated, in the one-tile raster's
+ * format (tiled DEFLATE, UTM 16N, 0.5 m). Returns its path.
+ */
+export function gridRaster(dir: string, imgsz: number, n: number): string {
+  const side = imgsz + (n - 1) * (imgsz - 128);
+  const file = path.join(dir, `grid-${n}x${n}-${imgsz}.tif`);
+  if (existsSync(file)) return file;
+  const src = benchImage(imgsz);
+  const bands = [0, 1, 2].map(() => new Uint8Array(side * side));
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      // Mirrored repeats: no hard seam where the pattern restarts.
+      const sx = Math.floor(x / imgsz) % 2 ? imgsz - 1 - (x % imgsz) : x % imgsz;
+      const sy = Math.floor(y / imgsz) % 2 ? imgsz - 1 - (y % imgsz) : y % imgsz;
+      const s = (sy * imgsz + sx) * src.channels;
+      for (let b = 0; b < 3; b++) bands[b][y * side + x] = src.data[s + b];
+    }
+  }
+  writeGeoTiff(file, {
+    width: side,
+    height: side,
+    bands,
+    geotransform: [733601, 0.5, 0, 3725139, 0, -0.5],
+    epsg: 32616,
+    options: ['TILED=YES', 'COMPRESS=DEFLATE', 'BLOCKXSIZE=256', 'BLOCKYSIZE=256'],
+  });
+  rmSync(`${file}.raw`, { force: true });
+  return file;
 }

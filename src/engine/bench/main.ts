@@ -11,6 +11,7 @@
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
+import { intraOpThreads } from '../config.js';
 import { EngineError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { FastSamArch } from '../testing/arch-model.js';
@@ -19,11 +20,12 @@ import type { BenchReport, Figure } from './figures.js';
 import { benchGpu, detectGpu } from './gpu.js';
 import { benchLargeCogs } from './large-cog.js';
 import { benchModelPath } from './model-path.js';
+import { benchPeer } from './peer.js';
 import { benchPromptFigures } from './prompts.js';
 import { formatReport } from './report.js';
 import { benchSessionOptions } from './session-options.js';
 
-export const SECTIONS = ['models', 'prompts', 'options', 'cog', 'gpu'] as const;
+export const SECTIONS = ['models', 'peer', 'prompts', 'options', 'cog', 'gpu'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -33,6 +35,8 @@ export interface BenchOptions {
   runs: number;
   /** Timed runs for FastSAM-x (≈6 s per run at 1024 on 2 cores). */
   runsX: number;
+  /** Timed runs of the peer section (each a whole 4×4-tile raster, ours and the Python stack's). */
+  runsPeer: number;
   cogSizes: number[];
   threads: number;
   sections: Section[];
@@ -53,11 +57,12 @@ options:
   --gpu-only          only the GPU section (webgpu, cuda)
   --models s,x        architecture equivalents (default s,x)
   --imgsz 640,1024    tile sizes (default 640,1024)
-  --runs N            timed runs per figure (default 5); --runs-x N for FastSAM-x (default 3)
+  --runs N            timed runs per figure (default 5); --runs-x N for FastSAM-x (default 3);
+                      --runs-peer N for the peer section (default 2: each run is a 4×4-tile raster)
   --warmup N          untimed runs first (default 1)
   --cog-sizes LIST    large-COG sides in px (default 2000,5000,10000,20000)
   --skip LIST         sections to skip: ${SECTIONS.join(', ')}
-  --threads N         intra-op threads (default: the CPU count, ${os.availableParallelism()})
+  --threads N         intra-op threads (default: what a user gets, config intraOpThreads(): ${intraOpThreads()})
   --json FILE         also write the figures as JSON
   --compare FILE      print current / previous ratios against an earlier --json
   --cache DIR         bench cache (default $FASTSAM_GEO_BENCH_CACHE, $FASTSAM_GEO_CACHE/bench or
@@ -87,7 +92,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
       args: argv,
       options: {
         quick: { type: 'boolean' }, 'gpu-only': { type: 'boolean' }, models: { type: 'string' }, imgsz: { type: 'string' },
-        runs: { type: 'string' }, 'runs-x': { type: 'string' }, warmup: { type: 'string' }, 'cog-sizes': { type: 'string' },
+        runs: { type: 'string' }, 'runs-x': { type: 'string' }, 'runs-peer': { type: 'string' }, warmup: { type: 'string' }, 'cog-sizes': { type: 'string' },
         skip: { type: 'string' }, threads: { type: 'string' }, json: { type: 'string' }, compare: { type: 'string' },
         cache: { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
       },
@@ -118,8 +123,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
     warmup: int('warmup', 0)(values.warmup ?? '1'),
     runs: int('runs', 1)(values.runs ?? (quick ? '3' : '5')),
     runsX: int('runs-x', 1)(values['runs-x'] ?? '3'),
+    runsPeer: int('runs-peer', 1)(values['runs-peer'] ?? '2'),
     cogSizes: list('cog-sizes', values['cog-sizes'] ?? (quick ? '2000,5000' : '2000,5000,10000,20000'), int('cog-sizes', 256)) as number[],
-    threads: int('threads', 1)(values.threads ?? String(os.availableParallelism())),
+    threads: int('threads', 1)(values.threads ?? String(intraOpThreads())),
     sections,
     json: values.json,
     compare: values.compare,
@@ -146,7 +152,7 @@ export async function runBench(o: BenchOptions, command: string): Promise<BenchR
   const log = (m: string) => { if (!o.quiet) process.stderr.write(`bench: ${m}\n`); };
   const figures: Figure[] = [];
   const notes: string[] = [
-    'Architecture-equivalent graphs: exact YOLOv8-seg widths/depths of FastSAM-s (11.78M params) and FastSAM-x (71.7M), 1 class, seeded random weights with a calibrated class bias (~400 candidates above conf 0.4). Timings depend on the architecture, not the weights; detections and masks are meaningless.',
+    'Architecture-equivalent graphs: exact YOLOv8-seg widths/depths of FastSAM-s (11.78M params) and FastSAM-x (71.7M), 1 class, seeded random weights with a calibrated class bias (~400 candidates above conf 0.4). Timings depend on the architecture, not the weights. The masks that end-to-end and peer runs vectorize are real building outlines (SpaceNet Atlanta footprints, bench/footprint-masks.ts), cut by the random boxes.',
     'Each figure is a median after warm-up; bare and end-to-end runs are interleaved run by run in one process, so their ratio is side by side even on a loaded machine.',
   ];
   const common = { cacheDir: o.cacheDir, intraOpThreads: o.threads, warmup: o.warmup, onLog: log };
@@ -168,6 +174,11 @@ export async function runBench(o: BenchOptions, command: string): Promise<BenchR
     for (const arch of o.models) {
       for (const imgsz of o.sizes) figures.push(...await benchModelPath(arch, imgsz, { ...common, runs: arch === 'x' ? Math.min(o.runs, o.runsX) : o.runs }));
     }
+  });
+  await section('peer', async () => {
+    // FastSAM-s only: 16 tiles of FastSAM-x would take minutes per run here.
+    if (!o.models.includes('s')) return;
+    for (const imgsz of o.sizes) figures.push(...await benchPeer('s', imgsz, { cacheDir: o.cacheDir, threads: o.threads, warmup: o.warmup, runs: o.runsPeer, onLog: log }));
   });
   await section('prompts', async () => {
     log('prompt latency');

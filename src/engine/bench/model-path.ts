@@ -11,6 +11,7 @@ import { endToEndRun, oneTileRaster, STAGES } from './end-to-end.js';
 import type { EndToEndRun } from './end-to-end.js';
 import type { Figure } from './figures.js';
 import { bareRun } from './floor.js';
+import { withFootprintMasks } from './footprint-masks.js';
 import { medians, sideBySide } from './measure.js';
 
 export interface ModelPathOptions {
@@ -22,7 +23,8 @@ export interface ModelPathOptions {
   onLog?: (message: string) => void;
 }
 
-export const RATIO_TARGET = 1.1;
+/** Issue 13's targets for end to end / bare on one tile (the goal stays 1.10). */
+export const ratioTarget = (imgsz: number): number => (imgsz >= 1024 ? 1.15 : 1.3);
 
 export async function benchModelPath(arch: FastSamArch, imgsz: number, options: ModelPathOptions = {}): Promise<Figure[]> {
   const device = options.device ?? 'cpu';
@@ -31,15 +33,19 @@ export async function benchModelPath(arch: FastSamArch, imgsz: number, options: 
   const raster = oneTileRaster(benchCacheDir(options.cacheDir), `one-tile-${imgsz}`, image);
   // Strict device: a GPU figure must never silently be a cpu figure.
   const model = await loadSegModel(m.file, { device: device === 'cpu' ? 'cpu' : `${device}!`, intraOpThreads: options.intraOpThreads, name: path.basename(m.file) });
+  // The floor is onnxruntime's own session.run on this thread, without our worker's message round trip.
+  const bareModel = await loadSegModel(m.file, { device: device === 'cpu' ? 'cpu' : `${device}!`, intraOpThreads: options.intraOpThreads, name: path.basename(m.file), worker: false });
+  // Real building outlines for the masks the end-to-end path vectorizes (footprint-masks.ts).
+  const outlined = withFootprintMasks(model);
   const runsE2e: EndToEndRun[] = [];
   let warm = options.warmup ?? 1;
   try {
-    const bare = bareRun(model, image, imgsz);
+    const bare = bareRun(bareModel, image, imgsz);
     options.onLog?.(`FastSAM-${arch} eq. @${imgsz} on ${device}: ${options.warmup ?? 1} warm-up + ${options.runs ?? 5} runs of bare and end-to-end, interleaved`);
     const t = await sideBySide({
       bare,
       e2e: async () => {
-        const r = await endToEndRun(model, raster, { tileSize: imgsz });
+        const r = await endToEndRun(outlined, raster, { tileSize: imgsz });
         if (warm > 0) warm--;
         else runsE2e.push(r);
         return r.total;
@@ -53,10 +59,10 @@ export async function benchModelPath(arch: FastSamArch, imgsz: number, options: 
     const figures: Figure[] = [
       { key: `floor.${k}`, section: sec, label: `${label}: bare session.run`, value: t.bare.median, unit: 'ms', note: `${t.bare.runs} runs, min ${t.bare.min.toFixed(0)}` },
       { key: `e2e.${k}`, section: sec, label: `${label}: end to end (1-tile GeoTIFF)`, value: t.e2e.median, unit: 'ms', note: `${t.e2e.runs} runs, min ${t.e2e.min.toFixed(0)}; ${last.detections} detections → ${last.buildings} polygons` },
-      { key: `ratio.${k}`, section: sec, label: `${label}: end to end / bare`, value: t.e2e.median / t.bare.median, unit: 'ratio', target: { max: RATIO_TARGET } },
+      { key: `ratio.${k}`, section: sec, label: `${label}: end to end / bare`, value: t.e2e.median / t.bare.median, unit: 'ratio', target: { max: ratioTarget(imgsz) } },
       // The same ratio from the stage medians: (bare + every non-inference stage) / bare. Less sensitive
       // to load from other processes than the ratio of two wall-time medians.
-      { key: `ratioStages.${k}`, section: sec, label: `${label}: (bare + other stages) / bare`, value: 1 + STAGES.filter((s) => s !== 'inference').reduce((a, s) => a + stageMed[s], 0) / t.bare.median, unit: 'ratio', target: { max: RATIO_TARGET } },
+      { key: `ratioStages.${k}`, section: sec, label: `${label}: (bare + other stages) / bare`, value: 1 + STAGES.filter((s) => s !== 'inference').reduce((a, s) => a + stageMed[s], 0) / t.bare.median, unit: 'ratio', target: { max: ratioTarget(imgsz) } },
     ];
     const ssec = `Stages of the end-to-end path (${device}, medians per tile)`;
     for (const s of STAGES) {
@@ -65,5 +71,6 @@ export async function benchModelPath(arch: FastSamArch, imgsz: number, options: 
     return figures;
   } finally {
     await model.dispose();
+    await bareModel.dispose();
   }
 }

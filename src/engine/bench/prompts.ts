@@ -1,10 +1,10 @@
 /**
- * Prompt latency on a cached tile, from the prompt benchmarks (prompts/bench.ts, text-bench.ts):
+ * Prompt latency on a cached tile, from the prompt benchmarks (prompt-latency.ts, text-prompt.ts):
  * points and boxes over ~300 cached masks, text with the fixture CLIP text model (its encoder time is
  * tiny: what counts is the overhead around the encoder).
  */
-import { benchPrompts } from '../prompts/bench.js';
-import { benchTextPrompt } from '../prompts/text-bench.js';
+import { benchPrompts } from './prompt-latency.js';
+import { benchTextPrompt } from './text-prompt.js';
 import type { Figure } from './figures.js';
 
 export async function benchPromptFigures(options: { runs?: number; textRuns?: number } = {}): Promise<Figure[]> {

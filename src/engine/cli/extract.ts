@@ -1,6 +1,6 @@
 /** `fastsam-geo extract area.tif [--model M] -o out.geojson`: GeoTIFF → building footprints (GeoJSON). */
 import { parseArgs } from 'node:util';
-import { DEFAULTS } from '../config.js';
+import { DEFAULTS, intraOpThreads } from '../config.js';
 import { DEFAULT_SEG_MODEL } from '../models/registry.js';
 import { ensureSegModel } from '../models/ensure.js';
 import { EngineError } from '../errors.js';
@@ -28,6 +28,7 @@ options:
 ${OUTPUT_HELP}
   --model M              ONNX model file or known name (default ${DEFAULT_MODEL}, from $FASTSAM_GEO_MODELS)
   --device D             cpu (default) | webgpu | cuda | tensorrt; trailing ! = no fallback
+  --threads N            model intra-op threads (default: one per core, here ${intraOpThreads()}; or $FASTSAM_GEO_THREADS)
   --bands 1,2,3          bands to use: one (repeated to RGB) or three (default 1 or 1,2,3)
   --stretch LO,HI|none   percentile stretch to 8-bit (default 2,98; uint8 rasters are used as is)
   --nodata V             nodata value (default: the file's GDAL_NODATA tag)
@@ -74,7 +75,7 @@ export const command: Command = {
         args: argv,
         allowPositionals: true,
         options: {
-          output: { type: 'string', short: 'o' }, format: { type: 'string' }, model: { type: 'string' }, device: { type: 'string' },
+          output: { type: 'string', short: 'o' }, format: { type: 'string' }, model: { type: 'string' }, device: { type: 'string' }, threads: { type: 'string' },
           bands: { type: 'string' }, stretch: { type: 'string' }, nodata: { type: 'string' }, srs: { type: 'string' },
           crs: { type: 'string' }, resolution: { type: 'string' }, 'tile-size': { type: 'string' }, overlap: { type: 'string' }, window: { type: 'string' },
           bbox: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' },
@@ -105,6 +106,7 @@ export const command: Command = {
       numberArg(name, s, (n) => Number.isInteger(n) && n >= min, `an integer ≥ ${min}`);
     const opts = {
       device: v.device,
+      threads: intArg('threads', v.threads, 1),
       bands: bandsArg(v.bands),
       stretch,
       nodata: numberArg('nodata', v.nodata),

@@ -38,6 +38,7 @@ options:
   --max-det N         most detections (default ${DEFAULTS.segment.maxDet})
   --device D          cpu | webgpu | cuda | tensorrt (default ${DEFAULTS.device}); a trailing '!' fails
                       instead of falling back to cpu
+  --threads N         model intra-op threads (default: one per core, or $FASTSAM_GEO_THREADS)
   --rle plain         masks as plain run-length lists instead of pycocotools' compressed strings
   -q, --quiet         no summary on stderr
 `;
@@ -70,6 +71,7 @@ export const command: Command = {
           imgsz: { type: 'string' },
           'max-det': { type: 'string' },
           device: { type: 'string' },
+          threads: { type: 'string' },
           rle: { type: 'string' },
           quiet: { type: 'boolean', short: 'q' },
           help: { type: 'boolean', short: 'h' },
@@ -94,6 +96,7 @@ export const command: Command = {
     const iou = num('iou', v.iou);
     const imgsz = num('imgsz', v.imgsz, true);
     const maxDet = num('max-det', v['max-det'], true);
+    const threads = num('threads', v.threads, true);
     const imagePath = positionals[0];
     for (const out of [v.out, v.overlay]) {
       if (out && !existsSync(path.dirname(path.resolve(out)))) {
@@ -103,7 +106,7 @@ export const command: Command = {
 
     const modelPath = await ensureSegModel(v.model);
     const image = await readImage(imagePath);
-    const model = await loadSegModel(modelPath, { device });
+    const model = await loadSegModel(modelPath, { device, intraOpThreads: threads });
     let result;
     try {
       result = await segmentImage(model, image, { conf, iou, imgsz, maxDet });

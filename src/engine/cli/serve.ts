@@ -27,6 +27,7 @@ options:
   --clip-bpe B        CLIP BPE merges (bpe_simple_vocab_16e6.txt.gz) for the text tokenizer
                       (default: that file in the models directory)
   --device D          cpu | webgpu | cuda | tensorrt (trailing ! = no fallback; default ${DEFAULTS.device})
+  --threads N         model intra-op threads (default: one per core, or $FASTSAM_GEO_THREADS)
   --body-limit BYTES  largest request body (default ${DEFAULTS.server.bodyLimit})
   --allow-url PREFIX  let GET /api/raster?url= open COGs under this http(s) prefix (repeatable;
                       default: URLs refused)
@@ -50,6 +51,7 @@ export const command: Command = {
           'clip-text': { type: 'string' },
           'clip-bpe': { type: 'string' },
           device: { type: 'string' },
+          threads: { type: 'string' },
           'body-limit': { type: 'string' },
           'allow-url': { type: 'string', multiple: true },
           'exit-on-stdin-close': { type: 'boolean' },
@@ -70,6 +72,10 @@ export const command: Command = {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new EngineError('BAD_INPUT', `--port: got ${values.port}, expected an integer in 0..65535`);
     }
+    const threads = values.threads === undefined ? undefined : Number(values.threads);
+    if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+      throw new EngineError('BAD_INPUT', `--threads: got ${values.threads}, expected an integer ≥ 1`);
+    }
     const bodyLimit = values['body-limit'] === undefined ? undefined : Number(values['body-limit']);
     const token = values.token ?? process.env.FASTSAM_GEO_TOKEN ?? randomToken();
     const backend = createEngineBackend({
@@ -79,6 +85,7 @@ export const command: Command = {
       clipBpe: values['clip-bpe'],
       device: values.device,
       queue: values.queue,
+      threads,
     });
     const server = await createServer({ root: values.root, token, backend, bodyLimit, allowUrls: values['allow-url'] ?? undefined });
     const { url } = await server.listen(port);

@@ -61,14 +61,31 @@ function taps(from: number, to: number, len: number, out: number): { i0: Int32Ar
 }
 
 /**
+ * The prototypes [nm, mh, mw] laid out cell by cell ([mh, mw, nm]), once per tile: a mask's logits are
+ * then one contiguous nm-long dot product per cell instead of nm passes over its window.
+ */
+export function protosByCell(protos: Float32Array, g: ProtoGeometry): Float32Array {
+  const { nm, mh, mw } = g;
+  const plane = mh * mw;
+  const out = new Float32Array(plane * nm);
+  for (let c = 0; c < nm; c += 1) {
+    const base = c * plane;
+    for (let i = 0; i < plane; i += 1) out[i * nm + c] = protos[base + i];
+  }
+  return out;
+}
+
+/**
  * The mask of one detection. `protos` is [nm, mh, mw] (row-major), `coeffs` its nm coefficients,
- * `box` xyxy in image pixels (already clipped to the image).
+ * `box` xyxy in image pixels (already clipped to the image). `byCell` (protosByCell of the same
+ * prototypes) computes the same logits faster.
  */
 export function maskInBox(
   protos: Float32Array,
   coeffs: Float32Array,
   box: ArrayLike<number>,
   g: ProtoGeometry,
+  byCell?: Float32Array,
 ): { mask: CroppedMask; area: number } {
   const x0 = Math.max(0, Math.ceil(box[0]));
   const y0 = Math.max(0, Math.ceil(box[1]));
@@ -92,7 +109,24 @@ export function maskInBox(
   const lh = py1 - py0 + 1;
   const logits = new Float32Array(lw * lh);
   const plane = g.mh * g.mw;
-  for (let c = 0; c < g.nm; c += 1) {
+  if (byCell) {
+    // Same float32 accumulation, same order over channels, zero coefficients skipped: identical logits.
+    const nm = g.nm;
+    for (let yy = 0; yy < lh; yy += 1) {
+      const cell0 = (g.top + py0 + yy) * g.mw + g.left + px0;
+      const o = yy * lw;
+      for (let xx = 0; xx < lw; xx += 1) {
+        const b = (cell0 + xx) * nm;
+        let acc = 0;
+        for (let c = 0; c < nm; c += 1) {
+          const k = coeffs[c];
+          if (k !== 0) acc = Math.fround(acc + k * byCell[b + c]);
+        }
+        logits[o + xx] = acc;
+      }
+    }
+  }
+  for (let c = 0; byCell === undefined && c < g.nm; c += 1) {
     const k = coeffs[c];
     if (k === 0) continue;
     const base = c * plane;
@@ -102,19 +136,25 @@ export function maskInBox(
       for (let xx = 0; xx < lw; xx += 1) logits[o + xx] += k * protos[row + xx];
     }
   }
+  // Separable bilinear: each prototype row of the window is interpolated along x once (lh × w), then
+  // each output row blends two of those (h × w): the same arithmetic per pixel as the 2-D form.
+  const rows = new Float64Array(lh * w); // doubles, as the 2-D form computed them: bit-identical masks
+  for (let yy = 0; yy < lh; yy += 1) {
+    const src = yy * lw;
+    const o = yy * w;
+    for (let c = 0; c < w; c += 1) {
+      const lx = tx.l[c];
+      rows[o + c] = logits[src + tx.i0[c] - px0] * (1 - lx) + logits[src + tx.i1[c] - px0] * lx;
+    }
+  }
   let area = 0;
   for (let r = 0; r < h; r += 1) {
-    const ra = (ty.i0[r] - py0) * lw;
-    const rb = (ty.i1[r] - py0) * lw;
+    const ra = (ty.i0[r] - py0) * w;
+    const rb = (ty.i1[r] - py0) * w;
     const ly = ty.l[r];
     const o = r * w;
     for (let c = 0; c < w; c += 1) {
-      const ca = tx.i0[c] - px0;
-      const cb = tx.i1[c] - px0;
-      const lx = tx.l[c];
-      const top = logits[ra + ca] * (1 - lx) + logits[ra + cb] * lx;
-      const bot = logits[rb + ca] * (1 - lx) + logits[rb + cb] * lx;
-      if (top * (1 - ly) + bot * ly > 0) { data[o + c] = 1; area += 1; }
+      if (rows[ra + c] * (1 - ly) + rows[rb + c] * ly > 0) { data[o + c] = 1; area += 1; }
     }
   }
   return { mask: { x: x0, y: y0, width: w, height: h, data }, area };

@@ -16,10 +16,11 @@ import { EngineError, throwIfAborted } from '../errors.js';
 import type { Detection, RawImage, SegmentResult } from '../types.js';
 import { decodeDetections, unletterboxBoxes } from './decode.js';
 import { letterbox } from './letterbox.js';
-import { maskInBox, protoGeometry } from './masks.js';
+import { maskInBox, protoGeometry, protosByCell } from './masks.js';
 import { parseUltralyticsImgsz, parseUltralyticsNames } from './onnx-metadata.js';
 import type { OnnxSession, SessionOptions, TensorInfo } from './session.js';
 import { openSession } from './session.js';
+import { openWorkerSession } from './worker-session.js';
 
 export interface SegModel {
   session: OnnxSession;
@@ -44,6 +45,11 @@ export interface SegModel {
 export interface LoadSegModelOptions extends SessionOptions {
   /** A label for results (default: the file name). */
   name?: string;
+  /**
+   * Run the session in a worker thread (model/worker-session) so that a model run does not block this
+   * thread (default true). false: in this thread, as onnxruntime-node does by itself.
+   */
+  worker?: boolean;
 }
 
 function fail(what: string, got: TensorInfo[], expected: string): never {
@@ -54,7 +60,8 @@ function fail(what: string, got: TensorInfo[], expected: string): never {
 const SEG_EXPECTED = 'output0 [1, 4+C+32, N] (boxes, class scores, mask coefficients) and output1 [1, 32, H/4, W/4] (prototypes) of an Ultralytics segmentation export (FastSAM, YOLOv8-seg)';
 
 export async function loadSegModel(model: string | Uint8Array, options: LoadSegModelOptions = {}): Promise<SegModel> {
-  const session = await openSession(model, options);
+  const { worker = true, ...sessionOptions } = options;
+  const session = worker ? await openWorkerSession(model, sessionOptions) : await openSession(model, sessionOptions);
   try {
     return describe(session, options.name ?? (typeof model === 'string' ? path.basename(model) : session.name));
   } catch (err) {
@@ -142,7 +149,26 @@ export function inputSizeFor(model: SegModel, imgsz?: number | [number, number])
   return size;
 }
 
-export async function segmentImage(model: SegModel, image: RawImage, options: SegmentOptions = {}): Promise<SegmentResult> {
+/** A letterboxed input, ready for the model (stage "preprocess" of a tile). */
+export interface PreparedInput {
+  tensor: Float32Array;
+  size: [number, number];
+  geometry: ReturnType<typeof letterbox>['geometry'];
+  image: { width: number; height: number };
+  options: { conf: number; iou: number; maxDet: number };
+  preprocessMs: number;
+}
+
+/** The model's raw outputs for one input (stage "infer"). */
+export interface RawOutputs {
+  input: PreparedInput;
+  det: { data: Float32Array; dims: number[] };
+  proto: { data: Float32Array; dims: number[] };
+  inferenceMs: number;
+}
+
+/** Validates the options and letterboxes the image into the model's input tensor. */
+export function prepareInput(model: SegModel, image: RawImage, options: SegmentOptions = {}): PreparedInput {
   const conf = options.conf ?? DEFAULTS.segment.conf;
   const iou = options.iou ?? DEFAULTS.segment.iou;
   const maxDet = options.maxDet ?? DEFAULTS.segment.maxDet;
@@ -153,19 +179,33 @@ export async function segmentImage(model: SegModel, image: RawImage, options: Se
     throw new EngineError('BAD_INPUT', 'retinaMasks: got false, expected true (only masks at the original resolution are implemented)');
   }
   const [ih, iw] = inputSizeFor(model, options.imgsz);
-  const { signal } = options;
-  throwIfAborted(signal);
-
+  throwIfAborted(options.signal);
   const t0 = performance.now();
   const { tensor, geometry } = letterbox(image, ih, iw);
-  const t1 = performance.now();
+  return {
+    tensor, geometry, size: [ih, iw], image: { width: image.width, height: image.height },
+    options: { conf, iou, maxDet }, preprocessMs: performance.now() - t0,
+  };
+}
+
+/** Runs the model on a prepared input (in the session's worker thread when it has one). */
+export async function runModel(model: SegModel, input: PreparedInput, signal?: AbortSignal): Promise<RawOutputs> {
   throwIfAborted(signal);
-
-  const out = await model.session.run({ [model.inputName]: { data: tensor, dims: [1, 3, ih, iw] } }, signal);
-  const t2 = performance.now();
-
+  const [ih, iw] = input.size;
+  const t1 = performance.now();
+  // The letterboxed tensor is used once: a worker session takes its buffer instead of copying 5–13 MB.
+  const out = await model.session.run({ [model.inputName]: { data: input.tensor, dims: [1, 3, ih, iw], transfer: true } }, signal);
+  const inferenceMs = performance.now() - t1;
   const det = out[model.detName];
   const proto = out[model.protoName];
+  return { input, det: det as RawOutputs['det'], proto: proto as RawOutputs['proto'], inferenceMs };
+}
+
+/** NMS and masks at the original resolution (stage "decode"). */
+export function decodeOutputs(model: SegModel, raw: RawOutputs, signal?: AbortSignal): SegmentResult {
+  const { det, proto, input } = raw;
+  const { conf, iou, maxDet } = input.options;
+  const t2 = performance.now();
   const rows = det.dims[1];
   const N = det.dims[2];
   const nm = proto.dims[1];
@@ -173,43 +213,52 @@ export async function segmentImage(model: SegModel, image: RawImage, options: Se
   if (det.dims.length !== 3 || proto.dims.length !== 4 || numClasses < 1) {
     throw new EngineError('BAD_MODEL', `${model.name} produced ${model.detName} [${det.dims}] and ${model.protoName} [${proto.dims}], expected ${SEG_EXPECTED}`);
   }
-  const out0 = det.data as Float32Array;
-  const protos = proto.data as Float32Array;
+  const out0 = det.data;
+  const protos = proto.data;
   const cands = decodeDetections(out0, N, { conf, iou, maxDet, numClasses });
   const t3 = performance.now();
 
   const boxes = Float64Array.from(cands.boxes);
-  unletterboxBoxes(boxes, geometry);
-  const pg = protoGeometry(nm, proto.dims[2], proto.dims[3], image.height, image.width);
+  unletterboxBoxes(boxes, input.geometry);
+  const pg = protoGeometry(nm, proto.dims[2], proto.dims[3], input.image.height, input.image.width);
   const coeffs = new Float32Array(nm);
+  // Cell-major prototypes pay off from a handful of masks on (a few ms per tile, then faster masks).
+  const byCell = cands.scores.length >= 8 ? protosByCell(protos, pg) : undefined;
   const detections: Detection[] = [];
   for (let i = 0; i < cands.scores.length; i += 1) {
     if (i % 16 === 15) throwIfAborted(signal);
     const a = cands.index[i];
     for (let c = 0; c < nm; c += 1) coeffs[c] = out0[(4 + numClasses + c) * N + a];
     const box: [number, number, number, number] = [boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3]];
-    const { mask, area } = maskInBox(protos, coeffs, box, pg);
+    const { mask, area } = maskInBox(protos, coeffs, box, pg, byCell);
     detections.push({ box, score: cands.scores[i], classId: cands.classes[i], mask, area });
   }
   const t4 = performance.now();
 
   return {
-    image: { width: image.width, height: image.height },
+    image: { ...input.image },
     model: {
       name: model.name,
-      inputSize: [ih, iw],
+      inputSize: input.size,
       numClasses,
       numMaskCoeffs: nm,
       device: model.device,
       ...(model.classNames ? { classNames: model.classNames } : {}),
     },
     timings: {
-      preprocess: t1 - t0,
-      inference: t2 - t1,
+      preprocess: input.preprocessMs,
+      inference: raw.inferenceMs,
       postprocess: t4 - t2,
       nms: t3 - t2,
       masks: t4 - t3,
     },
     detections,
   };
+}
+
+/** prepareInput → runModel → decodeOutputs. */
+export async function segmentImage(model: SegModel, image: RawImage, options: SegmentOptions = {}): Promise<SegmentResult> {
+  const input = prepareInput(model, image, options);
+  const raw = await runModel(model, input, options.signal);
+  return decodeOutputs(model, raw, options.signal);
 }

@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
-import { DEFAULTS } from '../config.js';
+import { DEFAULTS, intraOpThreads } from '../config.js';
 import { EngineError, throwIfAborted } from '../errors.js';
 import { readOnnxMetadata } from './onnx-metadata.js';
 
@@ -34,6 +34,8 @@ export interface FeedTensor {
   dims: number[];
   /** Defaults from the typed array (Float32Array → 'float32', BigInt64Array → 'int64', ...). */
   type?: 'float32' | 'int64' | 'int32' | 'uint8' | 'float64';
+  /** The caller gives the array away: a worker session moves its buffer instead of copying it. */
+  transfer?: boolean;
 }
 
 export interface OutputTensor {
@@ -46,7 +48,7 @@ export interface SessionOptions {
   device?: string;
   /** Fail with DEVICE_UNAVAILABLE instead of falling back to cpu. */
   strict?: boolean;
-  /** Intra-op threads (onnxruntime default: one per core). */
+  /** Intra-op threads; default (absent or 0): config intraOpThreads(), the machine's cores. */
   intraOpThreads?: number;
   /** Graph optimization level (default 'all'). */
   graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
@@ -65,6 +67,8 @@ export interface OnnxSession {
   metadata: Record<string, string>;
   /** A label for messages: the file name, or '<bytes>'. */
   name: string;
+  /** The intra-op thread count the session was created with. */
+  intraOpThreads: number;
   run(feeds: Record<string, FeedTensor>, signal?: AbortSignal): Promise<Record<string, OutputTensor>>;
   dispose(): Promise<void>;
 }
@@ -125,6 +129,7 @@ export async function openSession(model: string | Uint8Array, options: SessionOp
   if (options.intraOpThreads !== undefined && !(Number.isInteger(options.intraOpThreads) && options.intraOpThreads >= 0)) {
     throw new EngineError('BAD_INPUT', `intraOpThreads: got ${options.intraOpThreads}, expected an integer ≥ 0`);
   }
+  const threads = intraOpThreads(options.intraOpThreads);
   const warn = options.onWarning ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
   const { bytes, name } = await loadBytes(model);
 
@@ -138,7 +143,7 @@ export async function openSession(model: string | Uint8Array, options: SessionOp
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: options.graphOptimization ?? 'all',
     logSeverityLevel: 3,
-    ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    intraOpNumThreads: threads,
   };
 
   let session: ort.InferenceSession | undefined;
@@ -177,6 +182,7 @@ export async function openSession(model: string | Uint8Array, options: SessionOp
     requestedDevice: requested,
     metadata,
     name,
+    intraOpThreads: threads,
     async run(feeds, signal) {
       throwIfAborted(signal);
       if (disposed) throw new EngineError('INTERNAL', `session for ${name} was disposed`);

@@ -4,26 +4,22 @@
  *   const r = await extract('area.tif', {model: 'FastSAM-x.onnx', signal, onProgress});
  *   r.collection // GeoJSON FeatureCollection (WGS84 by default)
  *
- * Per tile (model input size, overlap DEFAULTS.tiling.overlap): read only that window (the next tile
- * is read while the model runs), stretch to 8-bit RGB with one per-raster stretch, segment
- * (model/segmodel), keep masks as candidates in global pixels (nodata pixels removed), hand the
- * SegmentResult to `onTile`. Then seam merge (vectorize/merge), exact tracing, georeferencing,
- * regularization / simplification / area filter (vectorize/shape) and stable ids.
+ * A chain of stages over the stream of tiles (model input size, overlap DEFAULTS.tiling.overlap):
+ * read → preprocess → infer → decode (tile-stages.ts: bounded queues, the model in a worker thread, so
+ * the next tiles are read and this one decoded while the model runs), then here: masks → candidates in
+ * global pixels (nodata pixels removed), `onTile`, seam merge after each tile row (vectorize/merge),
+ * exact tracing, georeferencing, regularization / simplification / area filter (vectorize/shape) and
+ * stable ids. With `tileStore`, finished tiles come from the store and fresh ones go into it.
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULTS } from '../config.js';
 import { EngineError, throwIfAborted } from '../errors.js';
 import type { SegModel } from '../model/segmodel.js';
-import { inputSizeFor, loadSegModel, segmentImage } from '../model/segmodel.js';
 import type { CroppedMask, SegmentResult } from '../types.js';
-import { openRaster } from '../raster/open.js';
-import { factorForResolution, resampleRaster } from '../raster/resample.js';
-import type { PixelWindow, Raster, WindowData } from '../raster/open.js';
+import type { PixelWindow } from '../raster/open.js';
 import type { Tile } from '../raster/tiling.js';
-import { computeStretch, identityStretch, toRgb8 } from '../raster/normalize.js';
-import type { Rgb8, Stretch } from '../raster/normalize.js';
-import { makeGeoRef } from '../geo/georef.js';
+import type { Stretch } from '../raster/normalize.js';
 import type { OutputCrs } from '../geo/georef.js';
 import { mergeFinished, touchesInnerEdge } from '../vectorize/merge.js';
 import type { Candidate, MergedObject } from '../vectorize/merge.js';
@@ -32,8 +28,9 @@ import { shapePolygon } from '../vectorize/shape.js';
 import { shapeObjectsWithWalls, WallBatcher } from '../vectorize/wall-grid.js';
 import { featureCollection } from '../export/geojson.js';
 import type { Feature, FeatureCollection } from '../export/geojson.js';
-import { checkWindow, chooseBands, planTiles, windowForExtent } from './plan.js';
 import type { Extent } from './plan.js';
+import { segmentTiles } from './tile-stages.js';
+import { openExtraction } from './open-extraction.js';
 import type { TileResultStore } from './tile-store.js';
 
 export interface ExtractProgress {
@@ -45,6 +42,8 @@ export interface ExtractOptions {
   /** A loaded model, or a model file path / bytes (loaded here and disposed at the end). */
   model: SegModel | string | Uint8Array;
   device?: string;
+  /** Intra-op threads when the model is loaded here (default: the machine's cores, config intraOpThreads). */
+  threads?: number;
   conf?: number;
   iou?: number;
   maxDet?: number;
@@ -78,7 +77,10 @@ export interface ExtractOptions {
   /** Each tile's raw segmentation (tile-local pixels), e.g. for a prompt cache. */
   onTile?: (tile: Tile, result: SegmentResult) => void | Promise<void>;
   onWarning?: (message: string) => void;
-  /** Finished tiles' raw results: a tile found here skips the model; a fresh one is put here. */
+  /**
+   * Finished tiles' raw results: a tile found here skips the model; a fresh one is put here (puts are
+   * not awaited per tile; extract waits for them before it resolves).
+   */
   tileStore?: TileResultStore;
 }
 
@@ -107,7 +109,9 @@ export interface ExtractResult {
   device: string;
 }
 
-function globalMask(m: CroppedMask, tile: Tile, valid: Uint8Array | null): { mask: CroppedMask; area: number } {
+function globalMask(m: CroppedMask, tile: Tile, valid: Uint8Array | null, knownArea: number): { mask: CroppedMask; area: number } {
+  // Every pixel valid: the mask is only moved to global pixels (its bitmap is shared, never written).
+  if (!valid) return { mask: { x: m.x + tile.window[0], y: m.y + tile.window[1], width: m.width, height: m.height, data: m.data }, area: knownArea };
   const tw = tile.window[2] - tile.window[0];
   const data = new Uint8Array(m.data);
   let area = 0;
@@ -131,61 +135,9 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
   };
   if (!options || !options.model) throw new EngineError('BAD_INPUT', 'model: got nothing, expected a model file or a loaded model');
   const D = DEFAULTS.extract;
-  const overlap = options.overlap ?? DEFAULTS.tiling.overlap;
-  let raster: Raster = await openRaster(rasterPath, { signal });
-  if (options.resolution !== undefined) {
-    try {
-      const g = makeGeoRef({ ...raster, source: rasterPath }, { srs: options.srs });
-      const pixelMeters = g.workToMeters ? g.workPixelSize * g.workToMeters : null;
-      raster = resampleRaster(raster, factorForResolution(options.resolution, pixelMeters, rasterPath));
-    } catch (err) {
-      await raster.close();
-      throw err;
-    }
-  }
-  let model: SegModel | null = null;
-  const ownModel = typeof options.model === 'string' || options.model instanceof Uint8Array;
+  const job = await openExtraction(rasterPath, options, warn);
+  const { raster, geo, area, tiles, tileSize, stretch, stretchFrom, model } = job;
   try {
-    const geo = makeGeoRef({ ...raster, source: rasterPath }, { crs: options.crs, srs: options.srs });
-    geo.warnings.forEach(warn);
-    const bands = chooseBands(raster, options.bands);
-    const nodata = options.nodata ?? raster.nodata;
-    let area: PixelWindow = [0, 0, raster.width, raster.height];
-    if (options.window) area = checkWindow(raster, options.window);
-    else if (options.extent) area = windowForExtent(raster, options.extent, options.srs);
-
-    model = ownModel ? await loadSegModel(options.model as string | Uint8Array, { device: options.device }) : (options.model as SegModel);
-    let tileSize: [number, number];
-    if (model.fixedSize) {
-      tileSize = [model.fixedSize[1], model.fixedSize[0]];
-      if (options.tileSize && options.tileSize !== model.fixedSize[0]) {
-        throw new EngineError('BAD_INPUT', `tileSize: got ${options.tileSize}, expected ${model.fixedSize[0]}: ${model.name} has a fixed input size`);
-      }
-    } else {
-      const s = options.tileSize ?? model.defaultSize[0];
-      inputSizeFor(model, s);
-      tileSize = [s, s];
-    }
-    const tiles = planTiles(area, tileSize, overlap);
-
-    // One stretch per raster.
-    let stretch: Stretch;
-    let stretchFrom: string;
-    const wantStretch = options.stretch ?? (raster.dtype === 'uint8' ? 'none' : D.percentiles);
-    if (wantStretch === 'none') {
-      if (raster.dtype !== 'uint8') throw new EngineError('BAD_INPUT', `stretch: got "none" for a ${raster.dtype} raster, expected a percentile range (only uint8 can be used as is)`);
-      stretch = identityStretch(bands.length);
-      stretchFrom = 'none (uint8)';
-    } else {
-      const s = await computeStretch(raster, { bands, percentiles: wantStretch, nodata, signal });
-      if (s.validSamples === 0) {
-        if (s.complete) throw new EngineError('EMPTY', `${rasterPath}: every pixel is nodata${nodata !== null ? ` (${nodata})` : ''}: nothing to extract`);
-        warn(`${rasterPath}: the stretch sample found only nodata; using the dtype's range`);
-      }
-      stretch = s.stretch;
-      stretchFrom = s.from;
-    }
-
     const timings: ExtractTimings = { read: 0, model: 0, decode: 0, vectorize: 0, geo: 0, total: 0 };
     const shapeOpts = {
       simplify: options.simplify ?? D.simplify,
@@ -235,53 +187,26 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
     const wallBatch = new WallBatcher();
     let detections = 0;
     let validTiles = 0;
-    type Read = { stored: SegmentResult | null; rgb: Rgb8 | null };
-    const read = async (tile: Tile): Promise<Read> => {
-      const stored = options.tileStore ? await options.tileStore.get(tile).catch(() => null) : null;
-      // A stored result still needs the tile's valid pixels when the raster has nodata.
-      if (stored && nodata === null) return { stored, rgb: null };
-      const win: WindowData = await raster.readWindow(tile.window, { bands, signal });
-      return { stored, rgb: toRgb8(win, stretch, nodata) };
-    };
-    const m = model;
-    const segmentTile = async (tile: Tile, rgb: Rgb8 | null, stored: SegmentResult | null): Promise<void> => {
-      validTiles++;
-      const tw = tile.window[2] - tile.window[0];
-      const th = tile.window[3] - tile.window[1];
-      let imgsz: [number, number] | undefined;
-      if (!m.fixedSize) imgsz = [Math.ceil(th / m.stride) * m.stride, Math.ceil(tw / m.stride) * m.stride];
-      const result = stored ?? await segmentImage(m, rgb!.image, { conf: options.conf, iou: options.iou, maxDet: options.maxDet, imgsz, signal });
-      if (!stored) {
-        timings.model += result.timings.preprocess + result.timings.inference;
-        timings.decode += result.timings.postprocess;
-        await options.tileStore?.put(tile, result);
-      }
-      detections += result.detections.length;
-      const v0 = performance.now();
-      for (const d of result.detections) {
-        const g = globalMask(d.mask, tile, rgb ? rgb.valid : null);
-        if (g.area === 0) continue;
-        cands.push({ tile: tile.index, tileWindow: tile.window, score: d.score, mask: g.mask, area: g.area, cut: touchesInnerEdge(g.mask, tile.window, area) });
-      }
-      timings.vectorize += performance.now() - v0;
-      await options.onTile?.(tile, result);
-    };
+    const { ctx } = job;
+    const { nodata } = ctx;
+    const stageTimes = { read: 0, model: 0, decode: 0 };
+    const { stream, drain } = segmentTiles(ctx, tiles, { tileStore: options.tileStore, timings: stageTimes });
     options.onProgress?.({ done: 0, total: tiles.length });
-    let next: Promise<Read> | null = tiles.length ? read(tiles[0]) : null;
-    // A cancel before the loop awaits it must not leave this read's rejection unhandled (Node would
-    // end the engine); the loop sees the abort itself.
-    next?.catch(() => {});
-    for (let k = 0; k < tiles.length; k++) {
+    let k = 0;
+    for await (const { tile, result, valid } of stream) {
       throwIfAborted(signal);
-      const tile = tiles[k];
-      // Read time = how long the loop waits for the tile's pixels (reads overlap the model run).
-      const r0 = performance.now();
-      const { stored, rgb } = await next!;
-      timings.read += performance.now() - r0;
-      // Read ahead: the next window decodes while the model runs on this one.
-      next = k + 1 < tiles.length ? read(tiles[k + 1]) : null;
-      next?.catch(() => {});
-      if (!rgb || rgb.validCount > 0) await segmentTile(tile, rgb, stored);
+      if (result) {
+        validTiles++;
+        detections += result.detections.length;
+        const v0 = performance.now();
+        for (const d of result.detections) {
+          const g = globalMask(d.mask, tile, valid, d.area);
+          if (g.area === 0) continue;
+          cands.push({ tile: tile.index, tileWindow: tile.window, score: d.score, mask: g.mask, area: g.area, cut: touchesInnerEdge(g.mask, tile.window, area) });
+        }
+        timings.vectorize += performance.now() - v0;
+        await options.onTile?.(tile, result);
+      }
       if (k + 1 === tiles.length || tiles[k + 1].row !== tile.row) {
         const v = performance.now();
         const limitY = k + 1 < tiles.length ? tiles[k + 1].window[1] : Infinity;
@@ -292,8 +217,13 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
         if (k + 1 === tiles.length) vectorizeObjects(wallBatch.flush());
         timings.vectorize += performance.now() - v;
       }
-      options.onProgress?.({ done: k + 1, total: tiles.length });
+      k++;
+      options.onProgress?.({ done: k, total: tiles.length });
     }
+    await drain();
+    timings.read = stageTimes.read;
+    timings.model = stageTimes.model;
+    timings.decode = stageTimes.decode;
     if (validTiles === 0) throw new EngineError('EMPTY', `${rasterPath}: every pixel of the area is nodata${nodata !== null ? ` (${nodata})` : ''}: nothing to extract`);
     throwIfAborted(signal);
 
@@ -312,7 +242,6 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
       stretch, stretchFrom, warnings, device: model.device,
     };
   } finally {
-    if (ownModel && model) await model.dispose().catch(() => {});
-    await raster.close();
+    await job.close();
   }
 }

@@ -118,6 +118,14 @@ export function toRgb8(win: WindowData, stretch: Stretch, nodata: number | null)
   const nb = win.data.length;
   if (nb !== 1 && nb !== 3) throw new EngineError('BAD_INPUT', `bands: got ${nb}, expected 1 or 3 bands for RGB`);
   const out = new Uint8Array(n * 3);
+  // uint8 used as is (identity stretch) without nodata: a plain interleave (same bytes, no per-pixel tests).
+  if ((nodata === null || nodata === undefined) && win.data.every((d) => d instanceof Uint8Array) && stretch.every(([lo, hi]) => lo === 0 && hi === 255)) {
+    for (let b = 0; b < 3; b++) {
+      const d = win.data[nb === 1 ? 0 : b];
+      for (let i = 0, o = b; i < n; i++, o += 3) out[o] = d[i];
+    }
+    return { image: { data: out, width, height, channels: 3 }, valid: null, validCount: n };
+  }
   const valid = new Uint8Array(n).fill(1);
   let validCount = n;
   const scale = stretch.map(([lo, hi]) => (hi > lo ? 255 / (hi - lo) : 0));

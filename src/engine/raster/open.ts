@@ -4,11 +4,15 @@
  * window reads of any band subset at full resolution or from an overview. Nothing here reads more than
  * the window asked for.
  */
-import { fromFile, fromUrl } from 'geotiff';
+import { addDecoder, BaseDecoder, fromFile, fromUrl, getDecoder } from 'geotiff';
 import type { GeoTIFF, GeoTIFFImage } from 'geotiff';
 import { promises as fs } from 'node:fs';
+import { promisify } from 'node:util';
+import { inflate } from 'node:zlib';
 import { EngineError, throwIfAborted } from '../errors.js';
 import type { Affine } from '../geo/affine.js';
+import { copyWindowBlocks } from './block-copy.js';
+import type { BlockSource } from './block-copy.js';
 
 export type RasterDType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
 export type BandArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
@@ -54,6 +58,42 @@ export interface WindowData {
 export interface Raster extends RasterInfo {
   readWindow(window: PixelWindow, options?: ReadWindowOptions): Promise<WindowData>;
   close(): Promise<void>;
+}
+
+const inflateAsync = promisify(inflate);
+
+/**
+ * DEFLATE (8, Adobe 32946) through node's native zlib instead of geotiff.js's JavaScript inflate (pako):
+ * 5–10× faster per block, and asynchronous, so the blocks of a window inflate in libuv's thread pool
+ * while this thread goes on (runs the next stage). The predictor is applied by BaseDecoder as before.
+ */
+class NativeDeflateDecoder extends BaseDecoder {
+  override async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBuffer> {
+    const out = await inflateAsync(new Uint8Array(buffer));
+    return out.byteOffset === 0 && out.byteLength === out.buffer.byteLength
+      ? (out.buffer as ArrayBuffer)
+      : (out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength) as ArrayBuffer);
+  }
+}
+addDecoder([8, 32946], async () => NativeDeflateDecoder, undefined, false);
+
+/** Compressions whose decoder needs only the default parameters (the ones copyWindowBlocks can drive). */
+const SIMPLE_COMPRESSIONS = new Set([1, 5, 8, 32773, 32946, 50000]);
+
+/** readRasters' result through block-copy.ts's typed-array copy, or null where that copy does not apply. */
+async function copyBlocks(image: GeoTIFFImage, window: PixelWindow, samples: number[], dtype: RasterDType, signal?: AbortSignal): Promise<BandArray[] | null> {
+  const fd = image.getFileDirectory();
+  const compression = Number(fd.getValue('Compression') || 1);
+  if (!SIMPLE_COMPRESSIONS.has(compression)) return null;
+  const tiled = fd.hasTag('TileWidth');
+  const decoder = await getDecoder(compression, {
+    tileWidth: image.getTileWidth(),
+    tileHeight: tiled ? image.getTileHeight() : Number((await fd.loadValue('RowsPerStrip')) || image.getHeight()),
+    planarConfiguration: image.planarConfiguration,
+    bitsPerSample: (await fd.loadValue('BitsPerSample')) as unknown as number[],
+    predictor: Number(await fd.loadValue('Predictor')) || 1,
+  });
+  return copyWindowBlocks(image as unknown as BlockSource, decoder, window, samples, dtype, signal);
 }
 
 function dtypeOf(format: number, bits: number): RasterDType | null {
@@ -200,8 +240,8 @@ export async function openRaster(pathOrUrl: string, options: { signal?: AbortSig
       }
       throwIfAborted(opts.signal);
       try {
-        const r = await image.readRasters({ window, samples: sel, interleave: false, signal: opts.signal });
-        const data = Array.from(r as unknown as ArrayLike<BandArray>);
+        const data = (await copyBlocks(image, window, sel, dtype, opts.signal))
+          ?? Array.from((await image.readRasters({ window, samples: sel, interleave: false, signal: opts.signal })) as unknown as ArrayLike<BandArray>);
         return { width: x1 - x0, height: y1 - y0, data };
       } catch (err) {
         if (opts.signal?.aborted) throw new EngineError('ABORTED', 'cancelled');

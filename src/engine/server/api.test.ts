@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestServer, type TestServer } from './testing.js';
-import { copyAtlanta, gdalinfo, pixelToLonLat, PIXEL, SQUARES, writeFixtureModel, writeSquaresTif } from './test-data.js';
+import { startTestServer, type TestServer } from '../testing/server.js';
+import { copyAtlanta, gdalinfo, pixelToLonLat, PIXEL, SQUARES, writeFixtureModel, writeSquaresTif } from '../testing/server-data.js';
 
 let t: TestServer;
 let atlanta: string;

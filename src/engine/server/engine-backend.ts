@@ -38,6 +38,8 @@ export interface EngineBackendOptions {
   clipBpe?: string;
   /** Execution provider ('cpu' default; trailing '!' = strict). */
   device?: string;
+  /** Intra-op threads of the segmentation model (default: config intraOpThreads(), one per core). */
+  threads?: number;
   /** Tile-result cache directory; null = memory only; default <cacheDir>/tiles. */
   cacheDir?: string | null;
   /** Memory bound of the tile cache in bytes. */
@@ -80,7 +82,7 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
     if (!modelPromise) {
       modelPromise = (async () => {
         const p = await ensureSegModel(modelName);
-        const model = await loadSegModel(p, { device: requested });
+        const model = await loadSegModel(p, { device: requested, intraOpThreads: options.threads });
         active = model.device;
         return { model, path: p };
       })();

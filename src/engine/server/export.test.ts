@@ -3,7 +3,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { startTestServer, type TestServer } from './testing.js';
+import { startTestServer, type TestServer } from '../testing/server.js';
 
 let t: TestServer;
 before(async () => { t = await startTestServer(); mkdirSync(path.join(t.root, 'out')); });

@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { writePng } from '../image/io.js';
 import { squaresImage } from '../testing/fixture-seg-model.js';
-import { startTestServer, tempRoot, type TestServer } from './testing.js';
-import { SIZE, SQUARES, writeFixtureModel } from './test-data.js';
+import { startTestServer, tempRoot, type TestServer } from '../testing/server.js';
+import { SIZE, SQUARES, writeFixtureModel } from '../testing/server-data.js';
 
 const servers: TestServer[] = [];
 after(async () => {

@@ -9,8 +9,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestServer, type TestServer } from './testing.js';
-import { copyAtlanta, gdalinfo } from './test-data.js';
+import { startTestServer, type TestServer } from '../testing/server.js';
+import { copyAtlanta, gdalinfo } from '../testing/server-data.js';
 
 let files: string;
 let cog: string;

@@ -6,7 +6,7 @@ import { mkdirSync, symlinkSync, writeFileSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestServer, type TestServer } from './testing.js';
+import { startTestServer, type TestServer } from '../testing/server.js';
 import { tokenMatches, checkAuthorization } from './auth.js';
 
 let t: TestServer;

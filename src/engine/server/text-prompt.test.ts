@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestServer, type TestServer } from './testing.js';
-import { SQUARES, writeFixtureModel, writeSquaresTif } from './test-data.js';
+import { startTestServer, type TestServer } from '../testing/server.js';
+import { SQUARES, writeFixtureModel, writeSquaresTif } from '../testing/server-data.js';
 import { fixtureClipText, fixtureClipVision } from '../testing/fixture-clip-models.js';
 import { sharedData } from '../testing/shared-data.js';
 

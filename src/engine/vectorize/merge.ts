@@ -78,17 +78,25 @@ export function sharedIoU(a: CroppedMask, b: CroppedMask, s: PixelWindow): numbe
   const ra = intersect(boxOf(a), s);
   const rb = intersect(boxOf(b), s);
   if (!ra || !rb) return 0;
-  const u: PixelWindow = [Math.min(ra[0], rb[0]), Math.min(ra[1], rb[1]), Math.max(ra[2], rb[2]), Math.max(ra[3], rb[3])];
+  // |A ∩ B ∩ S| over the boxes' common part only (none: 0), then |(A ∪ B) ∩ S| = |A ∩ S| + |B ∩ S| − that.
+  const ri = intersect(ra, rb);
+  if (!ri) return 0;
   let inter = 0;
-  let uni = 0;
-  for (let y = u[1]; y < u[3]; y++) {
-    for (let x = u[0]; x < u[2]; x++) {
-      const ia = x >= ra[0] && x < ra[2] && y >= ra[1] && y < ra[3] ? a.data[(y - a.y) * a.width + (x - a.x)] : 0;
-      const ib = x >= rb[0] && x < rb[2] && y >= rb[1] && y < rb[3] ? b.data[(y - b.y) * b.width + (x - b.x)] : 0;
-      if (ia && ib) inter++;
-      if (ia || ib) uni++;
-    }
+  for (let y = ri[1]; y < ri[3]; y++) {
+    const oa = (y - a.y) * a.width - a.x;
+    const ob = (y - b.y) * b.width - b.x;
+    for (let x = ri[0]; x < ri[2]; x++) inter += a.data[oa + x] & b.data[ob + x];
   }
+  if (inter === 0) return 0;
+  const count = (m: CroppedMask, r: PixelWindow): number => {
+    let n = 0;
+    for (let y = r[1]; y < r[3]; y++) {
+      const o = (y - m.y) * m.width - m.x;
+      for (let x = r[0]; x < r[2]; x++) n += m.data[o + x];
+    }
+    return n;
+  };
+  const uni = count(a, ra) + count(b, rb) - inter;
   return uni > 0 ? inter / uni : 0;
 }
 

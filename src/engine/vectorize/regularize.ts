@@ -9,6 +9,7 @@
  */
 import { intersection } from 'polyclip-ts';
 import { simplifyRing } from './simplify.js';
+import { polygonIoU } from './polygon-iou.js';
 import { polygonArea, signedArea, toPairs } from './rings.js';
 
 export interface RegularizeOptions {
@@ -186,7 +187,7 @@ export function regularizePolygon(rings: Float64Array[], options: RegularizeOpti
   const a0 = polygonArea(rings);
   const a1 = polygonArea(snapped);
   const areaChange = a0 > 0 ? Math.abs(a1 - a0) / a0 : 1;
-  const iou = iouOf(rings, snapped, a0, a1);
+  const iou = polygonIoU(rings, snapped, a0, a1);
   if (areaChange >= maxAreaChange || iou < minIoU) return fallback(iou, areaChange);
   return { rings: snapped, regularized: true, angle, iou, areaChange };
 }

@@ -2,14 +2,14 @@
  * Prompt latency benchmark (a script, not a timed test): point and box prompts on a cached tile with
  * ~300 masks; `benchPrompts()` returns the figures for the bench developer's report, and running this
  * file prints them (`npm run bench:prompts`). Text-prompt figures are added by benchTextPrompt when
- * CLIP models are given (see text-bench.ts).
+ * CLIP models are given (see text-prompt.ts).
  */
-import { buildMaskIndex } from './mask-index.js';
-import { selectByPoints } from './points.js';
-import { selectByBoxes } from './boxes.js';
+import { buildMaskIndex } from '../prompts/mask-index.js';
+import { selectByPoints } from '../prompts/points.js';
+import { selectByBoxes } from '../prompts/boxes.js';
 import { syntheticTile, rng } from '../testing/fixture-masks.js';
 import type { Box } from '../types.js';
-import { stats, type LatencyStats } from './bench-stats.js';
+import { stats, type LatencyStats } from './latency-stats.js';
 
 export { stats, type LatencyStats };
 
@@ -77,7 +77,7 @@ if (isMain) {
   console.log(`  3 fg points:                 ${f(r.points3)}`);
   console.log(`  box (40–200 px):             ${f(r.box)}`);
   console.log(`  box over the whole tile:     ${f(r.boxWholeTile)}`);
-  const { benchTextPrompt } = await import('./text-bench.js');
+  const { benchTextPrompt } = await import('./text-prompt.js');
   const t = await benchTextPrompt({ text: arg('--text'), bpe: arg('--bpe') });
   console.log(`text prompt, ${t.masks} cached crop embeddings of ${t.dim} dims, encoder: ${t.encoder}`);
   console.log(`  tokenize:     ${f(t.tokenize)}`);

@@ -5,16 +5,16 @@
  * (--text PATH, e.g. the real clip-vit-b32-text) or, by default, the fixture text model, whose run
  * time is tiny: the overhead figures are what the target is about.
  */
-import { loadClipTokenizer } from './clip/tokenizer.js';
-import { openClipText, encodeTokens } from './clip/encoders.js';
+import { loadClipTokenizer } from '../prompts/clip/tokenizer.js';
+import { openClipText, encodeTokens } from '../prompts/clip/encoders.js';
 import { fixtureClipText } from '../testing/fixture-clip-models.js';
 import { sharedData } from '../testing/shared-data.js';
-import { resolveClipFile } from './clip/models.js';
-import { selectByText } from './text.js';
-import { buildMaskIndex } from './mask-index.js';
+import { resolveClipFile } from '../prompts/clip/models.js';
+import { selectByText } from '../prompts/text.js';
+import { buildMaskIndex } from '../prompts/mask-index.js';
 import { syntheticTile, rng } from '../testing/fixture-masks.js';
-import { normalizeRows } from './clip/encoders.js';
-import { stats, type LatencyStats } from './bench-stats.js';
+import { normalizeRows } from '../prompts/clip/encoders.js';
+import { stats, type LatencyStats } from './latency-stats.js';
 
 export interface TextBenchResult {
   encoder: string;

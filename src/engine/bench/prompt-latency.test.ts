@@ -2,8 +2,8 @@
 // benchmark's printout, not in tests).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { benchPrompts } from './bench.js';
-import { benchTextPrompt } from './text-bench.js';
+import { benchPrompts } from './prompt-latency.js';
+import { benchTextPrompt } from './text-prompt.js';
 
 test('benchPrompts reports point and box latencies on a synthetic tile', () => {
   const r = benchPrompts({ masks: 50, tile: 256, runs: 5 });

@@ -5,8 +5,8 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer, type EngineServer, type ServerOptions } from './app.js';
-import { createEngineBackend, type EngineBackendOptions } from './engine-backend.js';
+import { createServer, type EngineServer, type ServerOptions } from '../server/app.js';
+import { createEngineBackend, type EngineBackendOptions } from '../server/engine-backend.js';
 
 export interface TestServer {
   server: EngineServer;

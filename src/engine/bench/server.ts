@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { pixelToLonLat, SQUARES, writeFixtureModel, writeSquaresTif } from './test-data.js';
+import { pixelToLonLat, SQUARES, writeFixtureModel, writeSquaresTif } from '../testing/server-data.js';
 
 const { values } = parseArgs({
   options: {

@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writePng } from '../image/io.js';
-import { buildFixtureSegModel, squaresImage } from '../testing/fixture-seg-model.js';
-import { sharedData } from '../testing/shared-data.js';
+import { buildFixtureSegModel, squaresImage } from './fixture-seg-model.js';
+import { sharedData } from './shared-data.js';
 
 export const ORIGIN = [733601, 3725139] as const;
 export const PIXEL = 0.5;

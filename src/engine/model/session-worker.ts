@@ -1,0 +1,68 @@
+/**
+ * The worker-thread side of a worker session (worker-session.ts): owns one ONNX Runtime session, opened
+ * through the gateway (session.ts, still the only importer of onnxruntime-node), and runs it on request.
+ * onnxruntime-node's `session.run` blocks its JavaScript thread for the whole run; here that thread is
+ * this worker's, so the main thread keeps reading, decoding and vectorizing neighbouring tiles.
+ *
+ * Protocol (one message at a time is handled; runs are serialized by ONNX Runtime anyway):
+ *   → {type: 'open', model, options}        ← {type: 'opened', info} | {type: 'error', id: 0, error}
+ *   → {type: 'run', id, feeds}              ← {type: 'result', id, outputs} | {type: 'error', id, error}
+ *   → {type: 'dispose', id}                 ← {type: 'disposed', id}
+ *   ← {type: 'warning', message}            (device fallback warnings)
+ */
+import { parentPort } from 'node:worker_threads';
+import { EngineError } from '../errors.js';
+import { openSession } from './session.js';
+import type { FeedTensor, OnnxSession, OutputTensor, SessionOptions } from './session.js';
+
+export type WorkerRequest =
+  | { type: 'open'; model: string | Uint8Array; options: Omit<SessionOptions, 'onWarning'> }
+  | { type: 'run'; id: number; feeds: Record<string, FeedTensor> }
+  | { type: 'dispose'; id: number };
+
+export type WorkerReply =
+  | { type: 'opened'; info: Omit<OnnxSession, 'run' | 'dispose'> }
+  | { type: 'result'; id: number; outputs: Record<string, OutputTensor> }
+  | { type: 'error'; id: number; error: { code: string; message: string; details?: Record<string, unknown> } }
+  | { type: 'disposed'; id: number }
+  | { type: 'warning'; message: string };
+
+function errorReply(id: number, err: unknown): WorkerReply {
+  if (err instanceof EngineError) return { type: 'error', id, error: err.toJSON() };
+  return { type: 'error', id, error: { code: 'INTERNAL', message: (err as Error)?.message ?? String(err) } };
+}
+
+const port = parentPort;
+if (port) {
+  let session: OnnxSession | null = null;
+  const post = (m: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+  port.on('message', async (m: WorkerRequest) => {
+    if (m.type === 'open') {
+      try {
+        session = await openSession(m.model, { ...m.options, onWarning: (message) => post({ type: 'warning', message }) });
+        const { run: _r, dispose: _d, ...info } = session;
+        post({ type: 'opened', info });
+      } catch (err) {
+        post(errorReply(0, err));
+      }
+    } else if (m.type === 'run') {
+      try {
+        if (!session) throw new EngineError('INTERNAL', 'worker session: run before open');
+        const outputs = await session.run(m.feeds);
+        // Hand the output buffers over without a copy when they are transferable (plain ArrayBuffers).
+        const transfer = Object.values(outputs).map((o) => o.data.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+        try {
+          post({ type: 'result', id: m.id, outputs }, [...new Set(transfer)]);
+        } catch {
+          post({ type: 'result', id: m.id, outputs });
+        }
+      } catch (err) {
+        post(errorReply(m.id, err));
+      }
+    } else if (m.type === 'dispose') {
+      await session?.dispose().catch(() => {});
+      session = null;
+      post({ type: 'disposed', id: m.id });
+    }
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * The session in a worker thread: same inputs/outputs/metadata and the same numbers as a session on this
+ * thread; this thread keeps turning while the model runs; errors keep their codes; dispose ends it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openSession } from './session.js';
+import { openWorkerSession } from './worker-session.js';
+import { buildFixtureSegModel } from '../testing/fixture-seg-model.js';
+
+const fixture = buildFixtureSegModel();
+const SIZE = 1024;
+
+function input(): Float32Array {
+  const x = new Float32Array(3 * SIZE * SIZE);
+  // A red square (the fixture's object) in a gray field.
+  for (let i = 0; i < SIZE * SIZE; i++) x[i] = x[SIZE * SIZE + i] = x[2 * SIZE * SIZE + i] = 0.4;
+  for (let r = 300; r < 428; r++) for (let c = 500; c < 628; c++) { x[r * SIZE + c] = 1; x[SIZE * SIZE + r * SIZE + c] = 0; }
+  return x;
+}
+
+test('a worker session describes and runs the model exactly as a session on this thread', async () => {
+  const here = await openSession(fixture, { intraOpThreads: 1 });
+  const there = await openWorkerSession(fixture, { intraOpThreads: 1 });
+  try {
+    assert.deepEqual(there.inputs, here.inputs);
+    assert.deepEqual(there.outputs, here.outputs);
+    assert.deepEqual(there.metadata, here.metadata);
+    assert.equal(there.intraOpThreads, 1);
+    const feeds = { images: { data: input(), dims: [1, 3, SIZE, SIZE] } };
+    const a = await here.run(feeds);
+    const b = await there.run(feeds);
+    for (const k of Object.keys(a)) {
+      assert.deepEqual(b[k].dims, a[k].dims);
+      assert.ok(b[k].data instanceof Float32Array);
+      assert.deepEqual(b[k].data, a[k].data, `${k} identical`);
+    }
+    // The caller's feed is copied, not taken away.
+    assert.equal(feeds.images.data.length, 3 * SIZE * SIZE);
+    // Marked `transfer`, it is moved instead (the caller's array is left empty), with the same result.
+    const moved = { images: { data: input(), dims: [1, 3, SIZE, SIZE], transfer: true } };
+    const c = await there.run(moved);
+    assert.equal(moved.images.data.length, 0);
+    assert.deepEqual(c.output1.data, a.output1.data);
+  } finally {
+    await here.dispose();
+    await there.dispose();
+  }
+});
+
+test('this thread turns while the worker runs the model', async () => {
+  const s = await openWorkerSession(fixture);
+  try {
+    const feeds = { images: { data: input(), dims: [1, 3, SIZE, SIZE] } };
+    let done = false;
+    let turns = 0;
+    const run = s.run(feeds).then(() => { done = true; });
+    while (!done) {
+      await new Promise((r) => setImmediate(r));
+      turns++;
+    }
+    await run;
+    assert.ok(turns > 1, `event loop turns during the run: ${turns}`);
+  } finally {
+    await s.dispose();
+  }
+});
+
+test('worker errors keep their codes; a disposed worker session refuses to run', async () => {
+  await assert.rejects(openWorkerSession(new Uint8Array([1, 2, 3])), (e: any) => e.code === 'BAD_MODEL');
+  await assert.rejects(openWorkerSession('/nonexistent/model.onnx'), (e: any) => e.code === 'NOT_FOUND');
+  const s = await openWorkerSession(fixture);
+  await assert.rejects(s.run({ images: { data: new Float32Array(15), dims: [3, 5] } }), (e: any) => e.code === 'BAD_INPUT' && /running/.test(e.message));
+  const ac = new AbortController();
+  ac.abort();
+  await assert.rejects(s.run({ images: { data: input(), dims: [1, 3, SIZE, SIZE] } }, ac.signal), (e: any) => e.code === 'ABORTED');
+  await s.dispose();
+  await assert.rejects(s.run({ images: { data: input(), dims: [1, 3, SIZE, SIZE] } }), (e: any) => e.code === 'INTERNAL');
+});

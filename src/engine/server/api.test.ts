@@ -193,7 +193,7 @@ test('export writes a job result as a GeoJSON file in the root', async () => {
   await readEvents(id);
   const fc = await (await t.api(`/api/jobs/${id}/result`)).json() as any;
   const res = await t.api('/api/export', { method: 'POST', json: { path: 'squares-buildings.geojson', collection: fc } });
-  assert.deepEqual(await res.json(), { path: 'squares-buildings.geojson', features: SQUARES.length });
+  assert.deepEqual(await res.json(), { path: 'squares-buildings.geojson', features: SQUARES.length, format: 'geojson' });
   assert.deepEqual(JSON.parse(readFileSync(path.join(t.root, 'squares-buildings.geojson'), 'utf8')), fc);
 });
 

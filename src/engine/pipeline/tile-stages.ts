@@ -94,14 +94,13 @@ export interface SegmentTilesOptions {
 }
 
 /**
- * The model stages over a stream of tiles, in tile order. Store puts are not awaited on the way; `drain`
- * (resolved after the stream ends) waits for the ones still in flight.
+ * The model stages over a stream of tiles, in tile order. A fresh tile is put into the store before it
+ * is yielded, so every tile a consumer has seen is persisted; `drain` is kept for callers (no-op now).
  */
 export function segmentTiles(ctx: TileContext, tiles: Iterable<Tile> | AsyncIterable<Tile>, options: SegmentTilesOptions = {}): { stream: AsyncGenerator<SegmentedTile>; drain: () => Promise<void> } {
   const { tileStore } = options;
   const timings = options.timings ?? { read: 0, model: 0, decode: 0 };
   const { signal } = ctx;
-  const puts = new Set<Promise<void>>();
   type Read = { tile: Tile; stored: SegmentResult | null; rgb: Rgb8 | null };
   type Inferred = Read & { raw: RawOutputs | null };
 
@@ -138,18 +137,14 @@ export function segmentTiles(ctx: TileContext, tiles: Iterable<Tile> | AsyncIter
       const d0 = performance.now();
       const result = decodeTile(ctx, t.raw);
       timings.decode += performance.now() - d0;
-      if (tileStore) {
-        const p = tileStore.put(t.tile, result).catch(() => {});
-        puts.add(p);
-        void p.finally(() => puts.delete(p));
-      }
+      // Persisted before the tile counts as done (progress, resume after a kill): the write is small,
+      // and it overlaps the next tile's inference, which runs ahead in the worker thread.
+      if (tileStore) await tileStore.put(t.tile, result).catch(() => {});
       yield { tile: t.tile, result, valid, stored: false };
     }
   }
   return {
     stream: decoded(),
-    drain: async () => {
-      await Promise.all([...puts]);
-    },
+    drain: async () => {},
   };
 }

@@ -77,10 +77,7 @@ export interface ExtractOptions {
   /** Each tile's raw segmentation (tile-local pixels), e.g. for a prompt cache. */
   onTile?: (tile: Tile, result: SegmentResult) => void | Promise<void>;
   onWarning?: (message: string) => void;
-  /**
-   * Finished tiles' raw results: a tile found here skips the model; a fresh one is put here (puts are
-   * not awaited per tile; extract waits for them before it resolves).
-   */
+  /** Finished tiles' raw results: a tile found here skips the model; a fresh one is put here before it counts as done. */
   tileStore?: TileResultStore;
 }
 

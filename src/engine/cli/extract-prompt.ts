@@ -28,7 +28,7 @@ export async function runExtractPrompt(
     : undefined;
   try {
     const r = await promptRaster(raster, prompt, { ...options, tileCache: createTileCache(), embeddingCache: createEmbeddingCache(), clip });
-    await writeGeoJson(output, r.collection, { signal: options.signal });
+    await writeGeoJson(output, r.collection, { signal: options.signal, inputs: typeof options.model === 'string' ? [raster, options.model] : [raster] });
     if (!flags.quiet) {
       const t = r.timings;
       process.stderr.write(

@@ -4,7 +4,7 @@ import { DEFAULTS } from '../config.js';
 import { resolveModel } from '../models/registry.js';
 import { EngineError } from '../errors.js';
 import type { Command } from './command.js';
-import { bandsArg, crsArg, numberArg, requireOutput } from './geo-args.js';
+import { bandsArg, checkCliOutput, crsArg, numberArg, requireOutput } from './geo-args.js';
 import { progressBar } from './progress.js';
 import { extract } from '../pipeline/extract.js';
 import { writeGeoJson } from '../export/geojson.js';
@@ -118,6 +118,8 @@ export const command: Command = {
     }
     // A path, or a known name resolved by the registry (MODEL_MISSING names the file and --model PATH).
     const model = resolveModel(v.model ?? DEFAULT_MODEL, 'fastsam');
+    const inputs = [raster, model];
+    await checkCliOutput(output, inputs);
 
     const ac = new AbortController();
     let interrupts = 0;
@@ -144,7 +146,7 @@ export const command: Command = {
         },
       });
       bar?.finish();
-      await writeGeoJson(output, r.collection, { signal: ac.signal });
+      await writeGeoJson(output, r.collection, { signal: ac.signal, inputs });
       if (!v.quiet) {
         const n = Math.max(1, r.tiles);
         const t = r.timings;

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { EngineError } from '../errors.js';
 import type { Command } from './command.js';
-import { crsArg, numberArg, requireOutput } from './geo-args.js';
+import { checkCliOutput, crsArg, numberArg, requireOutput } from './geo-args.js';
 import { vectorizeRaster } from '../pipeline/vectorize-raster.js';
 import { writeGeoJson } from '../export/geojson.js';
 
@@ -57,6 +57,7 @@ export const command: Command = {
     }
     if (positionals.length !== 1) throw new EngineError('BAD_INPUT', `expected one MASK.tif, got ${positionals.length}\n\n${HELP}`);
     const output = requireOutput(v.output, 'vectorize');
+    await checkCliOutput(output, [positionals[0]]);
     const t0 = performance.now();
     const r = await vectorizeRaster(positionals[0], {
       band: numberArg('band', v.band, (n) => Number.isInteger(n) && n >= 1, 'a band number ≥ 1'),
@@ -69,7 +70,7 @@ export const command: Command = {
       maxArea: numberArg('max-area', v['max-area'], (n) => n > 0, 'an area > 0'),
     });
     for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-    await writeGeoJson(output, r.collection);
+    await writeGeoJson(output, r.collection, { inputs: [positionals[0]] });
     if (!v.quiet) {
       const s = (performance.now() - t0) / 1000;
       process.stderr.write(`${r.collection.features.length} polygons → ${output} in ${s.toFixed(2)} s (read ${(r.timings.read / 1000).toFixed(2)} s, vectorize ${(r.timings.vectorize / 1000).toFixed(2)} s)\n`);

@@ -3,10 +3,8 @@
  * inside the root atomically (temp file beside it + fsync + rename), so the file is either the
  * old one, absent, or complete, never partial.
  */
-import { promises as fs } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { EngineError } from '../../errors.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { writeOutput } from '../../util/output-path.js';
 import type { RouteContext } from '../app.js';
 import type { FeatureCollection } from '../backend.js';
 import { exportBodySchema } from '../schemas.js';
@@ -21,11 +19,11 @@ interface ExportBody {
 export function registerExportRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.post<{ Body: ExportBody }>('/api/export', { schema: { body: exportBodySchema } }, async (request, reply) => {
     const { collection, overwrite = false } = request.body;
-    const abs = await ctx.root.resolve(request.body.path, { mustExist: false });
-    const st = await fs.stat(abs).catch(() => null);
-    if (st?.isDirectory()) throw new EngineError('BAD_INPUT', `export path '${request.body.path}' is a directory, expected a .geojson file name`);
+    // Never through a link (resolveOutput), never over a directory, device or FIFO, '.geojson' on the
+    // real target (checkOutputPath, inside writeOutput).
+    const abs = await ctx.root.resolveOutput(request.body.path);
     const text = JSON.stringify(collection);
-    await writeFileAtomic(abs, text, { noOverwrite: !overwrite, signal: abortOnDisconnect(reply) });
+    await writeOutput(abs, text, { noOverwrite: !overwrite, extensions: ['.geojson'], display: ctx.root.relative(abs), signal: abortOnDisconnect(reply) });
     return { path: ctx.root.relative(abs), features: collection.features.length };
   });
 }

@@ -170,8 +170,8 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
         const promptTiles: PromptTile[] = needed.map((t, i) => ({ window: t.window, result: results[i] }));
         const selected: RasterSelected[] = [];
         const size = { width: raster.width, height: raster.height };
-        if (points.length) selected.push(...promptPointsOnTiles(promptTiles, points, { rasterSize: size }).selected);
-        if (boxes.length) selected.push(...promptBoxesOnTiles(promptTiles, boxes, { rasterSize: size }).selected);
+        if (points.length) for (const x of promptPointsOnTiles(promptTiles, points, { rasterSize: size }).selected) selected.push(x);
+        if (boxes.length) for (const x of promptBoxesOnTiles(promptTiles, boxes, { rasterSize: size }).selected) selected.push(x);
         if (req.text) {
           const rasterId = await fileIdentity(req.path);
           const bands = chooseBands(raster);

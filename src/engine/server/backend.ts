@@ -88,7 +88,8 @@ export interface EngineBackend {
   /** Cache figures for /api/health (optional). */
   stats?(): Record<string, unknown>;
   /** Metadata of an absolute path inside the root, or of a URL already checked against the allowed prefixes. */
-  raster(path: string, rel: string, signal?: AbortSignal): Promise<RasterInfo>;
+  /** `open.checkUrl`: called on every redirect hop of a URL (the allow-list). */
+  raster(path: string, rel: string, signal?: AbortSignal, open?: { checkUrl?: (url: string) => void }): Promise<RasterInfo>;
   /** How many tiles a segment request will run (for the job's `total` before it starts). */
   countTiles(request: SegmentRequest, signal?: AbortSignal): Promise<number>;
   /** Segments the area, filling the per-tile cache; GeoJSON in WGS84. */

@@ -110,7 +110,7 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
       return entries;
     },
 
-    raster: (abs, rel, signal) => describeRaster(abs, rel, signal),
+    raster: (abs, rel, signal, open) => describeRaster(abs, rel, signal, open),
 
     async countTiles(req, signal) {
       const { model } = await getModel();

@@ -89,3 +89,17 @@ export async function writePng(image: RawImage, file: string): Promise<void> {
   const bytes = await encodePng(image);
   await writeFileAtomic(file, bytes);
 }
+
+/**
+ * Decodes one JPEG stream (e.g. a JPEG-in-TIFF tile, tables spliced in) to raw interleaved pixels with
+ * libjpeg's colour conversion and chroma upsampling — what GDAL does for YCbCr JPEG GeoTIFFs — off the
+ * JavaScript thread (libvips).
+ */
+export async function decodeJpegRaw(bytes: Uint8Array): Promise<{ data: Uint8Array; width: number; height: number; channels: number }> {
+  try {
+    const { data, info } = await sharp(bytes, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: info.channels };
+  } catch (err) {
+    throw new EngineError('BAD_IMAGE', `cannot decode a JPEG block: ${(err as Error).message}`);
+  }
+}

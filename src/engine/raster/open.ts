@@ -4,12 +4,23 @@
  * window reads of any band subset at full resolution or from an overview. Nothing here reads more than
  * the window asked for.
  */
-import { fromCustomClient, fromFile } from 'geotiff';
+import { addDecoder, fromCustomClient, fromFile } from 'geotiff';
 import type { GeoTIFF, GeoTIFFImage } from 'geotiff';
 import { promises as fs } from 'node:fs';
 import { EngineError, throwIfAborted } from '../errors.js';
 import type { Affine } from '../geo/affine.js';
 import { HttpRangeClient, type UrlCheck } from './http-client.js';
+import { LibjpegBlockDecoder } from './jpeg-decoder.js';
+
+// JPEG-in-TIFF through libjpeg (YCbCr → RGB as GDAL reads it): see jpeg-decoder.ts.
+addDecoder(7, async () => LibjpegBlockDecoder as never, (async (fd: { hasTag(t: string): boolean; loadValue(t: string): Promise<unknown> }) => {
+  const tiled = fd.hasTag('TileWidth');
+  return {
+    tileWidth: await fd.loadValue(tiled ? 'TileWidth' : 'ImageWidth'),
+    tileHeight: tiled ? await fd.loadValue('TileLength') : ((await fd.loadValue('RowsPerStrip')) || (await fd.loadValue('ImageLength'))),
+    JPEGTables: fd.hasTag('JPEGTables') ? await fd.loadValue('JPEGTables') : undefined,
+  };
+}) as never, false);
 
 /**
  * What a raster may declare before anything is decoded (README, section limits). A file past them is
@@ -253,7 +264,9 @@ export async function openRaster(pathOrUrl: string, options: OpenRasterOptions =
   const height = main.getHeight();
   const photometric = Number(main.getFileDirectory().getValue('PhotometricInterpretation') ?? 1);
   // Palette, YCbCr (JPEG orthophotos), CMYK and CIELab are read as RGB (geotiff.js's conversion).
-  const asRgb = TO_RGB.has(photometric);
+  const compression = Number(main.getFileDirectory().getValue('Compression') ?? 1);
+  // (YCbCr JPEG blocks come out of libjpeg as RGB already: jpeg-decoder.ts.)
+  const asRgb = TO_RGB.has(photometric) && !(photometric === 6 && compression === 7);
   const bands = asRgb ? 3 : main.getSamplesPerPixel();
   const dtype = asRgb ? 'uint8' : dtypeOf(main.getSampleFormat(0), main.getBitsPerSample(0));
   if (!dtype) return fail(`unsupported sample type (format ${main.getSampleFormat(0)}, ${main.getBitsPerSample(0)} bits)`);

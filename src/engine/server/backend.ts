@@ -96,6 +96,8 @@ export interface EngineBackend {
   segment(request: SegmentRequest, ctx: JobContext): Promise<FeatureCollection>;
   /** Selects buildings with prompts, from cached tiles (segmenting the missing ones first). */
   prompt(request: PromptRequest, signal?: AbortSignal): Promise<FeatureCollection>;
+  /** Loads the segmentation model now (so `serve --model BAD` fails at start, not at the first request). */
+  warm?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -202,6 +202,10 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
       }
     },
 
+    async warm(): Promise<void> {
+      await getModel();
+    },
+
     async close(): Promise<void> {
       const m = modelPromise;
       modelPromise = null;

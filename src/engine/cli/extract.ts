@@ -90,6 +90,7 @@ export const command: Command = {
     else if (v.stretch !== undefined) stretch = listArg('stretch', v.stretch, 2) as [number, number];
     const win = listArg('window', v.window, 4);
     const bbox = listArg('bbox', v.bbox, 4);
+    if (win && bbox) throw new EngineError('BAD_INPUT', '--window and --bbox: give one of them (both select the area; one would be ignored)');
     const intArg = (name: string, s: string | undefined, min: number): number | undefined =>
       numberArg(name, s, (n) => Number.isInteger(n) && n >= min, `an integer ≥ ${min}`);
     const opts = {

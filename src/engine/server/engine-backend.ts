@@ -48,6 +48,14 @@ export function resolveSegModel(nameOrPath: string): string {
   return resolveModel(nameOrPath, 'fastsam');
 }
 
+/** options.imgsz and options.tileSize name the same thing (the model input = the tile); both must agree. */
+function imgszAsTileSize(o: { imgsz?: number; tileSize?: number }): number | undefined {
+  if (o.imgsz !== undefined && o.tileSize !== undefined && o.imgsz !== o.tileSize) {
+    throw new EngineError('BAD_INPUT', `options.imgsz (${o.imgsz}) and options.tileSize (${o.tileSize}) differ: the model runs on each tile at the tile size, give one of them`);
+  }
+  return o.tileSize ?? o.imgsz;
+}
+
 export function createEngineBackend(options: EngineBackendOptions = {}): EngineBackend {
   const requested = options.device ?? DEFAULTS.device;
   const modelName = options.model ?? DEFAULT_SEG_MODEL;
@@ -78,7 +86,8 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
   };
 
   const params = (model: SegModel, o: SegmentRequest['options'] = {}): TileParams => ({
-    tileSize: tileSizeFor(model, o.tileSize),
+    // The model runs on each tile at the tile's size: imgsz is the tile size (it was accepted and ignored).
+    tileSize: tileSizeFor(model, imgszAsTileSize(o)),
     overlap: o.overlap ?? DEFAULTS.tiling.overlap,
     conf: o.conf,
     iou: o.iou,

@@ -6,6 +6,7 @@
 import { DEFAULTS } from '../config.js';
 import { windowBounds, pixelSize } from '../geo/affine.js';
 import { crsFromGeoKeys, transformer, WGS84 } from '../geo/crs.js';
+import { checkAffine } from '../geo/georef.js';
 import { chooseBands } from '../pipeline/plan.js';
 import { computeStretch, identityStretch } from '../raster/normalize.js';
 import { openRaster, type OpenRasterOptions, type Raster } from '../raster/open.js';
@@ -39,6 +40,7 @@ function wgs84Bounds(raster: Raster, b: Bounds): Bounds | null {
 export async function describeRaster(abs: string, rel: string, signal?: AbortSignal, open: Omit<OpenRasterOptions, 'signal'> = {}): Promise<RasterInfo> {
   const raster = await openRaster(abs, { ...open, signal });
   try {
+    if (raster.affine) checkAffine(raster.affine, raster.width, raster.height, rel);
     const crs = crsFromGeoKeys(raster.geoKeys);
     const bounds: Bounds = raster.affine
       ? (windowBounds(raster.affine, [0, 0, raster.width, raster.height]) as Bounds)

@@ -10,6 +10,8 @@ import { cacheKey, fileIdentity } from '../cache/keys.js';
 import { version } from '../cli/command.js';
 import { DEFAULTS } from '../config.js';
 import { EngineError } from '../errors.js';
+import { SharedWork } from './shared-work.js';
+import type { SegmentResult } from '../types.js';
 import { featureCollection } from '../export/geojson.js';
 import { makeGeoRef } from '../geo/georef.js';
 import { loadSegModel, type SegModel } from '../model/segmodel.js';
@@ -70,6 +72,7 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
     cache: createEmbeddingCache({ dir: options.cacheDir === undefined ? undefined : options.cacheDir === null ? null : path.join(options.cacheDir, 'clip') }),
   });
   let modelPromise: Promise<{ model: SegModel; path: string }> | null = null;
+  const inFlight = new SharedWork<SegmentResult[]>();
   let active: string | null = null;
 
   const getModel = (): Promise<{ model: SegModel; path: string }> => {
@@ -175,7 +178,10 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
         if (needed.length === 0) {
           throw new EngineError('OUT_OF_BOUNDS', `the prompt lies outside ${req.rel}${req.extent ? ' or outside the extent' : ''} (${raster.width}×${raster.height} pixels)`);
         }
-        const results = await tiles.get(req.path, modelPath, model, needed, p, signal);
+        if (req.text) await text.ready(); // missing CLIP files: fail before segmenting anything
+        // Identical tile sets in flight are segmented once; the work stops when no caller waits.
+        const workKey = JSON.stringify([req.path, modelPath, p, needed.map((t) => t.window.join(',')).join(';')]);
+        const results = await inFlight.run(workKey, (s) => tiles.get(req.path, modelPath, model, needed, p, s), signal);
         const promptTiles: PromptTile[] = needed.map((t, i) => ({ window: t.window, result: results[i] }));
         const selected: RasterSelected[] = [];
         const size = { width: raster.width, height: raster.height };

@@ -10,6 +10,7 @@ import { EngineError } from '../errors.js';
 import { DEFAULTS } from '../config.js';
 import { checkAuthorization } from './auth.js';
 import { gateRequest, sendGateError } from './gate.js';
+import { checkJsonDepth } from './json-depth.js';
 import type { EngineBackend } from './backend.js';
 import { toHttpError } from './http-errors.js';
 import { JobManager } from './jobs.js';
@@ -132,6 +133,19 @@ export async function createServer(options: ServerOptions): Promise<EngineServer
 
   // JSON only: a text/plain body would reach the schema as a string and give a vaguer message.
   app.removeContentTypeParser('text/plain');
+  // JSON: nesting depth checked by a linear scan first (deep nesting overflowed the stack: 500), then
+  // fastify's own parser (prototype-poisoning protection).
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    try {
+      checkJsonDepth(body as string);
+    } catch (err) {
+      done(err as Error, undefined);
+      return;
+    }
+    defaultJson(req, body as string, done);
+  });
   // Defence in depth (and for app.inject, which bypasses the server): the token on every request,
   // whatever its path. Deny by default: there is no route that skips it.
   app.addHook('onRequest', async (request) => {

@@ -156,3 +156,16 @@ test("node's parser errors come in the documented error shape (bad Content-Lengt
   const ok = await t.api('/api/health');
   assert.equal(ok.status, 200);
 });
+
+test('deeply nested JSON bodies are BAD_INPUT naming the limit, not a stack overflow (500)', async () => {
+  for (const [open, close] of [['[', ']'], ['{"a":', '}']]) {
+    const body = `{"path":"x.geojson","collection":{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":${open.repeat(100_000)}1${close.repeat(100_000)}}]}}`;
+    const res = await t.api('/api/export', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const e = await res.json() as { error: { code: string; message: string } };
+    assert.equal(res.status, 400, JSON.stringify(e));
+    assert.equal(e.error.code, 'BAD_INPUT');
+    assert.match(e.error.message, /nested deeper than 256/);
+  }
+  const ok = await t.api('/api/health');
+  assert.equal(ok.status, 200);
+});

@@ -41,7 +41,7 @@ export async function writeFileAtomic(
   if (existing) {
     if (options.noOverwrite) throw new EngineError('BAD_INPUT', `output file '${shown}' exists (overwrite not allowed)`);
     if (existing.isSymbolicLink()) throw new EngineError('FORBIDDEN', `output '${shown}' is a symbolic link: refusing to write through it`);
-    if (existing.isDirectory()) throw new EngineError('BUSY', `output '${shown}' is a directory, expected a file name`);
+    if (existing.isDirectory()) throw new EngineError('BAD_INPUT', `output '${shown}' is a directory, expected a file name`);
     if (!existing.isFile()) throw new EngineError('BAD_INPUT', `output '${shown}' is not a regular file (a device, FIFO or socket): refusing to replace it`);
   }
   // A short temp name: a legal 255-byte output name must not give an illegal temp name.

@@ -40,7 +40,7 @@ test('an output that is a directory, a device or a FIFO is refused; nothing is r
   await assert.rejects(writeFileAtomic('/dev/null', 'x'), code('BAD_INPUT'));
   assert.ok(statSync('/dev/null').isCharacterDevice());
   for (const out of [d, d + '/', path.join(d, '.'), path.join(d, '..')]) {
-    await assert.rejects(writeOutput(out, 'x'), code('BUSY'), out);
+    await assert.rejects(writeOutput(out, 'x'), code('BAD_INPUT'), out);
   }
   await assert.rejects(writeOutput(path.join(d, 'no', 'dir.geojson'), 'x'), code('NOT_FOUND'));
   assert.deepEqual(readdirSync(d), ['fifo.geojson']);

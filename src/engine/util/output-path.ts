@@ -49,7 +49,7 @@ export async function checkOutputPath(target: string, options: OutputPathOptions
   if (target.includes('\0')) throw new EngineError('BAD_INPUT', `output path '${shown}': contains a NUL byte`);
   const base = path.basename(target);
   if (target.endsWith('/') || target.endsWith(path.sep) || base === '.' || base === '..' || base === '') {
-    throw new EngineError('BUSY', `output '${shown}' is a directory, expected a file name`);
+    throw new EngineError('BAD_INPUT', `output '${shown}' is a directory, expected a file name`);
   }
   if (Buffer.byteLength(base) > MAX_NAME_BYTES) {
     throw new EngineError('NAME_TOO_LONG', `output '${shown}': the file name is ${Buffer.byteLength(base)} bytes, longer than ${MAX_NAME_BYTES}`);
@@ -80,7 +80,7 @@ export async function checkOutputPath(target: string, options: OutputPathOptions
     if (st.isSymbolicLink()) {
       throw new EngineError('FORBIDDEN', `output '${shown}' is a symbolic link: refusing to write through it (give the real file, or remove the link)`);
     }
-    if (st.isDirectory()) throw new EngineError('BUSY', `output '${shown}' is a directory, expected a file name`);
+    if (st.isDirectory()) throw new EngineError('BAD_INPUT', `output '${shown}' is a directory, expected a file name`);
     if (!st.isFile()) {
       throw new EngineError('BAD_INPUT', `output '${shown}' exists and is not a regular file (a device, FIFO or socket): refusing to replace it`);
     }

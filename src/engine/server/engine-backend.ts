@@ -13,7 +13,7 @@ import { EngineError } from '../errors.js';
 import { SharedWork } from './shared-work.js';
 import type { SegmentResult } from '../types.js';
 import { featureCollection } from '../export/geojson.js';
-import { makeGeoRef } from '../geo/georef.js';
+import { checkAffine, makeGeoRef } from '../geo/georef.js';
 import { loadSegModel, type SegModel } from '../model/segmodel.js';
 import { chooseBands, windowForExtent } from '../pipeline/plan.js';
 import { boxToPixels, pixelConverter } from '../prompts/coords.js';
@@ -99,6 +99,8 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
 
   /** Global-grid tiles covering the request's extent (or the whole raster). */
   const areaTiles = (raster: Raster, req: SegmentRequest, p: TileParams): { grid: Tile[]; area: PixelWindow; tiles: Tile[] } => {
+    // A degenerate geotransform is refused when the job is submitted, not when it runs.
+    if (raster.affine) checkAffine(raster.affine, raster.width, raster.height, req.rel);
     const grid = globalGrid(raster, p);
     const area: PixelWindow = req.extent ? windowForExtent(raster, req.extent) : [0, 0, raster.width, raster.height];
     return { grid, area, tiles: grid.filter((t) => intersects(t.window, area)) };

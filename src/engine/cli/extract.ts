@@ -20,7 +20,7 @@ tiles of the model's input size with overlap, one polygon per building across ti
 right-angled outlines, GeoJSON in WGS84 (RFC 7946).
 
 options:
-  -o, --output FILE      GeoJSON to write (atomically; nothing is written on error or Ctrl-C)
+  -o, --output FILE      GeoJSON to write (atomically; nothing is written on error or Ctrl-C; - = stdout)
   --model M              ONNX model file or known name (default ${DEFAULT_MODEL}, from $FASTSAM_GEO_MODELS)
   --device D             cpu (default) | webgpu | cuda | tensorrt; trailing ! = no fallback
   --bands 1,2,3          bands to use: one (repeated to RGB) or three (default 1 or 1,2,3)

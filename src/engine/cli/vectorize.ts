@@ -13,7 +13,7 @@ polygons along pixel edges, 4-connected components (as gdal_polygonize), no simp
 regularization, no area filter.
 
 options:
-  -o, --output FILE     GeoJSON to write (atomically)
+  -o, --output FILE     GeoJSON to write (atomically; - = stdout)
   --band N              band to read (default 1)
   --nodata V            nodata value (default: the file's GDAL_NODATA tag)
   --crs wgs84|native    output CRS: RFC 7946 WGS84 (default) or the raster's own CRS (adds a "crs" member)

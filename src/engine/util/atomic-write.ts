@@ -44,8 +44,11 @@ export async function writeFileAtomic(
     if (existing.isDirectory()) throw new EngineError('BAD_INPUT', `output '${shown}' is a directory, expected a file name`);
     if (!existing.isFile()) throw new EngineError('BAD_INPUT', `output '${shown}' is not a regular file (a device, FIFO or socket): refusing to replace it`);
   }
-  // A short temp name: a legal 255-byte output name must not give an illegal temp name.
-  const tmp = path.join(dir, `.fsg-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  // `.NAME.PID.HEX.tmp` beside the target; a short `.fsg-PID-HEX.tmp` when that would pass 255 bytes
+  // (a legal 255-byte output name must not give an illegal temp name: ENAMETOOLONG).
+  const suffix = `${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const long = `.${path.basename(target)}.${suffix}`;
+  const tmp = path.join(dir, Buffer.byteLength(long) <= 255 ? long : `.fsg-${suffix}`);
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(tmp, 'wx', options.mode ?? 0o644);

@@ -6,6 +6,7 @@ so server-sent events (``/api/jobs/ID/events``) arrive as the engine sends them.
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
@@ -64,6 +65,15 @@ class ProxyHandler(APIHandler):
         await self._proxy(path)
 
     async def _proxy(self, path: str) -> None:
+        # Tornado hands the route group over decoded ('%2e%2e' -> '..', '%3F' -> '?'): only plain
+        # segments are forwarded, re-encoded, so the engine routes exactly the path checked here.
+        segments = path.split("/")
+        if segments[0] != "api" or any(s in ("", ".", "..") for s in segments[1:]) or any(
+            c in path for c in "\\?#\x00"
+        ):
+            self._send_error(404, "NOT_FOUND", f"no engine route for '{path[:200]}'")
+            return
+        path = quote(path, safe="/")
         engine = self.settings["fastsam_geo_engine"]
         cfg = self.settings.get("fastsam_geo_config", {})
         for attempt in (1, 2):

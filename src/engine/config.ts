@@ -53,6 +53,8 @@ export const DEFAULTS = {
     keepJobs: 50,
     /** URL prefixes of COGs that GET /api/raster?url= may open; none: URLs are refused (FORBIDDEN). */
     allowUrls: [] as readonly string[],
+    /** Time a client has to send a whole request (headers and body); a trickled body is cut (408). */
+    requestTimeoutMs: 60_000,
   },
   /** CLIP text prompts (issue 4). */
   clip: {

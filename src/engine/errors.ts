@@ -18,6 +18,13 @@ export type ErrorCode =
   | 'TOO_LARGE' // a request body or raster over a configured limit
   | 'ABORTED' // cancelled through an AbortSignal / Ctrl-C
   | 'DOWNLOAD_FAILED' // a model download that failed or did not match its checksum
+  | 'TIMEOUT' // a network read, model read or request that did not finish in time
+  | 'NO_SPACE' // the disk is full (ENOSPC / EDQUOT) while writing a named file
+  | 'READ_ONLY' // the file system of an output is read-only (EROFS)
+  | 'NAME_TOO_LONG' // a file name or path longer than the file system allows (ENAMETOOLONG)
+  | 'BUSY' // an output that is in use or not a file one can replace (EBUSY, a directory, a mount point)
+  | 'PERMISSION_DENIED' // the operating system refused access to a named file (EACCES / EPERM)
+  | 'IO_ERROR' // any other operating-system I/O failure on a named file
   | 'INTERNAL'; // a bug: please report
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -35,6 +42,13 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   TOO_LARGE: 413,
   ABORTED: 499,
   DOWNLOAD_FAILED: 502,
+  TIMEOUT: 504,
+  NO_SPACE: 507,
+  READ_ONLY: 409,
+  NAME_TOO_LONG: 400,
+  BUSY: 409,
+  PERMISSION_DENIED: 403,
+  IO_ERROR: 500,
   INTERNAL: 500,
 };
 

@@ -30,7 +30,7 @@ export async function runExtractPrompt(
     : undefined;
   try {
     const r = await promptRaster(raster, prompt, { ...options, tileCache: createTileCache(), embeddingCache: createEmbeddingCache(), clip });
-    await writeCollection(output, r.collection, { format: out.format, inputs: [raster], signal: options.signal });
+    await writeCollection(output, r.collection, { format: out.format, inputs: typeof options.model === 'string' ? [raster, options.model] : [raster], signal: options.signal });
     if (!flags.quiet) {
       const t = r.timings;
       process.stderr.write(

@@ -5,7 +5,7 @@ import { DEFAULT_SEG_MODEL } from '../models/registry.js';
 import { ensureSegModel } from '../models/ensure.js';
 import { EngineError } from '../errors.js';
 import type { Command } from './command.js';
-import { bandsArg, numberArg } from './geo-args.js';
+import { bandsArg, checkCliOutput, numberArg } from './geo-args.js';
 import { OUTPUT_HELP, outputChoice } from './output.js';
 import { progressBar } from './progress.js';
 import { extract } from '../pipeline/extract.js';
@@ -102,6 +102,7 @@ export const command: Command = {
     else if (v.stretch !== undefined) stretch = listArg('stretch', v.stretch, 2) as [number, number];
     const win = listArg('window', v.window, 4);
     const bbox = listArg('bbox', v.bbox, 4);
+    if (win && bbox) throw new EngineError('BAD_INPUT', '--window and --bbox: give one of them (both select the area; one would be ignored)');
     const intArg = (name: string, s: string | undefined, min: number): number | undefined =>
       numberArg(name, s, (n) => Number.isInteger(n) && n >= min, `an integer ≥ ${min}`);
     const opts = {
@@ -133,6 +134,9 @@ export const command: Command = {
     // A path, or a known name resolved by the registry; a known FastSAM model not on disk yet is
     // downloaded and converted once (offline: MODEL_MISSING names the file and how to get it).
     const model = await ensureSegModel(v.model ?? DEFAULT_MODEL);
+    // The output is not the raster or the model (also through links), nor a link, directory or device.
+    const inputs = [raster, model];
+    await checkCliOutput(output, inputs);
     if (v.queue !== undefined || v.detach) {
       if (prompt) throw new EngineError('BAD_INPUT', '--queue: prompts run locally; drop --queue or the prompt flags');
       const { runQueuedExtract } = await import('./extract-queue.js');
@@ -170,7 +174,7 @@ export const command: Command = {
         },
       });
       bar?.finish();
-      await writeCollection(output, r.collection, { format: out.format, fields: EXTRACT_FIELDS, inputs: [raster], signal: ac.signal });
+      await writeCollection(output, r.collection, { format: out.format, fields: EXTRACT_FIELDS, inputs, signal: ac.signal });
       if (!v.quiet) {
         if (store && store.stats.hits > 0) process.stderr.write(`resumed ${store.stats.hits}/${r.tiles} tiles\n`);
         const n = Math.max(1, r.tiles);

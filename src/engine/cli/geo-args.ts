@@ -1,5 +1,6 @@
 /** Option parsing shared by `extract` and `vectorize` ("got X, expected Y" errors). */
 import { EngineError } from '../errors.js';
+import { checkOutputPath } from '../util/output-path.js';
 
 export function numberArg(name: string, value: string | undefined, check: (n: number) => boolean = Number.isFinite, expected = 'a number'): number | undefined {
   if (value === undefined) return undefined;
@@ -29,6 +30,15 @@ export function bandsArg(value: string | undefined): number[] | undefined {
 }
 
 export function requireOutput(out: string | undefined, command: string): string {
-  if (!out) throw new EngineError('BAD_INPUT', `${command}: missing -o/--output FILE (.geojson, .gpkg, .fgb or .parquet)`);
+  if (!out) throw new EngineError('BAD_INPUT', `${command}: missing -o/--output FILE (.geojson, .gpkg, .fgb or .parquet; - for GeoJSON on stdout)`);
   return out;
+}
+
+/**
+ * Checks an output before any work (util/output-path: not an input, not a link, directory or device);
+ * `-` is stdout. The writers check again when they write.
+ */
+export async function checkCliOutput(out: string, inputs: readonly string[]): Promise<void> {
+  if (out === '-') return;
+  await checkOutputPath(out, { inputs });
 }

@@ -86,6 +86,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof EngineError) {
       process.stderr.write(`fastsam-geo ${name}: ${err.message}\n`);
+      // For scripts and the hostile-input suite: the error's code on a line of its own.
+      if (process.env.FASTSAM_GEO_ERROR_CODE === '1') process.stderr.write(`error-code: ${err.code}\n`);
       return err.code === 'ABORTED' ? 130 : 1;
     }
     throw err;

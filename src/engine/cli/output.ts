@@ -14,12 +14,17 @@ export interface OutputChoice {
   crs: 'wgs84' | 'native';
 }
 
-export const OUTPUT_HELP = `  -o, --output FILE      .geojson, .gpkg, .fgb or .parquet (written to a temp file and renamed)
+export const OUTPUT_HELP = `  -o, --output FILE      .geojson, .gpkg, .fgb or .parquet (written to a temp file and renamed; - = GeoJSON on stdout)
   --format F             geojson | gpkg | fgb | parquet: overrides the extension
   --crs wgs84|native     output CRS (default: wgs84 for GeoJSON, the raster's own CRS for the others)`;
 
 export async function outputChoice(command: string, values: { output?: string; format?: string; crs?: string }, inputs: string[]): Promise<OutputChoice> {
   const path = requireOutput(values.output, command);
+  if (path === '-') {
+    // stdout: GeoJSON (writeCollection refuses a forced binary format).
+    const format = values.format ? formatFor('out.geojson', values.format) : 'geojson';
+    return { path, format, crs: crsArg(values.crs) ?? defaultCrsFor(format) };
+  }
   const format = formatFor(path, values.format);
   await openOutputFile(path, { inputs });
   return { path, format, crs: crsArg(values.crs) ?? defaultCrsFor(format) };

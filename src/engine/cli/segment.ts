@@ -8,7 +8,6 @@
  * for the list of run lengths), column-major, in original image coordinates. Files are written
  * atomically, and only after everything succeeded.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULTS } from '../config.js';
@@ -19,7 +18,8 @@ import { drawOverlay } from '../image/overlay.js';
 import { parseDevice } from '../model/session.js';
 import { loadSegModel, segmentImage } from '../model/segmodel.js';
 import { ensureSegModel } from '../models/ensure.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeOutput } from '../util/output-path.js';
+import { checkCliOutput } from './geo-args.js';
 import type { Command } from './command.js';
 
 const HELP = `usage: fastsam-geo segment IMAGE --out RESULT.json [options]
@@ -98,13 +98,17 @@ export const command: Command = {
     const maxDet = num('max-det', v['max-det'], true);
     const threads = num('threads', v.threads, true);
     const imagePath = positionals[0];
-    for (const out of [v.out, v.overlay]) {
-      if (out && !existsSync(path.dirname(path.resolve(out)))) {
-        throw new EngineError('NOT_FOUND', `output directory ${path.dirname(path.resolve(out))} does not exist (for ${out})`);
+    const modelPath = await ensureSegModel(v.model);
+    // Outputs are checked before any work: not the image, the model or each other, not a link or device.
+    const inputs = [imagePath, modelPath];
+    await checkCliOutput(v.out, inputs);
+    if (v.overlay) {
+      await checkCliOutput(v.overlay, [...inputs, ...(v.out === '-' ? [] : [v.out])]);
+      if (v.overlay !== '-' && v.out !== '-' && path.resolve(v.overlay) === path.resolve(v.out)) {
+        throw new EngineError('BAD_INPUT', `--overlay '${v.overlay}' is the same file as --out`);
       }
     }
 
-    const modelPath = await ensureSegModel(v.model);
     const image = await readImage(imagePath);
     const model = await loadSegModel(modelPath, { device, intraOpThreads: threads });
     let result;
@@ -142,8 +146,8 @@ export const command: Command = {
       })),
     };
     const overlay = v.overlay ? await encodePng(drawOverlay(image, result.detections)) : undefined;
-    await writeFileAtomic(v.out, JSON.stringify(json) + '\n');
-    if (v.overlay && overlay) await writeFileAtomic(v.overlay, overlay);
+    await writeOutput(v.out, JSON.stringify(json) + '\n', { inputs });
+    if (v.overlay && overlay) await writeOutput(v.overlay, overlay, { inputs });
     if (!v.quiet) {
       const t = result.timings;
       process.stderr.write(`${result.detections.length} detections in ${path.basename(imagePath)} (${image.width}×${image.height}) ` +

@@ -11,6 +11,11 @@ import { randomToken } from '../server/auth.js';
 import { createServer } from '../server/app.js';
 import { createEngineBackend } from '../server/engine-backend.js';
 import type { Command } from './command.js';
+import { statSync } from 'node:fs';
+import { parseDevice } from '../model/session.js';
+
+/** After SIGTERM / SIGINT the server closes cleanly for at most this long, then exits. */
+const STOP_GRACE_MS = 3000;
 
 const HELP = `usage: fastsam-geo serve --root DIR [options]
 
@@ -78,6 +83,15 @@ export const command: Command = {
     }
     const bodyLimit = values['body-limit'] === undefined ? undefined : Number(values['body-limit']);
     const token = values.token ?? process.env.FASTSAM_GEO_TOKEN ?? randomToken();
+    // Bad --device / --model / CLIP files fail now, not at the first request.
+    parseDevice(values.device ?? DEFAULTS.device);
+    for (const [flag, file] of [['--clip-vision', values['clip-vision']], ['--clip-text', values['clip-text']], ['--clip-bpe', values['clip-bpe']]] as const) {
+      if (file && (file.includes('/') || /\.(onnx|gz|txt)$/i.test(file))) {
+        const st = statSync(file, { throwIfNoEntry: false });
+        if (!st) throw new EngineError('NOT_FOUND', `${flag}: ${file} does not exist`);
+        if (!st.isFile()) throw new EngineError('BAD_INPUT', `${flag}: ${file} is not a regular file`);
+      }
+    }
     const backend = createEngineBackend({
       model: values.model,
       clipVision: values['clip-vision'],
@@ -87,12 +101,20 @@ export const command: Command = {
       queue: values.queue,
       threads,
     });
+    if (values.model !== undefined) await backend.warm?.();
     const server = await createServer({ root: values.root, token, backend, bodyLimit, allowUrls: values['allow-url'] ?? undefined });
     const { url } = await server.listen(port);
     process.stdout.write(`listening on ${url}\ntoken: ${token}\n`);
 
     await new Promise<void>((resolve) => {
-      const stop = (): void => resolve();
+      const stop = (): void => {
+        // Whatever runs (a job, a prompt, a slow read), the process ends within a few seconds: a clean
+        // close first, then exit; a second signal exits at once.
+        setTimeout(() => process.exit(0), STOP_GRACE_MS).unref();
+        process.once('SIGINT', () => process.exit(130));
+        process.once('SIGTERM', () => process.exit(143));
+        resolve();
+      };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       if (values['exit-on-stdin-close']) {

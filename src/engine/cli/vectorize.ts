@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { EngineError } from '../errors.js';
 import type { Command } from './command.js';
-import { numberArg } from './geo-args.js';
+import { checkCliOutput, numberArg } from './geo-args.js';
 import { OUTPUT_HELP, outputChoice } from './output.js';
 import { vectorizeRaster } from '../pipeline/vectorize-raster.js';
 import { writeCollection } from '../export/write-collection.js';
@@ -63,6 +63,7 @@ export const command: Command = {
     if (positionals.length !== 1) throw new EngineError('BAD_INPUT', `expected one MASK.tif, got ${positionals.length}\n\n${HELP}`);
     const out = await outputChoice('vectorize', v, [positionals[0]]);
     const output = out.path;
+    await checkCliOutput(output, [positionals[0]]);
     const t0 = performance.now();
     const r = await vectorizeRaster(positionals[0], {
       band: numberArg('band', v.band, (n) => Number.isInteger(n) && n >= 1, 'a band number ≥ 1'),

@@ -3,7 +3,7 @@
  * raster's native CRS with the (pre-RFC, GDAL-readable) "crs" member naming it. Written atomically.
  */
 import type { Crs } from '../geo/crs.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeOutput } from '../util/output-path.js';
 
 export interface Feature {
   type: 'Feature';
@@ -36,7 +36,10 @@ export function featureCollection(features: Feature[], options: CollectionOption
   return fc;
 }
 
-/** Serializes and writes a FeatureCollection atomically (temp file + rename). */
-export async function writeGeoJson(path: string, fc: FeatureCollection, options: { signal?: AbortSignal } = {}): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(fc) + '\n', { signal: options.signal });
+/**
+ * Serializes and writes a FeatureCollection atomically (temp file + rename; `-` = stdout), never over
+ * one of `inputs`, a link, a directory or a device (util/output-path).
+ */
+export async function writeGeoJson(path: string, fc: FeatureCollection, options: { signal?: AbortSignal; inputs?: readonly string[] } = {}): Promise<void> {
+  await writeOutput(path, JSON.stringify(fc) + '\n', { signal: options.signal, inputs: options.inputs });
 }

@@ -9,6 +9,8 @@ import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { EngineError, throwIfAborted } from '../errors.js';
+import { checkOutputPath } from '../util/output-path.js';
+import { ioError } from '../util/io-error.js';
 
 export interface OutputFileOptions {
   /** Refuse to replace an existing file (BAD_INPUT). Default false. */
@@ -34,23 +36,19 @@ export async function openOutputFile(target: string, options: OutputFileOptions 
   if (typeof target !== 'string' || target.length === 0) {
     throw new EngineError('BAD_INPUT', `output path: got ${JSON.stringify(target)}, expected a file path`);
   }
-  const abs = path.resolve(target);
+  // util/output-path: not a link, directory, device or FIFO, not one of the inputs (same inode, also
+  // through links), a legal name; returns the real directory + the name.
+  const abs = await checkOutputPath(target, { inputs: (options.inputs ?? []).filter((i) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(i)), noOverwrite: options.noOverwrite });
   const dir = path.dirname(abs);
-  const dst = await fs.stat(dir).catch(() => null);
-  if (!dst || !dst.isDirectory()) throw new EngineError('NOT_FOUND', `output directory ${dir} does not exist`);
   try {
     await fs.access(dir, constants.W_OK);
   } catch {
-    throw new EngineError('FORBIDDEN', `output directory ${dir} is not writable`);
+    throw new EngineError('FORBIDDEN', `output directory of ${target} is not writable`);
   }
-  const st = await fs.stat(abs).catch(() => null);
-  if (st?.isDirectory()) throw new EngineError('BAD_INPUT', `output ${target} is a directory, expected a file name`);
-  if (st && options.noOverwrite) throw new EngineError('BAD_INPUT', `output file ${target} exists (overwrite not allowed)`);
-  for (const input of options.inputs ?? []) {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(input)) continue;
-    if (path.resolve(input) === abs) throw new EngineError('BAD_INPUT', `output ${target} is also an input: refusing to overwrite it`);
-  }
-  const tmp = path.join(dir, `.${path.basename(abs)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // `.NAME.PID.HEX.tmp` beside the target; a short `.fsg-PID-HEX.tmp` when that would pass 255 bytes.
+  const suffix = `${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const long = `.${path.basename(abs)}.${suffix}`;
+  const tmp = path.join(dir, Buffer.byteLength(long) <= 255 ? long : `.fsg-${suffix}`);
   let done = false;
   const discard = async (): Promise<void> => {
     await fs.rm(tmp, { force: true }).catch(() => {});
@@ -76,7 +74,7 @@ export async function openOutputFile(target: string, options: OutputFileOptions 
         done = true;
       } catch (err) {
         await discard();
-        throw err;
+        throw err instanceof EngineError ? err : ioError(err, target, 'writing');
       }
     },
   };

@@ -11,6 +11,7 @@ import { inferFields } from './fields.js';
 import type { FieldSpec } from './fields.js';
 import { writeFeatures } from './sink.js';
 import type { OutputFormat } from './formats.js';
+import { writeOutput } from '../util/output-path.js';
 
 /** The CRS of a collection's coordinates (null: pixel coordinates / unknown). */
 export function collectionCrs(fc: Pick<FeatureCollection, 'crs'> & { note?: unknown }): Crs | null {
@@ -40,6 +41,12 @@ export interface WriteCollectionOptions {
 }
 
 export async function writeCollection(target: string, fc: FeatureCollection, options: WriteCollectionOptions = {}): Promise<{ features: number; path: string; format: OutputFormat }> {
+  if (target === '-') {
+    // stdout: GeoJSON only (the binary formats need a seekable file).
+    if (options.format && options.format !== 'geojson') throw new EngineError('BAD_INPUT', `--format ${options.format}: only GeoJSON can be written to stdout (-o -)`);
+    await writeOutput('-', JSON.stringify(fc), { signal: options.signal });
+    return { features: fc.features.length, path: '-', format: 'geojson' };
+  }
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fc)) if (k !== 'type' && k !== 'features' && k !== 'crs') extra[k] = v;
   return writeFeatures(target, fc.features, {

@@ -44,6 +44,9 @@ export function makeGeoRef(
   if (output !== 'wgs84' && output !== 'native') {
     throw new EngineError('BAD_INPUT', `crs: got ${JSON.stringify(output)}, expected "wgs84" or "native"`);
   }
+  if (options.srs !== undefined && options.srs.trim() === '') {
+    throw new EngineError('BAD_INPUT', 'srs: got an empty string, expected EPSG:NNNN or a proj string (or leave it out)');
+  }
   const warnings: string[] = [];
   const name = info.source ?? 'the raster';
   if (!info.affine) {
@@ -52,6 +55,7 @@ export function makeGeoRef(
     return { affine: null, crs: null, output: 'pixel', outputCrs: null, workToMeters: null, workPixelSize: 1, pixelToWork: id, workToOutput: id, warnings };
   }
   const affine = info.affine;
+  checkAffine(affine, info.width, info.height, name);
   const crs = crsFromGeoKeys(info.geoKeys, options.srs);
   const [px, py] = pixelSize(affine);
   if (!crs) {
@@ -78,8 +82,43 @@ export function makeGeoRef(
   // Pixel size in the working frame, measured at the centre.
   const c = pixelToWork([info.width / 2, info.height / 2, info.width / 2 + 1, info.height / 2, info.width / 2, info.height / 2 + 1]);
   const workPixelSize = (Math.hypot(c[2] - c[0], c[3] - c[1]) + Math.hypot(c[4] - c[0], c[5] - c[1])) / 2;
+  if (!(Number.isFinite(workPixelSize) && workPixelSize > 0)) {
+    throw new EngineError('BAD_CRS', `${name}: its pixel size is not a finite length in ${crs.code ?? 'its CRS'} (georeferencing outside the CRS's valid area?)`);
+  }
   return {
     affine, crs, output, outputCrs: outCrs, workToMeters: work.toMeters, workPixelSize,
-    pixelToWork, workToOutput: (flat) => workToOut.forwardFlat(flat), warnings,
+    pixelToWork,
+    workToOutput: (flat) => finiteOrThrow(workToOut.forwardFlat(flat), name),
+    warnings,
   };
+}
+
+/** Largest absolute coordinate accepted in a geotransform (beyond it a pixel is below float precision). */
+const MAX_COORD = 1e12;
+
+/**
+ * Refuses a geotransform that cannot georeference anything: non-finite terms, a zero-area pixel (zero
+ * or collinear pixel size), or corners beyond ±1e12 — instead of writing `[null, null]` coordinates or
+ * "0 buildings" silently.
+ */
+export function checkAffine(a: Affine, width: number, height: number, name = 'the raster'): void {
+  const bad = (why: string): never => {
+    throw new EngineError('BAD_IMAGE', `${name}: invalid georeferencing (geotransform [${a.join(', ')}]): ${why}`);
+  };
+  if (!a.every(Number.isFinite)) bad('a term is not a finite number');
+  const det = a[1] * a[5] - a[2] * a[4];
+  if (!(Number.isFinite(det) && det !== 0)) bad('the pixel size is zero (or the pixel axes are collinear)');
+  for (const [x, y] of [[0, 0], [width, 0], [0, height], [width, height]]) {
+    const [gx, gy] = applyAffine(a, x, y);
+    if (!(Math.abs(gx) <= MAX_COORD && Math.abs(gy) <= MAX_COORD)) bad(`a corner lies at (${gx}, ${gy}), beyond ±${MAX_COORD}`);
+  }
+}
+
+function finiteOrThrow(out: Float64Array, name: string): Float64Array {
+  for (let i = 0; i < out.length; i++) {
+    if (!Number.isFinite(out[i])) {
+      throw new EngineError('BAD_CRS', `${name}: a coordinate cannot be transformed to the output CRS (outside the CRS's valid area): refusing to write non-finite coordinates`);
+    }
+  }
+  return out;
 }

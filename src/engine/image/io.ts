@@ -3,9 +3,9 @@
  * reads) into a RawImage (8-bit interleaved, 1–4 channels, EXIF orientation applied as cv2.imread
  * does), resizes, and encodes PNG.
  */
-import { readFile } from 'node:fs/promises';
+import { readInputFile } from '../util/read-input.js';
 import sharp from 'sharp';
-import { EngineError } from '../errors.js';
+import { EngineError, throwIfAborted } from '../errors.js';
 import type { RawImage } from '../types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
@@ -26,14 +26,8 @@ export async function readImage(input: string | Uint8Array, options: { signal?: 
   let bytes: Uint8Array;
   const label = typeof input === 'string' ? input : '<bytes>';
   if (typeof input === 'string') {
-    try {
-      bytes = await readFile(input, { signal: options.signal });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new EngineError('NOT_FOUND', `image file not found: ${input}`);
-      if (code === 'ABORT_ERR') throw new EngineError('ABORTED', 'cancelled');
-      throw new EngineError('BAD_IMAGE', `cannot read image ${input}: ${(err as Error).message}`);
-    }
+    bytes = await readInputFile(input, { maxBytes: 2 ** 31, what: 'image', code: 'BAD_IMAGE' });
+    throwIfAborted(options.signal);
   } else if (input instanceof Uint8Array) {
     bytes = input;
   } else {
@@ -88,4 +82,18 @@ export async function encodePng(image: RawImage): Promise<Uint8Array> {
 export async function writePng(image: RawImage, file: string): Promise<void> {
   const bytes = await encodePng(image);
   await writeFileAtomic(file, bytes);
+}
+
+/**
+ * Decodes one JPEG stream (e.g. a JPEG-in-TIFF tile, tables spliced in) to raw interleaved pixels with
+ * libjpeg's colour conversion and chroma upsampling — what GDAL does for YCbCr JPEG GeoTIFFs — off the
+ * JavaScript thread (libvips).
+ */
+export async function decodeJpegRaw(bytes: Uint8Array): Promise<{ data: Uint8Array; width: number; height: number; channels: number }> {
+  try {
+    const { data, info } = await sharp(bytes, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: info.channels };
+  } catch (err) {
+    throw new EngineError('BAD_IMAGE', `cannot decode a JPEG block: ${(err as Error).message}`);
+  }
 }

@@ -90,8 +90,15 @@ function describe(session: OnnxSession, name: string): SegModel {
   const w = img.dims[3];
   const fixedSize: [number, number] | null = typeof h === 'number' && typeof w === 'number' && h > 0 && w > 0 ? [h, w] : null;
   const metaSize = parseUltralyticsImgsz(metadata.imgsz);
+  // Sizes a file claims are bounded (a lying model must not make us allocate 2^40 floats).
+  for (const [what, sz] of [['input size', fixedSize], ['metadata imgsz', metaSize]] as const) {
+    if (sz && !sz.every((v) => Number.isInteger(v) && v > 0 && v <= MAX_INPUT_SIDE)) {
+      fail(`${name}: ${what} ${sz.join('×')} is outside 1..${MAX_INPUT_SIDE}`, outputs, SEG_EXPECTED);
+    }
+  }
   const classNames = parseUltralyticsNames(metadata.names);
-  const stride = Number(metadata.stride) > 0 ? Number(metadata.stride) : 32;
+  const metaStride = Number(metadata.stride);
+  const stride = Number.isInteger(metaStride) && metaStride > 0 && metaStride <= 256 ? metaStride : 32;
   const d = DEFAULTS.segment.imgsz;
   return {
     session,
@@ -130,12 +137,18 @@ function checkUnit(name: string, v: number): void {
   }
 }
 
+/** Largest model input side (pixels) accepted from a file's shape or metadata, or as imgsz. */
+export const MAX_INPUT_SIDE = 8192;
+
 /** Resolves the input size to use for a run; validates it against the model. */
 export function inputSizeFor(model: SegModel, imgsz?: number | [number, number]): [number, number] {
   if (imgsz === undefined) return model.defaultSize;
   const size: [number, number] = typeof imgsz === 'number' ? [imgsz, imgsz] : [imgsz[0], imgsz[1]];
   if (!size.every((v) => Number.isInteger(v) && v > 0)) {
     throw new EngineError('BAD_INPUT', `imgsz: got ${JSON.stringify(imgsz)}, expected a positive integer or [h, w]`);
+  }
+  if (size.some((v) => v > MAX_INPUT_SIDE)) {
+    throw new EngineError('BAD_INPUT', `imgsz: got ${size.join('×')}, expected at most ${MAX_INPUT_SIDE}`);
   }
   if (model.fixedSize) {
     if (size[0] !== model.fixedSize[0] || size[1] !== model.fixedSize[1]) {

@@ -9,7 +9,10 @@
  * The session is generic (FastSAM, YOLO-seg, CLIP encoders): it reports the model's inputs and outputs
  * (name, dims, type) and the Ultralytics-style metadata_props, and runs plain typed arrays.
  */
-import { readFile } from 'node:fs/promises';
+import { readInputFile } from '../util/read-input.js';
+
+/** Largest model file read (an ONNX protobuf cannot exceed 2 GiB). */
+const MAX_MODEL_BYTES = 2 ** 31;
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { DEFAULTS, intraOpThreads } from '../config.js';
@@ -112,14 +115,8 @@ async function loadBytes(model: string | Uint8Array): Promise<{ bytes: Uint8Arra
   if (typeof model !== 'string' || model.length === 0) {
     throw new EngineError('BAD_INPUT', `model: got ${typeof model}, expected a file path or the model's bytes`);
   }
-  try {
-    return { bytes: await readFile(model), name: path.basename(model) };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new EngineError('NOT_FOUND', `model file not found: ${model}`);
-    if (code === 'EISDIR') throw new EngineError('BAD_MODEL', `model: ${model} is a directory, expected an .onnx file`);
-    throw new EngineError('BAD_MODEL', `cannot read model ${model}: ${(err as Error).message}`);
-  }
+  // A regular file of at most 2 GiB (protobuf's limit): /dev/zero or a FIFO is refused at once.
+  return { bytes: await readInputFile(model, { maxBytes: MAX_MODEL_BYTES, what: 'model', code: 'BAD_MODEL' }), name: path.basename(model) };
 }
 
 export async function openSession(model: string | Uint8Array, options: SessionOptions = {}): Promise<OnnxSession> {

@@ -4,7 +4,7 @@
  * window reads of any band subset at full resolution or from an overview. Nothing here reads more than
  * the window asked for.
  */
-import { addDecoder, BaseDecoder, fromFile, fromUrl, getDecoder } from 'geotiff';
+import { addDecoder, BaseDecoder, fromCustomClient, fromFile, getDecoder } from 'geotiff';
 import type { GeoTIFF, GeoTIFFImage } from 'geotiff';
 import { promises as fs } from 'node:fs';
 import { promisify } from 'node:util';
@@ -13,6 +13,53 @@ import { EngineError, throwIfAborted } from '../errors.js';
 import type { Affine } from '../geo/affine.js';
 import { copyWindowBlocks } from './block-copy.js';
 import type { BlockSource } from './block-copy.js';
+import { HttpRangeClient, type UrlCheck } from './http-client.js';
+import { LibjpegBlockDecoder } from './jpeg-decoder.js';
+
+// JPEG-in-TIFF through libjpeg (YCbCr → RGB as GDAL reads it): see jpeg-decoder.ts.
+addDecoder(7, async () => LibjpegBlockDecoder as never, (async (fd: { hasTag(t: string): boolean; loadValue(t: string): Promise<unknown> }) => {
+  const tiled = fd.hasTag('TileWidth');
+  return {
+    tileWidth: await fd.loadValue(tiled ? 'TileWidth' : 'ImageWidth'),
+    tileHeight: tiled ? await fd.loadValue('TileLength') : ((await fd.loadValue('RowsPerStrip')) || (await fd.loadValue('ImageLength'))),
+    JPEGTables: fd.hasTag('JPEGTables') ? await fd.loadValue('JPEGTables') : undefined,
+  };
+}) as never, false);
+
+/**
+ * What a raster may declare before anything is decoded (README, section limits). A file past them is
+ * refused with TOO_LARGE (or BAD_IMAGE for an inconsistent one) instead of exhausting memory or time.
+ */
+export interface RasterLimits {
+  /** Largest width or height in pixels. Default 4,000,000. */
+  maxDimension: number;
+  /** Most images (IFDs) in one file. Default 1024. */
+  maxImages: number;
+  /** Largest decoded size of one tile or strip, in bytes (a decompression bomb). Default 256 MiB. */
+  maxBlockBytes: number;
+  /** Most tiles/strips one image may have. Default 50,000,000. */
+  maxBlocks: number;
+}
+
+export const RASTER_LIMITS: Readonly<RasterLimits> = {
+  maxDimension: 4_000_000,
+  maxImages: 1024,
+  maxBlockBytes: 256 * 1024 * 1024,
+  maxBlocks: 50_000_000,
+};
+
+/** PhotometricInterpretation values read through geotiff.js's RGB conversion (palette, CMYK, YCbCr, CIELab). */
+const TO_RGB = new Set([3, 5, 6, 8]);
+
+export interface OpenRasterOptions {
+  signal?: AbortSignal;
+  /** Overrides of RASTER_LIMITS. */
+  limits?: Partial<RasterLimits>;
+  /** URLs: called on the URL and on every redirect hop; throws (FORBIDDEN) to refuse one. */
+  checkUrl?: UrlCheck;
+  /** URLs: longest wait for any network read (connect, headers, each chunk) in ms. Default 30 s. */
+  networkTimeoutMs?: number;
+}
 
 export type RasterDType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
 export type BandArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
@@ -123,12 +170,48 @@ function affineOf(image: GeoTIFFImage, geoKeys: Record<string, unknown> | null):
   return null;
 }
 
+/** Tiles/strips of an image: across × down (× samples when planar). */
+function blockCount(im: GeoTIFFImage): number {
+  const planes = Number(im.getFileDirectory().getValue('PlanarConfiguration') ?? 1) === 2 ? im.getSamplesPerPixel() : 1;
+  return Math.ceil(im.getWidth() / im.getTileWidth()) * Math.ceil(im.getHeight() / im.getTileHeight()) * planes;
+}
+
+/** Why an image's declared size is refused (before any decode), or null. */
+function blockProblem(im: GeoTIFFImage, limits: RasterLimits): { kind: 'large' | 'bad'; message: string } | null {
+  const w = im.getWidth();
+  const h = im.getHeight();
+  const tw = im.getTileWidth();
+  const th = im.getTileHeight();
+  const spp = im.getSamplesPerPixel();
+  if (![w, h, tw, th, spp].every((n) => Number.isSafeInteger(n) && n > 0)) {
+    return { kind: 'bad', message: `invalid size ${w}×${h}, block ${tw}×${th}, ${spp} samples` };
+  }
+  if (w > limits.maxDimension || h > limits.maxDimension) {
+    return { kind: 'large', message: `${w}×${h} px is larger than the limit of ${limits.maxDimension} px per side` };
+  }
+  if (spp > 64) return { kind: 'large', message: `${spp} samples per pixel (limit 64)` };
+  const fd = im.getFileDirectory();
+  const planar = Number(fd.getValue('PlanarConfiguration') ?? 1) === 2;
+  let bitsPerPixel = 0;
+  for (let i = 0; i < (planar ? 1 : spp); i++) bitsPerPixel += im.getBitsPerSample(i);
+  const decoded = Math.ceil((tw * th * bitsPerPixel) / 8);
+  if (decoded > limits.maxBlockBytes) {
+    const mb = (n: number) => `${Math.round(n / 1048576)} MiB`;
+    return { kind: 'large', message: `one ${im.isTiled ? 'tile' : 'strip'} of ${tw}×${th} px decodes to ${mb(decoded)}, more than the limit of ${mb(limits.maxBlockBytes)} (refused before decoding: a decompression bomb, or re-tile the file with gdal_translate -co TILED=YES)` };
+  }
+  const blocks = blockCount(im);
+  if (blocks > limits.maxBlocks) {
+    return { kind: 'large', message: `${blocks} ${im.isTiled ? 'tiles' : 'strips'} (limit ${limits.maxBlocks})` };
+  }
+  return null;
+}
+
 function isUrl(s: string): boolean {
   return /^https?:\/\//i.test(s);
 }
 
 /** Opens a GeoTIFF (local path or http(s) URL of a COG). BAD_IMAGE when it is not a readable TIFF. */
-export async function openRaster(pathOrUrl: string, options: { signal?: AbortSignal } = {}): Promise<Raster> {
+export async function openRaster(pathOrUrl: string, options: OpenRasterOptions = {}): Promise<Raster> {
   if (typeof pathOrUrl !== 'string' || pathOrUrl.length === 0) {
     throw new EngineError('BAD_INPUT', `raster: got ${JSON.stringify(pathOrUrl)}, expected a file path or URL`);
   }
@@ -137,8 +220,11 @@ export async function openRaster(pathOrUrl: string, options: { signal?: AbortSig
   let fileSize: number | null = null;
   if (isUrl(pathOrUrl)) {
     try {
-      tiff = await fromUrl(pathOrUrl, { allowFullFile: false }, options.signal);
+      // Our own client: every redirect hop is checked (options.checkUrl) and every read has a timeout.
+      const client = new HttpRangeClient(pathOrUrl, { checkUrl: options.checkUrl, timeoutMs: options.networkTimeoutMs });
+      tiff = await fromCustomClient(client as never, { allowFullFile: false }, options.signal);
     } catch (err) {
+      if (err instanceof EngineError) throw err;
       throw new EngineError('BAD_IMAGE', `cannot read ${pathOrUrl} as a GeoTIFF over HTTP: ${(err as Error).message}`);
     }
   } else {
@@ -155,16 +241,43 @@ export async function openRaster(pathOrUrl: string, options: { signal?: AbortSig
     await Promise.resolve(tiff.close()).catch(() => {});
     throw new EngineError('BAD_IMAGE', `${pathOrUrl}: ${msg}`);
   };
+  const limits: RasterLimits = { ...RASTER_LIMITS, ...(options.limits ?? {}) };
+  const tooLarge = async (msg: string): Promise<never> => {
+    await Promise.resolve(tiff.close()).catch(() => {});
+    throw new EngineError('TOO_LARGE', `${pathOrUrl}: ${msg}`);
+  };
   let images: GeoTIFFImage[] = [];
   let geoKeys: Record<string, unknown> | null = null;
   try {
-    const count = await tiff.getImageCount();
-    for (let k = 0; k < count; k++) images.push(await tiff.getImage(k));
+    // Walk the IFD chain ourselves: geotiff.js's getImageCount never ends on a next-IFD offset that
+    // points back to an earlier IFD (a loop), and has no bound on the number of images.
+    const seen = new Set<number>([tiff.firstIFDOffset]);
+    for (let k = 0; ; k++) {
+      throwIfAborted(options.signal);
+      const ifd = await tiff.requestIFD(k);
+      images.push(await tiff.getImage(k));
+      const next = Number((ifd as unknown as { nextIFDByteOffset: number }).nextIFDByteOffset);
+      if (!next) break;
+      if (seen.has(next)) return fail(`IFD loop: image ${k + 1}'s next-IFD offset ${next} points back to an earlier image`);
+      if (images.length >= limits.maxImages) {
+        await Promise.resolve(tiff.close()).catch(() => {});
+        throw new EngineError('TOO_LARGE', `${pathOrUrl}: more than ${limits.maxImages} images (IFDs) in one file`);
+      }
+      seen.add(next);
+    }
     geoKeys = (images[0].getGeoKeys() as Record<string, unknown> | null) ?? null;
   } catch (err) {
+    if (err instanceof EngineError) throw err;
+    if (options.signal?.aborted) throw new EngineError('ABORTED', 'cancelled');
     return fail(`not a readable GeoTIFF (${(err as Error).message})`);
   }
   const main = images[0];
+  // Sizes are checked from the tags, before any block is fetched or decoded.
+  for (const [k, im] of images.entries()) {
+    const problem = blockProblem(im, limits);
+    if (problem?.kind === 'large') return tooLarge(`image ${k + 1}: ${problem.message}`);
+    if (problem) return fail(`image ${k + 1}: ${problem.message}`);
+  }
   if (fileSize !== null) {
     // A truncated file: geotiff.js would read the missing blocks as zeros. Check every block is inside.
     try {
@@ -174,6 +287,10 @@ export async function openRaster(pathOrUrl: string, options: { signal?: AbortSig
         const offsets = (await fd.loadValue(tiled ? 'TileOffsets' : 'StripOffsets')) as ArrayLike<number> | undefined;
         const counts = (await fd.loadValue(tiled ? 'TileByteCounts' : 'StripByteCounts')) as ArrayLike<number> | undefined;
         if (!offsets || !counts) return fail('no image data (missing strip/tile offsets)');
+        const expected = blockCount(im);
+        if (offsets.length !== expected || counts.length !== expected) {
+          return fail(`${offsets.length} ${tiled ? 'tile' : 'strip'} offsets and ${counts.length} byte counts for an image that needs ${expected}`);
+        }
         let end = 0;
         for (let i = 0; i < offsets.length; i++) end = Math.max(end, Number(offsets[i]) + Number(counts[i] ?? 0));
         if (end > fileSize) return fail(`truncated file: image data runs to byte ${end} but the file has ${fileSize} bytes`);
@@ -185,14 +302,19 @@ export async function openRaster(pathOrUrl: string, options: { signal?: AbortSig
   }
   const width = main.getWidth();
   const height = main.getHeight();
-  const bands = main.getSamplesPerPixel();
-  const dtype = dtypeOf(main.getSampleFormat(0), main.getBitsPerSample(0));
+  const photometric = Number(main.getFileDirectory().getValue('PhotometricInterpretation') ?? 1);
+  // Palette, YCbCr (JPEG orthophotos), CMYK and CIELab are read as RGB (geotiff.js's conversion).
+  const compression = Number(main.getFileDirectory().getValue('Compression') ?? 1);
+  // (YCbCr JPEG blocks come out of libjpeg as RGB already: jpeg-decoder.ts.)
+  const asRgb = TO_RGB.has(photometric) && !(photometric === 6 && compression === 7);
+  const bands = asRgb ? 3 : main.getSamplesPerPixel();
+  const dtype = asRgb ? 'uint8' : dtypeOf(main.getSampleFormat(0), main.getBitsPerSample(0));
   if (!dtype) return fail(`unsupported sample type (format ${main.getSampleFormat(0)}, ${main.getBitsPerSample(0)} bits)`);
   if (!(width > 0 && height > 0 && bands > 0)) return fail(`empty image (${width}×${height}×${bands})`);
   // Reduced-resolution images of the same raster (NewSubfileType bit 0 set, not a mask: bit 2 clear).
   const overviewImages = images.slice(1).filter((im) => {
     const t = Number(im.getFileDirectory().getValue('NewSubfileType') ?? 0);
-    return (t & 1) === 1 && (t & 4) === 0 && im.getSamplesPerPixel() === bands && im.getWidth() < width;
+    return (t & 1) === 1 && (t & 4) === 0 && im.getSamplesPerPixel() === main.getSamplesPerPixel() && im.getWidth() < width;
   });
   overviewImages.sort((a, b) => b.getWidth() - a.getWidth());
   let affine: Affine | null;
@@ -240,8 +362,15 @@ export async function openRaster(pathOrUrl: string, options: { signal?: AbortSig
       }
       throwIfAborted(opts.signal);
       try {
-        const data = (await copyBlocks(image, window, sel, dtype, opts.signal))
-          ?? Array.from((await image.readRasters({ window, samples: sel, interleave: false, signal: opts.signal })) as unknown as ArrayLike<BandArray>);
+        let data: BandArray[];
+        if (asRgb) {
+          const rgb = await image.readRGB({ window, interleave: false, signal: opts.signal });
+          const all = Array.from(rgb as unknown as ArrayLike<BandArray>);
+          data = sel.map((b) => all[b]);
+        } else {
+          data = (await copyBlocks(image, window, sel, dtype, opts.signal))
+            ?? Array.from((await image.readRasters({ window, samples: sel, interleave: false, signal: opts.signal })) as unknown as ArrayLike<BandArray>);
+        }
         return { width: x1 - x0, height: y1 - y0, data };
       } catch (err) {
         if (opts.signal?.aborted) throw new EngineError('ABORTED', 'cancelled');

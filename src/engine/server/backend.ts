@@ -90,13 +90,16 @@ export interface EngineBackend {
   /** Cache figures for /api/health (optional). */
   stats?(): Record<string, unknown>;
   /** Metadata of an absolute path inside the root, or of a URL already checked against the allowed prefixes. */
-  raster(path: string, rel: string, signal?: AbortSignal): Promise<RasterInfo>;
+  /** `open.checkUrl`: called on every redirect hop of a URL (the allow-list). */
+  raster(path: string, rel: string, signal?: AbortSignal, open?: { checkUrl?: (url: string) => void }): Promise<RasterInfo>;
   /** How many tiles a segment request will run (for the job's `total` before it starts). */
   countTiles(request: SegmentRequest, signal?: AbortSignal): Promise<number>;
   /** Segments the area, filling the per-tile cache; GeoJSON in WGS84. */
   segment(request: SegmentRequest, ctx: JobContext): Promise<FeatureCollection>;
   /** Selects buildings with prompts, from cached tiles (segmenting the missing ones first). */
   prompt(request: PromptRequest, signal?: AbortSignal): Promise<FeatureCollection>;
+  /** Loads the segmentation model now (so `serve --model BAD` fails at start, not at the first request). */
+  warm?(): Promise<void>;
   close(): Promise<void>;
 }
 

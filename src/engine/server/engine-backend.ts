@@ -10,8 +10,10 @@ import { cacheKey, fileIdentity } from '../cache/keys.js';
 import { version } from '../cli/command.js';
 import { DEFAULTS, resultsDir } from '../config.js';
 import { EngineError } from '../errors.js';
+import { SharedWork } from './shared-work.js';
+import type { SegmentResult } from '../types.js';
 import { featureCollection } from '../export/geojson.js';
-import { makeGeoRef } from '../geo/georef.js';
+import { checkAffine, makeGeoRef } from '../geo/georef.js';
 import { loadSegModel, type SegModel } from '../model/segmodel.js';
 import { chooseBands, windowForExtent } from '../pipeline/plan.js';
 import { boxToPixels, pixelConverter } from '../prompts/coords.js';
@@ -58,6 +60,14 @@ export function resolveSegModel(nameOrPath: string): string {
   return resolveModel(nameOrPath, 'fastsam');
 }
 
+/** options.imgsz and options.tileSize name the same thing (the model input = the tile); both must agree. */
+function imgszAsTileSize(o: { imgsz?: number; tileSize?: number }): number | undefined {
+  if (o.imgsz !== undefined && o.tileSize !== undefined && o.imgsz !== o.tileSize) {
+    throw new EngineError('BAD_INPUT', `options.imgsz (${o.imgsz}) and options.tileSize (${o.tileSize}) differ: the model runs on each tile at the tile size, give one of them`);
+  }
+  return o.tileSize ?? o.imgsz;
+}
+
 export function createEngineBackend(options: EngineBackendOptions = {}): EngineBackend {
   const requested = options.device ?? DEFAULTS.device;
   const modelName = options.model ?? DEFAULT_SEG_MODEL;
@@ -76,6 +86,7 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
     cache: createEmbeddingCache({ dir: options.cacheDir === undefined ? undefined : options.cacheDir === null ? null : path.join(options.cacheDir, 'clip') }),
   });
   let modelPromise: Promise<{ model: SegModel; path: string }> | null = null;
+  const inFlight = new SharedWork<SegmentResult[]>();
   let active: string | null = null;
 
   const getModel = (): Promise<{ model: SegModel; path: string }> => {
@@ -92,7 +103,8 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
   };
 
   const params = (model: SegModel, o: SegmentRequest['options'] = {}): TileParams => ({
-    tileSize: tileSizeFor(model, o.tileSize),
+    // The model runs on each tile at the tile's size: imgsz is the tile size (it was accepted and ignored).
+    tileSize: tileSizeFor(model, imgszAsTileSize(o)),
     overlap: o.overlap ?? DEFAULTS.tiling.overlap,
     conf: o.conf,
     iou: o.iou,
@@ -101,6 +113,8 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
 
   /** Global-grid tiles covering the request's extent (or the whole raster). */
   const areaTiles = (raster: Raster, req: SegmentRequest, p: TileParams): { grid: Tile[]; area: PixelWindow; tiles: Tile[] } => {
+    // A degenerate geotransform is refused when the job is submitted, not when it runs.
+    if (raster.affine) checkAffine(raster.affine, raster.width, raster.height, req.rel);
     const grid = globalGrid(raster, p);
     const area: PixelWindow = req.extent ? areaWindow(raster, req.extent) : [0, 0, raster.width, raster.height];
     return { grid, area, tiles: grid.filter((t) => intersects(t.window, area)) };
@@ -124,7 +138,7 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
       return entries;
     },
 
-    raster: (abs, rel, signal) => describeRaster(abs, rel, signal),
+    raster: (abs, rel, signal, open) => describeRaster(abs, rel, signal, open),
 
     async countTiles(req, signal) {
       const { model } = await getModel();
@@ -185,13 +199,16 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
         if (needed.length === 0) {
           throw new EngineError('OUT_OF_BOUNDS', `the prompt lies outside ${req.rel}${req.extent ? ' or outside the extent' : ''} (${raster.width}×${raster.height} pixels)`);
         }
-        const results = await tiles.get(req.path, modelPath, model, needed, p, signal);
+        if (req.text) await text.ready(); // missing CLIP files: fail before segmenting anything
+        // Identical tile sets in flight are segmented once; the work stops when no caller waits.
+        const workKey = JSON.stringify([req.path, modelPath, p, needed.map((t) => t.window.join(',')).join(';')]);
+        const results = await inFlight.run(workKey, (s) => tiles.get(req.path, modelPath, model, needed, p, s), signal);
         const promptTiles: PromptTile[] = needed.map((t, i) => ({ window: t.window, result: results[i] }));
         const selected: RasterSelected[] = [];
         let bestScore: number | null | undefined;
         const size = { width: raster.width, height: raster.height };
-        if (points.length) selected.push(...promptPointsOnTiles(promptTiles, points, { rasterSize: size }).selected);
-        if (boxes.length) selected.push(...promptBoxesOnTiles(promptTiles, boxes, { rasterSize: size }).selected);
+        if (points.length) for (const x of promptPointsOnTiles(promptTiles, points, { rasterSize: size }).selected) selected.push(x);
+        if (boxes.length) for (const x of promptBoxesOnTiles(promptTiles, boxes, { rasterSize: size }).selected) selected.push(x);
         if (req.text) {
           const rasterId = await fileIdentity(req.path);
           const bands = chooseBands(raster);
@@ -226,6 +243,10 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
       } finally {
         await raster.close();
       }
+    },
+
+    async warm(): Promise<void> {
+      await getModel();
     },
 
     async close(): Promise<void> {

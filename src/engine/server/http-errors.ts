@@ -6,6 +6,7 @@
  * server keeps serving.
  */
 import { EngineError, HTTP_STATUS, type ErrorCode } from '../errors.js';
+import { ioError } from '../util/io-error.js';
 
 export interface HttpError {
   status: number;
@@ -63,6 +64,15 @@ export function toHttpError(err: unknown, bodyLimit?: number): HttpError {
     if (e.statusCode === 413) return make('TOO_LARGE', e.message ?? 'request too large');
     if (e.statusCode === 404) return make('NOT_FOUND', e.message ?? 'not found');
     return make('BAD_INPUT', e.message ?? 'bad request', e.statusCode);
+  }
+  if (err instanceof RangeError && /call stack/i.test(err.message)) {
+    return make('BAD_INPUT', 'the request is nested too deeply to process');
+  }
+  const sys = (err as NodeJS.ErrnoException)?.code;
+  if (typeof sys === 'string' && /^E[A-Z]+$/.test(sys) && (err as NodeJS.ErrnoException).syscall) {
+    // an operating-system error that escaped classification: its own code, never 'please report'
+    const io = ioError(err, (err as NodeJS.ErrnoException).path ?? 'a file');
+    return make(io.code, io.message);
   }
   return make('INTERNAL', `internal error: ${e.message ?? String(err)} (please report)`);
 }

@@ -98,6 +98,33 @@ export class RootDir {
     return real;
   }
 
+  /**
+   * Absolute path to WRITE `rel` to: its directory's real path (inside the root) + its own name. The
+   * name itself is never followed: a symbolic link there is FORBIDDEN (util/output-path then checks
+   * the rest: not a directory/device/FIFO, the extension of the real target, not an input).
+   */
+  async resolveOutput(rel: unknown): Promise<string> {
+    const norm = checkRelativePath(rel);
+    const joined = path.join(this.dir, norm);
+    if (!inside(this.dir, joined) || joined === this.dir) throw forbidden(norm, 'outside the served root');
+    let parent: string;
+    try {
+      parent = await fs.realpath(path.dirname(joined));
+    } catch {
+      throw new EngineError('NOT_FOUND', `directory '${path.posix.dirname(norm)}' does not exist in the served root`);
+    }
+    if (!inside(this.dir, parent)) throw forbidden(norm, 'its directory is a link that leads outside the served root');
+    const abs = path.join(parent, path.basename(joined));
+    const lst = await fs.lstat(abs).catch(() => null);
+    if (lst?.isSymbolicLink()) throw forbidden(norm, 'it is a symbolic link: an export never writes through a link');
+    return abs;
+  }
+
+  /** `message` with every absolute path under the root shown relative to it (errors never reveal the root). */
+  redact(message: string): string {
+    return message.split(this.dir + path.sep).join('').split(this.dir).join('.');
+  }
+
   /** The path of an absolute path inside the root, relative to it with '/' separators. */
   relative(abs: string): string {
     return path.relative(this.dir, abs).split(path.sep).join('/');

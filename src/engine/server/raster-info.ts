@@ -6,9 +6,10 @@
 import { DEFAULTS } from '../config.js';
 import { windowBounds, pixelSize } from '../geo/affine.js';
 import { crsFromGeoKeys, transformer, WGS84 } from '../geo/crs.js';
+import { checkAffine } from '../geo/georef.js';
 import { chooseBands } from '../pipeline/plan.js';
 import { computeStretch, identityStretch } from '../raster/normalize.js';
-import { openRaster, type Raster } from '../raster/open.js';
+import { openRaster, type OpenRasterOptions, type Raster } from '../raster/open.js';
 import type { RasterInfo } from './backend.js';
 
 type Bounds = [number, number, number, number];
@@ -36,9 +37,10 @@ function wgs84Bounds(raster: Raster, b: Bounds): Bounds | null {
   return [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)];
 }
 
-export async function describeRaster(abs: string, rel: string, signal?: AbortSignal): Promise<RasterInfo> {
-  const raster = await openRaster(abs, { signal });
+export async function describeRaster(abs: string, rel: string, signal?: AbortSignal, open: Omit<OpenRasterOptions, 'signal'> = {}): Promise<RasterInfo> {
+  const raster = await openRaster(abs, { ...open, signal });
   try {
+    if (raster.affine) checkAffine(raster.affine, raster.width, raster.height, rel);
     const crs = crsFromGeoKeys(raster.geoKeys);
     const bounds: Bounds = raster.affine
       ? (windowBounds(raster.affine, [0, 0, raster.width, raster.height]) as Bounds)

@@ -41,6 +41,11 @@ export class TextPrompter {
     return this.clip;
   }
 
+  /** Opens the CLIP encoders now: a text prompt fails on missing CLIP files before any tile is segmented. */
+  async ready(): Promise<void> {
+    await this.open();
+  }
+
   async embedText(text: string, signal?: AbortSignal): Promise<Float32Array> {
     const hit = this.texts.get(text);
     if (hit) return hit;

@@ -32,10 +32,15 @@ export function intersects(a: PixelWindow, b: PixelWindow): boolean {
 }
 
 export function unionWindow(tiles: Tile[]): PixelWindow {
-  return [
-    Math.min(...tiles.map((t) => t.window[0])), Math.min(...tiles.map((t) => t.window[1])),
-    Math.max(...tiles.map((t) => t.window[2])), Math.max(...tiles.map((t) => t.window[3])),
-  ];
+  // A loop, not Math.min(...array): spreading >120,000 tiles overflowed the call stack (issue 18).
+  const u: PixelWindow = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const t of tiles) {
+    u[0] = Math.min(u[0], t.window[0]);
+    u[1] = Math.min(u[1], t.window[1]);
+    u[2] = Math.max(u[2], t.window[2]);
+    u[3] = Math.max(u[3], t.window[3]);
+  }
+  return u;
 }
 
 /** The global tile grid of a raster. */

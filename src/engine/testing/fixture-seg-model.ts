@@ -31,6 +31,9 @@ export interface FixtureSegModelOptions {
   numMaskCoeffs?: number;
   /** Ultralytics-style metadata imgsz for dynamic models (default 640). */
   imgsz?: number;
+  /** Hostile variants for robustness tests: 'nan' = every output value NaN; 'lying-metadata' = metadata
+   * claims imgsz [2^20, 2^20] and 5 classes the outputs do not have. */
+  poison?: 'nan' | 'lying-metadata';
 }
 
 export function buildFixtureSegModel(options: FixtureSegModelOptions = {}): Uint8Array {
@@ -70,18 +73,20 @@ export function buildFixtureSegModel(options: FixtureSegModelOptions = {}): Uint
     const all = g.op('Concat', [cx, cy, side, side, ...classRows, coeffs], { axis: 1 }); // [1, 4+C+nm, h, w]
     levelOut.push(g.op('Reshape', [all, g.constI64([1, 4 + C + nm, -1])]));
   });
-  const out0 = g.rename(g.op('Concat', levelOut, { axis: 2 }), 'output0');
+  const nan = (x: string): string => (options.poison === 'nan' ? g.op('Mul', [x, g.constF([NaN], [])]) : x);
+  const out0 = g.rename(nan(g.op('Concat', levelOut, { axis: 2 })), 'output0');
   g.output(out0, [1, 4 + C + nm, typeof H === 'number' && typeof W === 'number' ? anchorCount(H, W) : 'anchors']);
 
   const o4 = g.op('AveragePool', [obj], { kernel_shape: [4, 4], strides: [4, 4] });
   const p0 = g.op('Sub', [g.op('Mul', [o4, g.constF([2], [])]), g.constF([1], [])]);
   const sel = new Float32Array(nm);
   sel[0] = 1;
-  const out1 = g.rename(g.op('Mul', [p0, g.constF(sel, [1, nm, 1, 1])]), 'output1');
+  const out1 = g.rename(nan(g.op('Mul', [p0, g.constF(sel, [1, nm, 1, 1])])), 'output1');
   g.output(out1, [1, nm, typeof H === 'number' ? H / 4 : 'h4', typeof W === 'number' ? W / 4 : 'w4']);
 
-  const names = `{${Array.from({ length: C }, (_, i) => `${i}: 'square${i}'`).join(', ')}}`;
-  const imgsz = options.size ?? [options.imgsz ?? 640, options.imgsz ?? 640];
+  const lying = options.poison === 'lying-metadata';
+  const names = `{${Array.from({ length: lying ? 5 : C }, (_, i) => `${i}: 'square${i}'`).join(', ')}}`;
+  const imgsz = lying ? [2 ** 20, 2 ** 20] : options.size ?? [options.imgsz ?? 640, options.imgsz ?? 640];
   return g.toBytes({
     metadata: {
       description: 'fastsam-geo test fixture (NOT FastSAM): red squares of side 56/112/224 px become detections',

@@ -13,7 +13,7 @@
  *
  * Checked against ids produced by OpenAI's reference implementation (tokenizer.test.ts).
  */
-import { readFileSync } from 'node:fs';
+import { readInputFileSync } from '../../util/read-input.js';
 import { gunzipSync } from 'node:zlib';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { EngineError } from '../../errors.js';
@@ -53,12 +53,13 @@ export function bytesToUnicode(): string[] {
 /** Reads the merges file (gzip or plain text) and returns the merge lines simple_tokenizer keeps. */
 export function readMerges(bpePath: string): string[] {
   let raw: Buffer;
+  raw = Buffer.from(readInputFileSync(bpePath, { maxBytes: 64 * 1024 * 1024, what: 'CLIP BPE merges file' }));
+  let text: string;
   try {
-    raw = readFileSync(bpePath);
+    text = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw, { maxOutputLength: 64 * 1024 * 1024 }).toString('utf8') : raw.toString('utf8');
   } catch (err) {
-    throw new EngineError('NOT_FOUND', `CLIP BPE merges file not found: ${bpePath} (${(err as Error).message})`);
+    throw new EngineError('BAD_INPUT', `CLIP BPE merges file ${bpePath}: not gzip or plain text (${(err as Error).message})`);
   }
-  const text = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
   const lines = text.split('\n');
   const merges = lines.slice(1, CLIP_MERGE_COUNT + 1);
   if (merges.length !== CLIP_MERGE_COUNT || merges.some((m) => m.split(' ').length !== 2)) {

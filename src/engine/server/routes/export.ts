@@ -23,7 +23,9 @@ interface ExportBody {
 export function registerExportRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.post<{ Body: ExportBody }>('/api/export', { schema: { body: exportBodySchema } }, async (request, reply) => {
     const { collection, overwrite = false, format } = request.body;
-    const abs = await ctx.root.resolve(request.body.path, { mustExist: false });
+    // Never through a link (resolveOutput); the sinks' output file checks the real target
+    // (util/output-path: not a directory, device or FIFO; a known extension).
+    const abs = await ctx.root.resolveOutput(request.body.path);
     const r = await writeCollection(abs, collection as unknown as ExportCollection, {
       format, noOverwrite: !overwrite, signal: abortOnDisconnect(reply),
     });

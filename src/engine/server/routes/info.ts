@@ -23,7 +23,7 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: RouteContext): voi
     }
     if (url !== undefined) {
       const checked = checkRasterUrl(url, ctx.allowUrls);
-      return ctx.backend.raster(checked, checked, abortOnDisconnect(reply));
+      return ctx.backend.raster(checked, checked, abortOnDisconnect(reply), { checkUrl: (hop) => void checkRasterUrl(hop, ctx.allowUrls) });
     }
     const abs = await ctx.root.resolve(rel);
     const info = await ctx.backend.raster(abs, ctx.root.relative(abs), abortOnDisconnect(reply));

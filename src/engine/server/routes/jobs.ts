@@ -3,7 +3,7 @@
  * (poll); GET /api/jobs/:id/events (SSE); DELETE /api/jobs/:id (cancel); GET /api/jobs/:id/result.
  */
 import type { FastifyInstance } from 'fastify';
-import { EngineError } from '../../errors.js';
+import { EngineError, asEngineError } from '../../errors.js';
 import type { RouteContext } from '../app.js';
 import type { Extent, FeatureCollection, SegmentOptions, SegmentRequest } from '../backend.js';
 import { jobBodySchema, jobParamsSchema } from '../schemas.js';
@@ -28,7 +28,11 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext): void
     // Opening the raster and counting tiles first turns a bad file or extent into a 4xx now,
     // rather than a failed job later.
     const total = await ctx.backend.countTiles(req, abortOnDisconnect(reply));
-    const job = ctx.jobs.submit<FeatureCollection>((jc) => ctx.backend.segment(req, jc), {
+    const job = ctx.jobs.submit<FeatureCollection>((jc) => ctx.backend.segment(req, jc).catch((err: unknown) => {
+      // A failed job's message never shows the server's root (paths relative to it).
+      const e = asEngineError(err);
+      throw new EngineError(e.code, ctx.root.redact(e.message));
+    }), {
       total,
       meta: { path: req.rel },
     });

@@ -9,7 +9,7 @@ import { abortOnDisconnect } from './disconnect.js';
 type PromptBody = Omit<PromptRequest, 'rel'>;
 
 export function registerPromptRoutes(app: FastifyInstance, ctx: RouteContext): void {
-  app.post<{ Body: PromptBody }>('/api/prompt', { schema: { body: promptBodySchema } }, async (request) => {
+  app.post<{ Body: PromptBody }>('/api/prompt', { schema: { body: promptBodySchema } }, async (request, reply) => {
     const body = request.body;
     if (!body.points?.length && !body.boxes?.length && !body.text) {
       throw new EngineError('BAD_INPUT', 'prompt: got no points, boxes or text, expected at least one of them');
@@ -24,6 +24,7 @@ export function registerPromptRoutes(app: FastifyInstance, ctx: RouteContext): v
       ...(body.extent ? { extent: { ...body.extent, crs: body.extent.crs ?? crs } } : {}),
       ...(body.points ? { points: body.points.map((p) => ({ x: p.x, y: p.y, label: p.label ?? 1 })) } : {}),
     };
-    return ctx.backend.prompt(req);
+    // The work stops when the client goes (and is shared with identical prompts in flight: engine-backend).
+    return ctx.backend.prompt(req, abortOnDisconnect(reply));
   });
 }

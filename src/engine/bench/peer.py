@@ -23,7 +23,7 @@ import numpy as np
 import onnxruntime as ort
 import shapely
 from osgeo import gdal, osr
-from shapely.geometry import Polygon, mapping
+from shapely.geometry import MultiPolygon, Polygon, mapping
 from threadpoolctl import threadpool_limits
 
 gdal.UseExceptions()
@@ -185,9 +185,14 @@ class Peer:
                     if poly.is_empty or poly.area < a.min_area:
                         continue
                     poly = poly.simplify(a.simplify, preserve_topology=True)
-                    ll = np.array(ct.TransformPoints(np.asarray(poly.exterior.coords)))[:, :2]
+                    parts = []
+                    for part in getattr(poly, "geoms", [poly]):  # buffer(0) may split a contour
+                        rings = [part.exterior, *part.interiors]
+                        ll = [np.array(ct.TransformPoints(np.asarray(r.coords)))[:, :2] for r in rings]
+                        parts.append(Polygon(ll[0], ll[1:]))
+                    geom = parts[0] if len(parts) == 1 else MultiPolygon(parts)
                     feats.append({"type": "Feature", "properties": {"score": round(score, 4), "area_m2": round(poly.area, 2)},
-                                  "geometry": mapping(Polygon(ll))})
+                                  "geometry": mapping(geom)})
                 st["geo"] += time.perf_counter() - t
         t = time.perf_counter()
         text = json.dumps({"type": "FeatureCollection", "features": feats})

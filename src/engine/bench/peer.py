@@ -72,6 +72,8 @@ class Peer:
         so = ort.SessionOptions()
         so.intra_op_num_threads = a.threads
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if a.no_spinning:  # the same session setting as fastsam-geo's (segmodel.ts)
+            so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.sess = ort.InferenceSession(a.model, so, providers=["CPUExecutionProvider"])
         self.inp = self.sess.get_inputs()[0].name
         self.a = a
@@ -219,6 +221,7 @@ def main():
     ap.add_argument("--threads", type=int, required=True)
     ap.add_argument("--simplify", type=float, default=0.5)
     ap.add_argument("--min-area", type=float, default=10)
+    ap.add_argument("--no-spinning", action="store_true", help="intra-op threads do not spin-wait (as fastsam-geo)")
     ap.add_argument("--footprints", help="raw float32 prototype map of building outlines (bench/footprint-masks.ts)")
     a = ap.parse_args()
     with threadpool_limits(limits=1, user_api="blas"):

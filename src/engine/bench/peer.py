@@ -23,7 +23,7 @@ import numpy as np
 import onnxruntime as ort
 import shapely
 from osgeo import gdal, osr
-from shapely.geometry import Polygon, mapping
+from shapely.geometry import MultiPolygon, Polygon, mapping
 from threadpoolctl import threadpool_limits
 
 gdal.UseExceptions()
@@ -72,6 +72,8 @@ class Peer:
         so = ort.SessionOptions()
         so.intra_op_num_threads = a.threads
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if a.no_spinning:  # the same session setting as fastsam-geo's (segmodel.ts)
+            so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.sess = ort.InferenceSession(a.model, so, providers=["CPUExecutionProvider"])
         self.inp = self.sess.get_inputs()[0].name
         self.a = a
@@ -185,9 +187,14 @@ class Peer:
                     if poly.is_empty or poly.area < a.min_area:
                         continue
                     poly = poly.simplify(a.simplify, preserve_topology=True)
-                    ll = np.array(ct.TransformPoints(np.asarray(poly.exterior.coords)))[:, :2]
+                    parts = []
+                    for part in getattr(poly, "geoms", [poly]):  # buffer(0) may split a contour
+                        rings = [part.exterior, *part.interiors]
+                        ll = [np.array(ct.TransformPoints(np.asarray(r.coords)))[:, :2] for r in rings]
+                        parts.append(Polygon(ll[0], ll[1:]))
+                    geom = parts[0] if len(parts) == 1 else MultiPolygon(parts)
                     feats.append({"type": "Feature", "properties": {"score": round(score, 4), "area_m2": round(poly.area, 2)},
-                                  "geometry": mapping(Polygon(ll))})
+                                  "geometry": mapping(geom)})
                 st["geo"] += time.perf_counter() - t
         t = time.perf_counter()
         text = json.dumps({"type": "FeatureCollection", "features": feats})
@@ -214,6 +221,7 @@ def main():
     ap.add_argument("--threads", type=int, required=True)
     ap.add_argument("--simplify", type=float, default=0.5)
     ap.add_argument("--min-area", type=float, default=10)
+    ap.add_argument("--no-spinning", action="store_true", help="intra-op threads do not spin-wait (as fastsam-geo)")
     ap.add_argument("--footprints", help="raw float32 prototype map of building outlines (bench/footprint-masks.ts)")
     a = ap.parse_args()
     with threadpool_limits(limits=1, user_api="blas"):

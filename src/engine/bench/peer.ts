@@ -90,7 +90,7 @@ export async function benchPeer(arch: FastSamArch, imgsz: number, options: PeerO
   const k = `${arch}.${imgsz}`;
   const sec = 'Against the Python stack (peer, same model, raster, thresholds and threads)';
   const footprints = footprintMapFile(benchCacheDir(options.cacheDir), imgsz / 4, imgsz / 4);
-  const peer = await startPeer(['--model', m.file, '--raster', raster, '--imgsz', String(imgsz), '--threads', String(options.threads), '--overlap', '128', '--conf', '0.4', '--iou', '0.9', '--footprints', footprints]);
+  const peer = await startPeer(['--model', m.file, '--raster', raster, '--imgsz', String(imgsz), '--threads', String(options.threads), '--overlap', '128', '--conf', '0.4', '--iou', '0.9', '--footprints', footprints, '--no-spinning']);
   const model = withFootprintMasks(await loadSegModel(m.file, { intraOpThreads: options.threads }));
   const bareModel = await loadSegModel(m.file, { intraOpThreads: options.threads, worker: false });
   try {

@@ -53,6 +53,11 @@ export interface SessionOptions {
   strict?: boolean;
   /** Intra-op threads; default (absent or 0): config intraOpThreads(), the machine's cores. */
   intraOpThreads?: number;
+  /**
+   * Whether idle intra-op threads spin-wait for work (onnxruntime's default: yes). Off lets other
+   * threads of the process (the tile stages) use the cores between the model's parallel sections.
+   */
+  spinning?: boolean;
   /** Graph optimization level (default 'all'). */
   graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Receives fallback warnings; default writes them to stderr. */
@@ -141,6 +146,7 @@ export async function openSession(model: string | Uint8Array, options: SessionOp
     graphOptimizationLevel: options.graphOptimization ?? 'all',
     logSeverityLevel: 3,
     intraOpNumThreads: threads,
+    ...(options.spinning === undefined ? {} : { extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } } }),
   };
 
   let session: ort.InferenceSession | undefined;

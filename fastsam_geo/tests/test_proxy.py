@@ -48,7 +48,7 @@ def test_engine_errors_pass_through_with_their_status_and_body(jupyter, root):
     assert "expected string" in r.json()["error"]["message"]
     r = jupyter.post("api/export", {"path": "out.geojson", "collection": {"type": "FeatureCollection", "features": []}})
     assert r.status_code == 200, r.text
-    assert r.json() == {"path": "out.geojson", "features": 0}
+    assert r.json() == {"path": "out.geojson", "features": 0, "format": "geojson"}
     assert json.loads((root / "out.geojson").read_text()) == {"type": "FeatureCollection", "features": []}
 
 
@@ -100,7 +100,7 @@ def test_cookie_authenticated_requests_need_xsrf_for_post_and_delete(jupyter, ro
     # with the header matching the cookie: forwarded to the engine
     r = s.post(jupyter.url("api/export"), json=body, headers={"X-XSRFToken": xsrf}, timeout=30)
     assert r.status_code == 200, r.text
-    assert r.json() == {"path": "xsrf.geojson", "features": 0}
+    assert r.json() == {"path": "xsrf.geojson", "features": 0, "format": "geojson"}
     r = s.delete(jupyter.url("api/jobs/no-such-job"), headers={"X-XSRFToken": xsrf}, timeout=30)
     assert r.status_code == 404 and r.json()["error"]["code"] == "NOT_FOUND"
     # and a fresh session without any login is refused

@@ -7,10 +7,9 @@
  * it keeps the area within `maxAreaChange` and IoU ≥ `minIoU` with the input; otherwise the simplified
  * outline is returned (`regularized: false`).
  */
-import { intersection } from 'polyclip-ts';
 import { simplifyRing } from './simplify.js';
 import { polygonIoU } from './polygon-iou.js';
-import { polygonArea, signedArea, toPairs } from './rings.js';
+import { polygonArea } from './rings.js';
 
 export interface RegularizeOptions {
   /** Douglas–Peucker tolerance before snapping, in ring units (e.g. ~1.5 pixel sides). Required > 0. */
@@ -153,18 +152,6 @@ function snapRing(ring: Float64Array, angle: number, minSide: number): Float64Ar
     out[2 * i + 1] = pu * sin + pv * cos;
   }
   return out;
-}
-
-/** IoU of two polygons whose areas are known: |A ∩ B| / (|A| + |B| − |A ∩ B|) (one clipping, not two). */
-function iouOf(a: Float64Array[], b: Float64Array[], areaA: number, areaB: number): number {
-  try {
-    const inter = intersection(a.map(toPairs), b.map(toPairs));
-    const i = inter.reduce((s, poly) => s + poly.reduce((t, ring, k) => t + (k === 0 ? 1 : -1) * Math.abs(signedArea(ring.flat().slice(0, -2))), 0), 0);
-    const u = areaA + areaB - i;
-    return u > 0 ? i / u : 0;
-  } catch {
-    return 0;
-  }
 }
 
 /** Regularizes a polygon (outer ring + holes) in a metric frame. */

@@ -4,8 +4,7 @@
  * chains) and the IoU of a result with its traced outline. Pure functions on flat arrays.
  */
 import simplifyJs from 'simplify-js';
-import { intersection } from 'polyclip-ts';
-import { signedArea, toPairs } from './rings.js';
+import { polygonIoU } from './polygon-iou.js';
 import { simplifyRing } from './simplify.js';
 
 /** A straight run of a chain in a frame: parallel to u (axis 0, value = v) or to v (axis 1, value = u). */
@@ -206,14 +205,7 @@ function segmentsConflict(a: Seg, b: Seg, eps: number): boolean {
   return true;
 }
 
-/** |A ∩ B| / (|A| + |B| − |A ∩ B|) for polygons (outer ring + holes) with known areas. */
+/** |A ∩ B| / (|A| + |B| − |A ∩ B|) for polygons (outer ring + holes) with known areas (float clipper). */
 export function polygonsIoU(a: Float64Array[], b: Float64Array[], areaA: number, areaB: number): number {
-  try {
-    const inter = intersection(a.map(toPairs), b.map(toPairs));
-    const i = inter.reduce((s, poly) => s + poly.reduce((t, ring, k) => t + (k === 0 ? 1 : -1) * Math.abs(signedArea(ring.flat().slice(0, -2))), 0), 0);
-    const u = areaA + areaB - i;
-    return u > 0 ? i / u : 0;
-  } catch {
-    return 0;
-  }
+  return polygonIoU(a, b, areaA, areaB);
 }

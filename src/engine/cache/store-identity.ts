@@ -20,10 +20,15 @@ export async function rasterIdentity(source: string, signal?: AbortSignal): Prom
   if (!isUrl(source)) return fileIdentity(source);
   let res: Response;
   try {
-    res = await fetch(source, { method: 'HEAD', redirect: 'follow', signal });
+    // No redirects followed here (the raster reader checks every hop against the allow-list) and a
+    // bounded wait: a redirecting or silent server just makes the raster uncached.
+    const timeout = AbortSignal.timeout(30_000);
+    res = await fetch(source, { method: 'HEAD', redirect: 'manual', signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
   } catch (err) {
-    throw new EngineError('NOT_FOUND', `${source}: HEAD failed: ${(err as Error).message}`);
+    if (signal?.aborted) throw new EngineError('ABORTED', 'cancelled');
+    return null;
   }
+  if (res.status >= 300 && res.status < 400) return null;
   if (!res.ok) throw new EngineError('NOT_FOUND', `${source}: HEAD answered ${res.status}`);
   const etag = res.headers.get('etag');
   const lastModified = res.headers.get('last-modified');
@@ -41,6 +46,10 @@ export async function modelHash(model: string | Uint8Array): Promise<string> {
   const memo = JSON.stringify(id);
   const known = modelHashes.get(memo);
   if (known) return known;
+  // Never block on a FIFO or read /dev/zero forever: only a regular file is hashed (the loader then
+  // refuses the rest with BAD_MODEL too).
+  const st = await fs.stat(model);
+  if (!st.isFile()) throw new EngineError('BAD_MODEL', `model '${model}' is not a regular file (a device, FIFO or socket): refusing to read it`);
   const h = createHash('sha256');
   for await (const chunk of createReadStream(model)) h.update(chunk as Buffer);
   const hex = h.digest('hex');

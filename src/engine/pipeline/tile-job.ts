@@ -2,7 +2,7 @@
  * The two halves a queue splits `extract` into, computed exactly as extract computes them:
  *
  *   planExtraction(raster, options)  → the tile grid (submitter: one queue job per tile)
- *   openTileRunner(raster, options)  → run(tile): read the window, stretch, segment, store (worker)
+ *   openTileRunner(raster, options)  → run(tile): extract's own tile stages for one tile, then store (worker)
  *
  * The merging half is `extract` itself with a `tileStore` holding every tile: it finds each tile in
  * the store and runs no model (a tile missing from the store, e.g. evicted, is computed there).
@@ -10,8 +10,7 @@
 import { DEFAULTS } from '../config.js';
 import { EngineError } from '../errors.js';
 import { makeGeoRef } from '../geo/georef.js';
-import { inputSizeFor, segmentImage, type SegModel } from '../model/segmodel.js';
-import { computeStretch, identityStretch, toRgb8, type Stretch } from '../raster/normalize.js';
+import { inputSizeFor, type SegModel } from '../model/segmodel.js';
 import { openRaster, type PixelWindow, type Raster } from '../raster/open.js';
 import { factorForResolution, resampleRaster } from '../raster/resample.js';
 import type { Tile } from '../raster/tiling.js';
@@ -19,6 +18,8 @@ import type { SegmentResult } from '../types.js';
 import type { ExtractOptions } from './extract.js';
 import { checkWindow, chooseBands, planTiles, windowForExtent } from './plan.js';
 import type { TileResultStore } from './tile-store.js';
+import { openExtraction } from './open-extraction.js';
+import { segmentTile } from './tile-stages.js';
 
 /** The options of extract that travel through a queue (plain data: no model object, no callbacks). */
 export type TileJobOptions = Pick<ExtractOptions, 'conf' | 'iou' | 'maxDet' | 'tileSize' | 'overlap' | 'bands' | 'stretch' | 'nodata' | 'srs' | 'crs' | 'resolution' | 'window' | 'extent' | 'simplify' | 'regularize' | 'minArea' | 'maxArea'>;
@@ -68,35 +69,19 @@ export interface TileRunner {
   close(): Promise<void>;
 }
 
-/** Opens the raster once (with the run's one stretch) for running many of its tiles. */
+/**
+ * Opens the raster once (with the run's one stretch) for running many of its tiles: the same
+ * openExtraction + segmentTile (read → preprocess → infer → decode) that extract streams its tiles through.
+ */
 export async function openTileRunner(source: string, model: SegModel, store: TileResultStore, options: TileJobOptions, signal?: AbortSignal): Promise<TileRunner> {
-  const raster = await openResampled(source, options, signal);
-  try {
-    const bands = chooseBands(raster, options.bands);
-    const nodata = options.nodata ?? raster.nodata;
-    let stretch: Stretch;
-    const want = options.stretch ?? (raster.dtype === 'uint8' ? 'none' : DEFAULTS.extract.percentiles);
-    if (want === 'none') {
-      if (raster.dtype !== 'uint8') throw new EngineError('BAD_INPUT', `stretch: got "none" for a ${raster.dtype} raster, expected a percentile range (only uint8 can be used as is)`);
-      stretch = identityStretch(bands.length);
-    } else {
-      stretch = (await computeStretch(raster, { bands, percentiles: want, nodata, signal })).stretch;
-    }
-    return {
-      async run(tile, sig) {
-        const rgb = toRgb8(await raster.readWindow(tile.window, { bands, signal: sig }), stretch, nodata);
-        if (rgb.validCount === 0) return null;
-        const tw = tile.window[2] - tile.window[0];
-        const th = tile.window[3] - tile.window[1];
-        const imgsz: [number, number] | undefined = model.fixedSize ? undefined : [Math.ceil(th / model.stride) * model.stride, Math.ceil(tw / model.stride) * model.stride];
-        const result = await segmentImage(model, rgb.image, { conf: options.conf, iou: options.iou, maxDet: options.maxDet, imgsz, signal: sig });
-        await store.put(tile, result);
-        return result;
-      },
-      close: () => raster.close(),
-    };
-  } catch (err) {
-    await raster.close();
-    throw err;
-  }
+  const job = await openExtraction(source, { ...options, model, signal });
+  return {
+    async run(tile, sig) {
+      const { result } = await segmentTile({ ...job.ctx, signal: sig }, tile);
+      if (!result) return null;
+      await store.put(tile, result);
+      return result;
+    },
+    close: () => job.close(),
+  };
 }

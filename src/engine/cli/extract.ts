@@ -95,7 +95,7 @@ export const command: Command = {
     }
     if (positionals.length !== 1) throw new EngineError('BAD_INPUT', `expected one RASTER.tif, got ${positionals.length}\n\n${HELP}`);
     const raster = positionals[0];
-    const out = await outputChoice('extract', v, [raster]);
+    const out = await outputChoice('extract', v, v.model ? [raster, v.model] : [raster]);
     const output = out.path;
     let stretch: [number, number] | 'none' | undefined;
     if (v.stretch === 'none') stretch = 'none';

@@ -25,7 +25,8 @@ export async function outputChoice(command: string, values: { output?: string; f
     const format = values.format ? formatFor('out.geojson', values.format) : 'geojson';
     return { path, format, crs: crsArg(values.crs) ?? defaultCrsFor(format) };
   }
-  const format = formatFor(path, values.format);
+  // Path safety first (not an input, a link, a device or a directory), then the format.
   await openOutputFile(path, { inputs });
+  const format = formatFor(path, values.format);
   return { path, format, crs: crsArg(values.crs) ?? defaultCrsFor(format) };
 }

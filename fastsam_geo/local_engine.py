@@ -22,6 +22,10 @@ from .engine import default_engine_command
 LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 
 
+# HTTP statuses of the codes a start-up failure can carry (as the engine answers them).
+_START_STATUS = {"MODEL_MISSING": 409, "DEVICE_UNAVAILABLE": 409, "BAD_MODEL": 422, "BAD_INPUT": 400, "NOT_FOUND": 404, "TOO_LARGE": 413}
+
+
 class LocalEngine:
     """One ``fastsam-geo serve`` child process; :meth:`start` returns its ``(url, token)``."""
 
@@ -56,7 +60,8 @@ class LocalEngine:
         if self.running:
             return self.url, self.token
         token = secrets.token_hex(32)
-        env = {**os.environ, "FASTSAM_GEO_TOKEN": token}
+        # FASTSAM_GEO_ERROR_CODE: a start-up failure (a missing model, a bad device) prints its code too.
+        env = {**os.environ, "FASTSAM_GEO_TOKEN": token, "FASTSAM_GEO_ERROR_CODE": "1"}
         if self.models_dir:
             env["FASTSAM_GEO_MODELS"] = str(self.models_dir)
         argv = self.argv()
@@ -84,7 +89,8 @@ class LocalEngine:
                 del self._stderr[:-20]
 
         threading.Thread(target=pump_stdout, daemon=True, name="fastsam-geo-engine-stdout").start()
-        threading.Thread(target=pump_stderr, daemon=True, name="fastsam-geo-engine-stderr").start()
+        err_thread = threading.Thread(target=pump_stderr, daemon=True, name="fastsam-geo-engine-stderr")
+        err_thread.start()
         url = None
         try:
             while url is None:
@@ -100,6 +106,13 @@ class LocalEngine:
             if proc.poll() is None:
                 proc.kill()
             proc.wait()
+            err_thread.join(timeout=5)
+            # The engine refused to start with a classified error (serve checks --model / --device at
+            # start): raise that, e.g. MODEL_MISSING naming where the model was looked for.
+            codes = [ln[len("error-code: "):].strip() for ln in self._stderr if ln.startswith("error-code: ")]
+            messages = [ln.split(": ", 1)[1] for ln in self._stderr if ln.startswith("fastsam-geo serve: ")]
+            if codes and messages:
+                raise EngineError(codes[-1], messages[-1], _START_STATUS.get(codes[-1]))
             raise EngineError(
                 "ENGINE_UNAVAILABLE",
                 f"the fastsam-geo engine ({shlex.join(argv)}) did not start (exit code {proc.returncode}): "

@@ -75,12 +75,15 @@ test('a projected GeoJSON opens on the map; identify, delete, undo and export in
   await dialog.locator('input').fill('labels-edited.geojson');
   await page.screenshot({ path: testInfo.outputPath('labels-export-dialog.png') });
   await dialog.locator('.jp-mod-accept').click();
-  await page.filebrowser.openDirectory('data/spacenet-atlanta');
+  // The file browser still shows data/spacenet-atlanta (the GeoJSON was opened from there); wait for the
+  // complete file on disk (Jupyter writes it in place), then for the listing.
+  const root = process.env.FSG_UI_ROOT!;
+  const exported = join(root, 'data/spacenet-atlanta/labels-edited.geojson');
+  await expect.poll(() => { try { return JSON.parse(readFileSync(exported, 'utf8')).type; } catch { return null; } }).toBe('FeatureCollection');
   await page.filebrowser.refresh();
   await expect(page.locator('.jp-DirListing-item[title^="Name: labels-edited.geojson"]')).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('labels-exported.png') });
-  const root = process.env.FSG_UI_ROOT!;
-  const written = JSON.parse(readFileSync(join(root, 'data/spacenet-atlanta/labels-edited.geojson'), 'utf8'));
+  const written = JSON.parse(readFileSync(exported, 'utf8'));
   const expected = await page.evaluate((p) => (window as any).__fastsamGeo.panels[p].view.results.toGeoJSON(), LABELS);
   expect(written.type).toBe('FeatureCollection');
   expect(written.features).toHaveLength(gdal.features.length - 1);

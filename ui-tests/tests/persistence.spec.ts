@@ -28,7 +28,14 @@ async function closeMap(page: Page): Promise<void> {
   await page.evaluate(() => (window as any).jupyterapp.shell.currentWidget.close());
 }
 
-const onDisk = () => (existsSync(sidecarFile()) ? JSON.parse(readFileSync(sidecarFile(), 'utf8')) : null);
+// null while the sidecar is missing or still being written (Jupyter writes files in place).
+const onDisk = () => {
+  try {
+    return existsSync(sidecarFile()) ? JSON.parse(readFileSync(sidecarFile(), 'utf8')) : null;
+  } catch {
+    return null;
+  }
+};
 
 test('work is lost: layers are saved beside the raster and restored after closing the tab and after a reload', async ({ page }, testInfo) => {
   await openFixture(page);
@@ -102,8 +109,9 @@ test('export never overwrites without asking', async ({ page }, testInfo) => {
     await d.locator('.jp-mod-accept').click();
   };
   await exportAs();
-  await expect.poll(() => existsSync(file)).toBe(true);
-  expect(JSON.parse(readFileSync(file, 'utf8')).features).toHaveLength(3);
+  // Jupyter writes the file in place: poll until it parses whole.
+  const features = (): number => { try { return JSON.parse(readFileSync(file, 'utf8')).features.length; } catch { return -1; } };
+  await expect.poll(features).toBe(3);
   // one feature less, then the same name again: asked; Cancel keeps the file
   await page.evaluate((p) => {
     const v = (window as any).__fastsamGeo.panels[p].view;
@@ -120,5 +128,5 @@ test('export never overwrites without asking', async ({ page }, testInfo) => {
   // and Replace replaces it
   await exportAs();
   await page.locator('.jp-Dialog', { hasText: 'Replace the file?' }).locator('.jp-mod-accept').click();
-  await expect.poll(() => JSON.parse(readFileSync(file, 'utf8')).features.length).toBe(2);
+  await expect.poll(features).toBe(2);
 });

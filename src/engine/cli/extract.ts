@@ -8,8 +8,8 @@ import type { Command } from './command.js';
 import { bandsArg, checkCliOutput, numberArg } from './geo-args.js';
 import { OUTPUT_HELP, outputChoice } from './output.js';
 import { progressBar } from './progress.js';
-import { extract } from '../pipeline/extract.js';
-import { writeCollection } from '../export/write-collection.js';
+import { extractFeatures } from '../pipeline/extract.js';
+import { streamCollection } from '../export/write-collection.js';
 import { EXTRACT_FIELDS } from '../export/fields.js';
 import { PROMPT_FLAG_SPECS, PROMPT_FLAGS_HELP, promptFromFlags } from '../prompts/parse-args.js';
 import { runExtractPrompt } from './extract-prompt.js';
@@ -163,18 +163,20 @@ export const command: Command = {
       };
       // Finished tiles are kept as they come: a rerun after a crash or Ctrl-C resumes from them.
       const store = v['no-cache'] ? null : await openResultStore(raster, { ...opts, model, signal: ac.signal }, { onWarning: warnLine });
-      const r = await extract(raster, {
-        ...opts,
-        model,
-        tileStore: store ?? undefined,
-        signal: ac.signal,
-        onProgress: (p) => bar?.update(p.done, p.total),
-        onWarning: (m) => {
-          if (!v.quiet) process.stderr.write(`${bar ? '\n' : ''}warning: ${m}\n`);
-        },
-      });
+      // Features go to the writer as their ids become certain (about one tile row is held); the file
+      // is a temp file until the end, removed on error or Ctrl-C.
+      const r = await streamCollection(output, { format: out.format, fields: EXTRACT_FIELDS, inputs, signal: ac.signal }, (sinkOut) =>
+        extractFeatures(raster, {
+          ...opts,
+          model,
+          tileStore: store ?? undefined,
+          signal: ac.signal,
+          onProgress: (p) => bar?.update(p.done, p.total),
+          onWarning: (m) => {
+            if (!v.quiet) process.stderr.write(`${bar ? '\n' : ''}warning: ${m}\n`);
+          },
+        }, sinkOut));
       bar?.finish();
-      await writeCollection(output, r.collection, { format: out.format, fields: EXTRACT_FIELDS, inputs, signal: ac.signal });
       if (!v.quiet) {
         if (store && store.stats.hits > 0) process.stderr.write(`resumed ${store.stats.hits}/${r.tiles} tiles\n`);
         const n = Math.max(1, r.tiles);

@@ -4,8 +4,8 @@ import { EngineError } from '../errors.js';
 import type { Command } from './command.js';
 import { checkCliOutput, numberArg } from './geo-args.js';
 import { OUTPUT_HELP, outputChoice } from './output.js';
-import { vectorizeRaster } from '../pipeline/vectorize-raster.js';
-import { writeCollection } from '../export/write-collection.js';
+import { vectorizeRasterFeatures } from '../pipeline/vectorize-raster.js';
+import { streamCollection } from '../export/write-collection.js';
 import { VECTORIZE_FIELDS } from '../export/fields.js';
 
 const HELP = `usage: fastsam-geo vectorize MASK.tif -o OUT.geojson|.gpkg|.fgb|.parquet [options]
@@ -65,7 +65,8 @@ export const command: Command = {
     const output = out.path;
     await checkCliOutput(output, [positionals[0]]);
     const t0 = performance.now();
-    const r = await vectorizeRaster(positionals[0], {
+    // Polygons go to the writer as they are built (temp file until the end, removed on error).
+    const opts = {
       band: numberArg('band', v.band, (n) => Number.isInteger(n) && n >= 1, 'a band number ≥ 1'),
       nodata: numberArg('nodata', v.nodata),
       crs: out.crs,
@@ -75,12 +76,13 @@ export const command: Command = {
       sharedWalls: !v['no-shared-walls'],
       minArea: numberArg('min-area', v['min-area'], (n) => n >= 0, 'an area ≥ 0'),
       maxArea: numberArg('max-area', v['max-area'], (n) => n > 0, 'an area > 0'),
-    });
+    };
+    const r = await streamCollection(output, { format: out.format, fields: VECTORIZE_FIELDS, inputs: [positionals[0]] }, (sinkOut) =>
+      vectorizeRasterFeatures(positionals[0], opts, sinkOut));
     for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-    await writeCollection(output, r.collection, { format: out.format, fields: VECTORIZE_FIELDS, inputs: [positionals[0]] });
     if (!v.quiet) {
       const s = (performance.now() - t0) / 1000;
-      process.stderr.write(`${r.collection.features.length} polygons → ${output} in ${s.toFixed(2)} s (read ${(r.timings.read / 1000).toFixed(2)} s, vectorize ${(r.timings.vectorize / 1000).toFixed(2)} s)\n`);
+      process.stderr.write(`${r.polygons} polygons → ${output} in ${s.toFixed(2)} s (read ${(r.timings.read / 1000).toFixed(2)} s, vectorize ${(r.timings.vectorize / 1000).toFixed(2)} s)\n`);
     }
     return 0;
   },

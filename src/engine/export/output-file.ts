@@ -5,7 +5,7 @@
  * sees the old file, no file, or the complete new one — never a partial one. Path-safety checks
  * (output = input, symlinks, non-regular files) belong here so that they apply to every format.
  */
-import { constants, promises as fs } from 'node:fs';
+import { constants, promises as fs, rmSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { EngineError, throwIfAborted } from '../errors.js';
@@ -31,6 +31,18 @@ export interface OutputFile {
   discard(): Promise<void>;
 }
 
+// Temp files still open: a process that exits mid-write (a second Ctrl-C exits at once) removes them.
+const live = new Set<string>();
+let exitHook = false;
+function track(tmp: string): void {
+  live.add(tmp);
+  if (exitHook) return;
+  exitHook = true;
+  process.on('exit', () => {
+    for (const t of live) for (const f of [t, `${t}-journal`]) try { rmSync(f, { force: true }); } catch { /* best effort */ }
+  });
+}
+
 /** Checks `target` and returns a temp path beside it plus commit/discard. Nothing is created yet. */
 export async function openOutputFile(target: string, options: OutputFileOptions = {}): Promise<OutputFile> {
   if (typeof target !== 'string' || target.length === 0) {
@@ -50,7 +62,9 @@ export async function openOutputFile(target: string, options: OutputFileOptions 
   const long = `.${path.basename(abs)}.${suffix}`;
   const tmp = path.join(dir, Buffer.byteLength(long) <= 255 ? long : `.fsg-${suffix}`);
   let done = false;
+  track(tmp);
   const discard = async (): Promise<void> => {
+    live.delete(tmp);
     await fs.rm(tmp, { force: true }).catch(() => {});
     // SQLite writers may leave a journal beside the temp file.
     await fs.rm(`${tmp}-journal`, { force: true }).catch(() => {});
@@ -71,6 +85,7 @@ export async function openOutputFile(target: string, options: OutputFileOptions 
           await h.close();
         }
         await fs.rename(tmp, abs);
+        live.delete(tmp);
         done = true;
       } catch (err) {
         await discard();

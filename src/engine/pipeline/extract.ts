@@ -10,6 +10,10 @@
  * global pixels (nodata pixels removed), `onTile`, seam merge after each tile row (vectorize/merge),
  * exact tracing, georeferencing, regularization / simplification / area filter (vectorize/shape) and
  * stable ids. With `tileStore`, finished tiles come from the store and fresh ones go into it.
+ *
+ * Streamed: `extractFeatures(path, options, {open, write})` hands each feature to `write` as soon as
+ * its id is certain (position-order.ts: about one tile row of features is held), so a writer of
+ * export/ keeps output memory flat; `extract()` collects them into the FeatureCollection.
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +33,7 @@ import { shapeObjectsWithWalls, WallBatcher } from '../vectorize/wall-grid.js';
 import { featureCollection } from '../export/geojson.js';
 import type { Feature, FeatureCollection } from '../export/geojson.js';
 import type { Extent } from './plan.js';
+import { PositionOrder } from './position-order.js';
 import { segmentTiles } from './tile-stages.js';
 import { openExtraction } from './open-extraction.js';
 import type { TileResultStore } from './tile-store.js';
@@ -91,8 +96,22 @@ export interface ExtractTimings {
   total: number;
 }
 
-export interface ExtractResult {
+export interface ExtractResult extends ExtractSummary {
   collection: FeatureCollection;
+}
+
+/** Where extractFeatures sends its output. */
+export interface ExtractOutput {
+  /**
+   * Once, before any feature: the collection the features belong to, without them (its "crs" member
+   * when not WGS84, a note for native / pixel coordinates) — what a writer needs to open its file.
+   */
+  open?(head: FeatureCollection): void | Promise<void>;
+  /** Each feature, in id order (1, 2, …), as soon as no later building can take a smaller id. */
+  write(feature: Feature): void | Promise<void>;
+}
+
+export interface ExtractSummary {
   tiles: number;
   detections: number;
   buildings: number;
@@ -104,6 +123,8 @@ export interface ExtractResult {
   stretchFrom: string;
   warnings: string[];
   device: string;
+  /** The most finished features held at once waiting for their id (about one tile row's worth). */
+  maxHeld: number;
 }
 
 function globalMask(m: CroppedMask, tile: Tile, valid: Uint8Array | null, knownArea: number): { mask: CroppedMask; area: number } {
@@ -122,7 +143,22 @@ function globalMask(m: CroppedMask, tile: Tile, valid: Uint8Array | null, knownA
   return { mask: { x: m.x + tile.window[0], y: m.y + tile.window[1], width: m.width, height: m.height, data }, area };
 }
 
+/** The whole FeatureCollection in memory (server jobs, the notebook API, tests); the CLI streams with extractFeatures. */
 export async function extract(rasterPath: string, options: ExtractOptions): Promise<ExtractResult> {
+  let head: FeatureCollection | null = null;
+  const features: Feature[] = [];
+  const summary = await extractFeatures(rasterPath, options, {
+    open: (h) => {
+      head = h;
+    },
+    write: (f) => {
+      features.push(f);
+    },
+  });
+  return { collection: { ...head!, features }, ...summary };
+}
+
+export async function extractFeatures(rasterPath: string, options: ExtractOptions, output: ExtractOutput): Promise<ExtractSummary> {
   const t0 = performance.now();
   const { signal } = options;
   const warnings: string[] = [];
@@ -144,7 +180,10 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
       sharedWalls: options.sharedWalls ?? D.sharedWalls,
     };
     const source = path.basename(rasterPath);
-    const built: { key: [number, number]; feature: Omit<Feature, 'id'> }[] = [];
+    // Stable ids: by position of the outline (top, then left) in raster pixels, given as soon as no
+    // object still to come can lie above (the watermark after each row).
+    const order = new PositionOrder<Omit<Feature, 'id'>>();
+    let built = 0;
     // Objects are vectorized as soon as no later tile can touch them (after each tile row), so only
     // about one row of masks is held however large the raster: memory does not grow with its size.
     const vectorizeObjects = (objs: MergedObject[]): void => {
@@ -153,7 +192,7 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
       const walls = shapeOpts.sharedWalls && (shapeOpts.regularize || shapeOpts.simplify > 0) ? shapeObjectsWithWalls(objs, geo, shapeOpts) : null;
       timings.geo += performance.now() - g1;
       for (const [i, obj] of objs.entries()) {
-        if (built.length % 64 === 0) throwIfAborted(signal);
+        if (built++ % 64 === 0) throwIfAborted(signal);
         const g0 = performance.now();
         const shaped = walls?.get(i) ?? tracePolygons(obj.mask.data, obj.mask.width, obj.mask.height, { offsetX: obj.mask.x, offsetY: obj.mask.y })
           .map((p) => ({ p, s: shapePolygon(p, geo, shapeOpts) })).filter((x) => x.s !== null);
@@ -164,22 +203,36 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
           ? { type: 'Polygon', coordinates: shaped[0].s!.coordinates }
           : { type: 'MultiPolygon', coordinates: shaped.map((x) => x.s!.coordinates) };
         const key: [number, number] = [Math.min(...shaped.map((x) => x.p.bbox[1])), Math.min(...shaped.map((x) => x.p.bbox[0]))];
-        built.push({
-          key,
-          feature: {
-            type: 'Feature',
-            geometry,
-            properties: {
-              score: Math.round(obj.score * 1e4) / 1e4,
-              area_m2: areaM2 === null ? null : Math.round(areaM2 * 100) / 100,
-              tile: obj.tile,
-              source,
-              regularized: shaped.every((x) => x.s!.regularized),
-            },
+        order.add(key, {
+          type: 'Feature',
+          geometry,
+          properties: {
+            score: Math.round(obj.score * 1e4) / 1e4,
+            area_m2: areaM2 === null ? null : Math.round(areaM2 * 100) / 100,
+            tile: obj.tile,
+            source,
+            regularized: shaped.every((x) => x.s!.regularized),
           },
         });
       }
     };
+    let written = 0;
+    const release = async (watermark: number): Promise<void> => {
+      for (const f of order.release(watermark)) {
+        throwIfAborted(signal);
+        const id = ++written;
+        await output.write({ ...f, id, properties: { id, ...f.properties } });
+      }
+    };
+    await output.open?.(featureCollection([], {
+      nativeCrs: geo.output === 'native' ? geo.outputCrs : null,
+      extra: geo.output === 'pixel' ? { note: 'no georeferencing: coordinates are pixel columns/rows' } : geo.output === 'native' ? { note: "coordinates in the raster's native CRS (not RFC 7946 WGS84)" } : {},
+    }));
+    // The top of every tile from k on (tiles come row by row; the minimum guards any order).
+    const topFrom = new Array<number>(tiles.length + 1).fill(Infinity);
+    for (let j = tiles.length - 1; j >= 0; j--) topFrom[j] = Math.min(tiles[j].window[1], topFrom[j + 1]);
+    // Objects the WallBatcher holds back (they wait for a touching mask of a later row).
+    let heldWalls: MergedObject[] = [];
     let cands: Candidate[] = [];
     const wallBatch = new WallBatcher();
     let detections = 0;
@@ -210,9 +263,24 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
         const { done, pending } = mergeFinished(cands, limitY, { minSharedIoU: D.seamIoU });
         cands = pending;
         // An object touching a mask of a later row waits for it, so that their wall is shared.
-        vectorizeObjects(shapeOpts.sharedWalls ? wallBatch.ready(done, pending) : done);
-        if (k + 1 === tiles.length) vectorizeObjects(wallBatch.flush());
+        if (shapeOpts.sharedWalls) {
+          const all = [...heldWalls, ...done];
+          const go = wallBatch.ready(done, pending);
+          const going = new Set(go);
+          heldWalls = all.filter((o) => !going.has(o));
+          vectorizeObjects(go);
+        } else vectorizeObjects(done);
+        if (k + 1 === tiles.length) {
+          vectorizeObjects(wallBatch.flush());
+          heldWalls = [];
+        }
         timings.vectorize += performance.now() - v;
+        // Every object still to come is built from the later tiles, the pending candidates or the held
+        // objects, and its traced outline lies inside its masks: none can start above this row.
+        let watermark = topFrom[k + 1];
+        for (const c of cands) watermark = Math.min(watermark, c.mask.y);
+        for (const o of heldWalls) watermark = Math.min(watermark, o.mask.y);
+        await release(watermark);
       }
       k++;
       options.onProgress?.({ done: k, total: tiles.length });
@@ -224,19 +292,11 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
     if (validTiles === 0) throw new EngineError('EMPTY', `${rasterPath}: every pixel of the area is nodata${nodata !== null ? ` (${nodata})` : ''}: nothing to extract`);
     throwIfAborted(signal);
 
-    const v1 = performance.now();
-    // Stable ids: by position of the outline (top, then left) in raster pixels.
-    built.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1]);
-    const features: Feature[] = built.map((b, k) => ({ ...b.feature, id: k + 1, properties: { id: k + 1, ...b.feature.properties } }));
-    timings.vectorize += performance.now() - v1;
+    await release(Infinity);
     timings.total = performance.now() - t0;
-    const collection = featureCollection(features, {
-      nativeCrs: geo.output === 'native' ? geo.outputCrs : null,
-      extra: geo.output === 'pixel' ? { note: 'no georeferencing: coordinates are pixel columns/rows' } : geo.output === 'native' ? { note: "coordinates in the raster's native CRS (not RFC 7946 WGS84)" } : {},
-    });
     return {
-      collection, tiles: tiles.length, detections, buildings: features.length, timings, window: area, tileSize,
-      stretch, stretchFrom, warnings, device: model.device,
+      tiles: tiles.length, detections, buildings: written, timings, window: area, tileSize,
+      stretch, stretchFrom, warnings, device: model.device, maxHeld: order.maxHeld,
     };
   } finally {
     await job.close();

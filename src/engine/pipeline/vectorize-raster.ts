@@ -36,16 +36,43 @@ export interface VectorizeRasterOptions {
   signal?: AbortSignal;
 }
 
-export interface VectorizeRasterResult {
+export interface VectorizeRasterResult extends VectorizeRasterSummary {
   collection: FeatureCollection;
+}
+
+export interface VectorizeRasterSummary {
   warnings: string[];
   timings: { read: number; vectorize: number };
+  polygons: number;
+}
+
+/** Where vectorizeRasterFeatures sends its polygons (as extract's ExtractOutput). */
+export interface VectorizeOutput {
+  /** Once, before any feature: the collection without its features ("crs" member, note). */
+  open?(head: FeatureCollection): void | Promise<void>;
+  /** Each feature, in id order, as it is built. */
+  write(feature: Feature): void | Promise<void>;
 }
 
 /** Largest raster the vectorize command reads in one piece (pixels). */
 export const MAX_VECTORIZE_PIXELS = 400_000_000;
 
+/** The whole FeatureCollection in memory; the CLI streams with vectorizeRasterFeatures. */
 export async function vectorizeRaster(rasterPath: string, options: VectorizeRasterOptions = {}): Promise<VectorizeRasterResult> {
+  let head: FeatureCollection | null = null;
+  const features: Feature[] = [];
+  const summary = await vectorizeRasterFeatures(rasterPath, options, {
+    open: (h) => {
+      head = h;
+    },
+    write: (f) => {
+      features.push(f);
+    },
+  });
+  return { collection: { ...head!, features }, ...summary };
+}
+
+export async function vectorizeRasterFeatures(rasterPath: string, options: VectorizeRasterOptions, output: VectorizeOutput): Promise<VectorizeRasterSummary> {
   const band = options.band ?? 1;
   const raster = await openRaster(rasterPath, { signal: options.signal });
   try {
@@ -81,14 +108,20 @@ export async function vectorizeRaster(rasterPath: string, options: VectorizeRast
     // One-pixel gaps and small pockets between objects become walls.
     if (sharedWalls && (options.regularize || (options.simplify ?? 0) > 0)) closeWallGaps(labels, raster.width, raster.height);
     const { traced, shaped } = shapeLabelGrid(labels, count, raster.width, raster.height, geo, { ...options, sharedWalls });
-    const features: Feature[] = [];
+    const t2 = performance.now();
+    await output.open?.(featureCollection([], {
+      nativeCrs: geo.output === 'native' ? geo.outputCrs : null,
+      extra: geo.output === 'pixel' ? { note: 'no georeferencing: coordinates are pixel columns/rows' } : geo.output === 'native' ? { note: 'coordinates in the raster\'s native CRS (not RFC 7946 WGS84)' } : {},
+    }));
+    let n = 0;
     const source = path.basename(rasterPath);
     for (let k = 0; k < traced.length; k++) {
       const poly = traced[k];
       const s = shaped[k];
       if (!s) continue;
-      const id = features.length + 1;
-      features.push({
+      const id = ++n;
+      if ((n & 1023) === 0) throwIfAborted(options.signal);
+      await output.write({
         type: 'Feature',
         id,
         geometry: { type: 'Polygon', coordinates: s.coordinates },
@@ -98,12 +131,7 @@ export async function vectorizeRaster(rasterPath: string, options: VectorizeRast
         },
       });
     }
-    const t2 = performance.now();
-    const collection = featureCollection(features, {
-      nativeCrs: geo.output === 'native' ? geo.outputCrs : null,
-      extra: geo.output === 'pixel' ? { note: 'no georeferencing: coordinates are pixel columns/rows' } : geo.output === 'native' ? { note: 'coordinates in the raster\'s native CRS (not RFC 7946 WGS84)' } : {},
-    });
-    return { collection, warnings: geo.warnings, timings: { read: t1 - t0, vectorize: t2 - t1 } };
+    return { warnings: geo.warnings, timings: { read: t1 - t0, vectorize: t2 - t1 }, polygons: n };
   } finally {
     await raster.close();
   }

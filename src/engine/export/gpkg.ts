@@ -11,6 +11,7 @@
  *
  * Geometries are GeoPackage binary (header "GP", version 0, little-endian, xy envelope, srs_id) + WKB;
  * the layer type is MULTIPOLYGON (single polygons are promoted, as `ogr2ogr -nlt PROMOTE_TO_MULTI`).
+ * The layer has GDAL's spatial index (gpkg_rtree_index, gpkg-rtree.ts), bulk-loaded as rows come.
  */
 import path from 'node:path';
 import sqlite from 'node-sqlite3-wasm';
@@ -26,6 +27,7 @@ import type { Feature } from './geojson.js';
 import { fromWkb, geometryBbox, toWkb } from './wkb.js';
 import type { OutputFile } from './output-file.js';
 import type { FormatWriter, SinkOptions } from './sink.js';
+import { GpkgRtree } from './gpkg-rtree.js';
 
 /** Features per transaction. */
 const BATCH = 2000;
@@ -66,6 +68,7 @@ export async function openGpkgWriter(out: OutputFile, options: SinkOptions): Pro
   const meta = crsMeta(options.crs ?? null);
   let srsId = -1;
   let db: Database | null = new Database(out.tmp);
+  let rtree: GpkgRtree | null = null;
   try {
     db.exec('PRAGMA application_id = 1196444487; PRAGMA user_version = 10200; PRAGMA journal_mode = DELETE;');
     db.exec(`
@@ -80,6 +83,8 @@ export async function openGpkgWriter(out: OutputFile, options: SinkOptions): Pro
         CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
         CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
         CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
+      CREATE TABLE gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL,
+        scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
     `);
     const srs = db.prepare('INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)');
     try {
@@ -99,6 +104,7 @@ export async function openGpkgWriter(out: OutputFile, options: SinkOptions): Pro
       [table, 'features', table, '', isoNow(), srsId]);
     db.run('INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)', [table, 'geom', 'MULTIPOLYGON', srsId]);
     db.exec('BEGIN');
+    rtree = new GpkgRtree(db, table, 'geom');
   } catch (err) {
     db.close();
     db = null;
@@ -124,8 +130,9 @@ export async function openGpkgWriter(out: OutputFile, options: SinkOptions): Pro
         const v = coerce(f.properties?.[c.name], c.type);
         return typeof v === 'boolean' ? (v ? 1 : 0) : v;
       });
-      insert.run([gpkgGeometry(g, srsId), ...values]);
+      const { lastInsertRowid } = insert.run([gpkgGeometry(g, srsId), ...values]);
       const bb = geometryBbox(g);
+      rtree!.add(Number(lastInsertRowid), bb);
       if (bb[0] < env[0]) env[0] = bb[0];
       if (bb[1] < env[1]) env[1] = bb[1];
       if (bb[2] > env[2]) env[2] = bb[2];
@@ -139,6 +146,7 @@ export async function openGpkgWriter(out: OutputFile, options: SinkOptions): Pro
       if (Number.isFinite(env[0])) {
         db!.run('UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, last_change = ? WHERE table_name = ?', [...env, isoNow(), table]);
       }
+      rtree!.finish();
       db!.exec('COMMIT');
       close();
     },

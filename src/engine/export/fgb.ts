@@ -2,11 +2,13 @@
  * FlatGeobuf writer on the flatgeobuf package's own encoders (the only importer of flatgeobuf).
  * Features are encoded one at a time into a side file while the count and the envelope are tracked;
  * finish() writes magic bytes + a header with the exact count, envelope, columns and CRS (EPSG code and
- * WKT), then appends the features: memory stays bounded. No spatial index (index_node_size 0): readers
- * scan the file (GDAL, QGIS and the flatgeobuf readers all accept it). The layer type is MultiPolygon
+ * WKT), then the packed Hilbert R-tree (fgb-index.ts; index_node_size 16, as GDAL) and the features in
+ * its order: the side file is read back feature by feature, and memory holds 48 bytes per feature for
+ * the index (`spatialIndex: false`: no index, the features in the order written, memory bounded).
+ * The layer type is MultiPolygon
  * (single polygons are promoted, as `ogr2ogr -nlt PROMOTE_TO_MULTI` does) so GIS tools see one layer.
  */
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync, promises as fs, readSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import * as flatbuffers from 'flatbuffers';
 import { buildFeature } from 'flatgeobuf/lib/mjs/generic/feature.js';
@@ -17,6 +19,8 @@ import { Column } from 'flatgeobuf/lib/mjs/flat-geobuf/column.js';
 import { ColumnType } from 'flatgeobuf/lib/mjs/flat-geobuf/column-type.js';
 import { GeometryType } from 'flatgeobuf/lib/mjs/flat-geobuf/geometry-type.js';
 import { magicbytes } from 'flatgeobuf/lib/mjs/constants.js';
+import { calcTreeSize, generateLevelBounds } from 'flatgeobuf/lib/mjs/packedrtree.js';
+import { DEFAULT_NODE_SIZE, FeatureBoxes, hilbertOrder, packedRtree } from './fgb-index.js';
 import type { HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
 import type { ColumnMeta } from 'flatgeobuf/lib/mjs/column-meta.js';
 import path from 'node:path';
@@ -42,7 +46,7 @@ function columnMeta(f: FieldSpec): ColumnMeta {
   return { name: f.name, type: COLUMN_TYPES[f.type], title: null, description: null, width: -1, precision: -1, scale: -1, nullable: true, unique: false, primary_key: false };
 }
 
-function buildHeader(fields: FieldSpec[], count: number, envelope: number[] | null, options: SinkOptions, layer: string): Uint8Array {
+function buildHeader(fields: FieldSpec[], count: number, envelope: number[] | null, options: SinkOptions, layer: string, nodeSize: number): Uint8Array {
   const b = new flatbuffers.Builder(1024);
   const cols = fields.map((f) => {
     const name = b.createString(f.name);
@@ -76,7 +80,7 @@ function buildHeader(fields: FieldSpec[], count: number, envelope: number[] | nu
   Header.addGeometryType(b, GeometryType.MultiPolygon);
   if (colsOff) Header.addColumns(b, colsOff);
   Header.addFeaturesCount(b, BigInt(count));
-  Header.addIndexNodeSize(b, 0);
+  Header.addIndexNodeSize(b, nodeSize);
   if (crsOff) Header.addCrs(b, crsOff);
   const off = Header.endHeader(b);
   b.finishSizePrefixed(off);
@@ -95,13 +99,18 @@ export async function openFgbWriter(out: OutputFile, options: SinkOptions): Prom
   const w = await ByteWriter.create(side);
   let count = 0;
   const env = [Infinity, Infinity, -Infinity, -Infinity];
+  const indexed = options.spatialIndex !== false;
+  const boxes = new FeatureBoxes();
   return {
     async write(f: Feature) {
       const g = f.geometry.type === 'Polygon' ? { type: 'MultiPolygon' as const, coordinates: [f.geometry.coordinates] } : f.geometry;
       const props: Record<string, number | string | boolean | null> = {};
       for (const c of fields) props[c.name] = coerce(f.properties?.[c.name], c.type);
-      await w.write(buildFeature(parseGeometry(g as never), props, headerMeta));
+      const bytes = buildFeature(parseGeometry(g as never), props, headerMeta);
+      const at = w.offset;
+      await w.write(bytes);
       const bb = geometryBbox(g);
+      if (indexed) boxes.add(bb, at, bytes.length);
       if (bb[0] < env[0]) env[0] = bb[0];
       if (bb[1] < env[1]) env[1] = bb[1];
       if (bb[2] > env[2]) env[2] = bb[2];
@@ -110,15 +119,44 @@ export async function openFgbWriter(out: OutputFile, options: SinkOptions): Prom
     },
     async finish() {
       await w.close();
-      const header = buildHeader(fields, count, count ? env : null, options, layer);
-      const fh = await fs.open(out.tmp, 'wx', 0o644);
-      try {
-        await fh.write(magicbytes);
-        await fh.write(header);
-      } finally {
-        await fh.close();
+      // An empty layer has no index (a tree needs one item).
+      const nodeSize = indexed && count > 0 ? DEFAULT_NODE_SIZE : 0;
+      const header = buildHeader(fields, count, count ? env : null, options, layer, nodeSize);
+      if (nodeSize === 0) {
+        const fh = await fs.open(out.tmp, 'wx', 0o644);
+        try {
+          await fh.write(magicbytes);
+          await fh.write(header);
+        } finally {
+          await fh.close();
+        }
+        await pipeline(createReadStream(side), createWriteStream(out.tmp, { flags: 'a' }));
+      } else {
+        const order = hilbertOrder(boxes, env);
+        const tree = packedRtree(boxes, order, nodeSize, generateLevelBounds(count, nodeSize) as Array<[number, number]>);
+        if (tree.length !== calcTreeSize(count, nodeSize)) throw new EngineError('INTERNAL', 'FlatGeobuf index size');
+        const o = await ByteWriter.create(out.tmp);
+        const fd = openSync(side, 'r');
+        try {
+          await o.write(magicbytes);
+          await o.write(header);
+          await o.write(tree);
+          // The features in the index's order, read back from the side file (positioned reads from the
+          // page cache; a batch of them between two awaited writes, so the event loop keeps turning).
+          for (let k = 0; k < order.length; k++) {
+            const i = order[k];
+            const buf = Buffer.allocUnsafe(boxes.length(i));
+            if (readSync(fd, buf, 0, buf.length, boxes.offset(i)) !== buf.length) throw new EngineError('INTERNAL', 'FlatGeobuf side file was cut short');
+            await o.write(buf);
+          }
+          await o.close();
+        } catch (err) {
+          await o.destroy();
+          throw err;
+        } finally {
+          closeSync(fd);
+        }
       }
-      await pipeline(createReadStream(side), createWriteStream(out.tmp, { flags: 'a' }));
       await fs.rm(side, { force: true });
     },
     async destroy() {

@@ -9,7 +9,8 @@
  * the next tiles are read and this one decoded while the model runs), then here: masks → candidates in
  * global pixels (nodata pixels removed), `onTile`, seam merge after each tile row (vectorize/merge),
  * exact tracing, georeferencing, regularization / simplification / area filter (vectorize/shape) and
- * stable ids. With `tileStore`, finished tiles come from the store and fresh ones go into it.
+ * stable ids. With `tileStore`, finished tiles come from the store and fresh ones go into it, and so do
+ * finished rows (pipeline/row-replay.ts): a rerun with the same settings replays their features.
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -32,6 +33,7 @@ import type { Extent } from './plan.js';
 import { segmentTiles } from './tile-stages.js';
 import { openExtraction } from './open-extraction.js';
 import type { TileResultStore } from './tile-store.js';
+import { RowReplay } from './row-replay.js';
 
 export interface ExtractProgress {
   done: number;
@@ -144,7 +146,8 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
       sharedWalls: options.sharedWalls ?? D.sharedWalls,
     };
     const source = path.basename(rasterPath);
-    const built: { key: [number, number]; feature: Omit<Feature, 'id'> }[] = [];
+    type Built = { key: [number, number]; feature: Omit<Feature, 'id'> };
+    const built: Built[] = [];
     // Objects are vectorized as soon as no later tile can touch them (after each tile row), so only
     // about one row of masks is held however large the raster: memory does not grow with its size.
     const vectorizeObjects = (objs: MergedObject[]): void => {
@@ -187,11 +190,17 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
     const { ctx } = job;
     const { nodata } = ctx;
     const stageTimes = { read: 0, model: 0, decode: 0 };
+    // Everything that changes a row's features besides its tiles' records (those are chained in).
+    const replay = RowReplay.open<Built>(options.tileStore, {
+      shapeOpts, seamIoU: D.seamIoU, area, source, nodata, crs: options.crs ?? null, srs: options.srs ?? null, resolution: options.resolution ?? null,
+      output: geo.output, affine: geo.affine, outputCrs: geo.outputCrs, workToMeters: geo.workToMeters, workPixelSize: geo.workPixelSize,
+    });
     const { stream, drain } = segmentTiles(ctx, tiles, { tileStore: options.tileStore, timings: stageTimes });
     options.onProgress?.({ done: 0, total: tiles.length });
     let k = 0;
     for await (const { tile, result, valid } of stream) {
       throwIfAborted(signal);
+      replay?.addTile(tile, result);
       if (result) {
         validTiles++;
         detections += result.detections.length;
@@ -210,8 +219,17 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
         const { done, pending } = mergeFinished(cands, limitY, { minSharedIoU: D.seamIoU });
         cands = pending;
         // An object touching a mask of a later row waits for it, so that their wall is shared.
-        vectorizeObjects(shapeOpts.sharedWalls ? wallBatch.ready(done, pending) : done);
-        if (k + 1 === tiles.length) vectorizeObjects(wallBatch.flush());
+        const ready = shapeOpts.sharedWalls ? wallBatch.ready(done, pending) : done;
+        const last = k + 1 === tiles.length ? wallBatch.flush<MergedObject>() : [];
+        const rowKey = replay?.endRow() ?? null;
+        const stored = rowKey ? await replay!.get(rowKey) : null;
+        if (stored) built.push(...stored);
+        else {
+          const from = built.length;
+          vectorizeObjects(ready);
+          vectorizeObjects(last);
+          if (rowKey) await replay!.put(rowKey, built.slice(from));
+        }
         timings.vectorize += performance.now() - v;
       }
       k++;

@@ -1,9 +1,8 @@
 /** `fastsam-geo cache [list] | cache clear [RASTER]`: the per-tile result store (resume, queue workers). */
-import { parseArgs } from 'node:util';
 import { resultsDir } from '../config.js';
 import { EngineError } from '../errors.js';
 import { clearStore, storeUsage } from '../cache/result-store.js';
-import type { Command } from './command.js';
+import { parseCommand, usageError, type Command } from './command.js';
 
 const HELP = `usage: fastsam-geo cache [list] [--json]
        fastsam-geo cache clear [RASTER]
@@ -25,17 +24,9 @@ export function humanBytes(n: number): string {
 export const command: Command = {
   summary: 'sizes per raster of the per-tile result store; clear all or one raster',
   async run(argv: string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-    } catch (err) {
-      throw new EngineError('BAD_INPUT', `${(err as Error).message}\n\n${HELP}`);
-    }
+    const parsed = parseCommand(argv, HELP, { json: { type: 'boolean' } }, true);
+    if (!parsed) return 0;
     const { values: v, positionals } = parsed;
-    if (v.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
     const [action = 'list', ...rest] = positionals;
     const root = resultsDir();
     if (action === 'list' && rest.length === 0) {
@@ -57,6 +48,6 @@ export const command: Command = {
       process.stdout.write(`removed ${r.tiles} tiles (${humanBytes(r.bytes)})${rest[0] ? ` of ${rest[0]}` : ''}\n`);
       return 0;
     }
-    throw new EngineError('BAD_INPUT', `expected list | clear [RASTER], got ${JSON.stringify(positionals.join(' '))}\n\n${HELP}`);
+    throw usageError(`expected list | clear [RASTER], got ${JSON.stringify(positionals.join(' '))}`, HELP);
   },
 };

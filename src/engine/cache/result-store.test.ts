@@ -166,15 +166,24 @@ test('extract resumes from the store: a rerun runs no model and gives the same c
   assert.equal(await s4.get({ index: 0, row: 0, col: 0, window: [0, 0, 256, 256] }), null);
 });
 
-test('row records replay exact numbers: -0, NaN, ±Infinity, subnormals and shortest-form doubles', async () => {
+test('row records replay exact numbers: -0, NaN, ±Infinity, subnormals and shortest-form doubles, in and out of coordinate blocks', async () => {
   const { decodeRowOutput, encodeRowOutput } = await import('./row-output.js');
-  const items = [{ key: [0, -0], v: [NaN, Infinity, -Infinity, 5e-324, 0.1 + 0.2, -1.7976931348623157e308], s: '$f', o: { $f: 1 } }];
-  const back = decodeRowOutput<typeof items[0]>(encodeRowOutput(items))!;
-  assert.ok(Object.is(back[0].key[1], -0));
-  back[0].v.forEach((x, i) => assert.ok(Object.is(x, items[0].v[i]), `${x} vs ${items[0].v[i]}`));
-  assert.deepEqual([back[0].s, back[0].o], ['$f', { $f: 1 }]);
+  const ring = [[0, -0], [NaN, 5e-324], [Infinity, -Infinity], [0.1 + 0.2, -1.7976931348623157e308], [0, -0]];
+  const items = [
+    { key: [0, -0], v: [NaN, Infinity, 5e-324, 0.1 + 0.2], s: '$f', o: { $f: 1 }, g: { type: 'Polygon', coordinates: [ring, [[1, 2, 3], [4, 5, 6]]] }, e: [] },
+    { key: [1, 2], g: { type: 'MultiPolygon', coordinates: [[ring], [ring.slice(1)]] }, n: null },
+  ];
+  const bytes = encodeRowOutput(items);
+  const back = decodeRowOutput<typeof items[0]>(bytes)!;
+  const flat = (v: unknown): unknown[] => (Array.isArray(v) ? v.flatMap(flat) : v && typeof v === 'object' ? Object.values(v).flatMap(flat) : [v]);
+  const want = flat(items);
+  const got = flat(back);
+  assert.equal(got.length, want.length);
+  want.forEach((x, i) => assert.ok(Object.is(got[i], x), `${i}: ${String(got[i])} vs ${String(x)}`));
+  assert.equal(JSON.stringify(back), JSON.stringify(items), 'same key order and structure');
   assert.equal(decodeRowOutput(new TextEncoder().encode('{"not":"a row"}')), null);
   assert.equal(decodeRowOutput(new Uint8Array([0xff, 0xfe])), null);
+  assert.equal(decodeRowOutput(bytes.subarray(0, bytes.length - 8)), null, 'a coordinate block cut short');
 });
 
 test('a rerun with the same settings replays finished rows byte for byte; other settings reuse the tiles only; bad or stale rows are recomputed', async () => {

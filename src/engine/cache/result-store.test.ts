@@ -186,6 +186,14 @@ test('row records replay exact numbers: -0, NaN, ±Infinity, subnormals and shor
   assert.equal(decodeRowOutput(bytes.subarray(0, bytes.length - 8)), null, 'a coordinate block cut short');
 });
 
+/** Records the tiles whose masks are decoded from the store. */
+function spyGets(s: DirTileStore): Tile[] {
+  const gets: Tile[] = [];
+  const get = s.get.bind(s);
+  s.get = (t: Tile) => { gets.push(t); return get(t); };
+  return gets;
+}
+
 test('a rerun with the same settings replays finished rows byte for byte; other settings reuse the tiles only; bad or stale rows are recomputed', async () => {
   const model = path.join(dir, 'fixture-rows.onnx');
   writeFileSync(model, buildFixtureSegModel());
@@ -205,12 +213,39 @@ test('a rerun with the same settings replays finished rows byte for byte; other 
     assert.equal(s1.rowStats.hits, 0);
     assert.equal(s1.rowStats.puts, 4, 'one record per tile row');
     const s2 = (await openResultStore(tif, opts, { root }))!;
+    const gets = spyGets(s2);
     const second = await extract(tif, { ...opts, tileStore: s2 });
     assert.equal(s2.stats.hits, second.tiles, 'the tiles come from the store');
+    assert.equal(gets.length, 0, 'fully cached: records checked, no mask decoded');
+    assert.equal(second.detections, first.detections);
     assert.deepEqual(s2.rowStats, { hits: 4, misses: 0, puts: 0 }, `${JSON.stringify(settings)}: every row replayed`);
     assert.equal(second.timings.geo, 0, 'nothing traced or shaped');
     assert.equal(text(second), plain, `${JSON.stringify(settings)}: replayed byte for byte`);
     assert.equal(JSON.parse(plain).features.length, SQ.length);
+  }
+  // A per-tile callback needs every tile's masks: the tiles are decoded, the rows still replayed.
+  {
+    const opts = { ...base, regularize: true };
+    const s = (await openResultStore(tif, opts, { root }))!;
+    const gets = spyGets(s);
+    let seen = 0;
+    const r = await extract(tif, { ...opts, tileStore: s, onTile: () => { seen++; } });
+    assert.deepEqual([seen, gets.length, s.rowStats.hits], [16, 16, 4]);
+    assert.equal(text(r), text(await extract(tif, opts)));
+  }
+  // A bit-flipped tile record is refused on the fully cached path too: that tile runs the model again,
+  // gives the same record, and the rows replay.
+  {
+    const opts = { ...base, regularize: true };
+    const s = (await openResultStore(tif, opts, { root }))!;
+    const f = s.file([192, 192, 448, 448]);
+    const b = readFileSync(f);
+    b[b.length - 5] ^= 0x20;
+    writeFileSync(f, b);
+    const r = await extract(tif, { ...opts, tileStore: s });
+    assert.deepEqual([s.stats.bad, s.stats.hits, s.stats.puts, s.rowStats.hits], [1, 15, 1, 4]);
+    assert.ok(r.timings.model > 0);
+    assert.equal(text(r), text(await extract(tif, opts)));
   }
   // The three settings share the tile records (one job) and keep their own rows.
   const s = (await openResultStore(tif, base, { root }))!;

@@ -24,7 +24,7 @@ import type { SegmentResult } from '../types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { cacheKey } from './keys.js';
 import type { RasterIdentity } from './store-identity.js';
-import { decodeTileRecord, encodeTileRecord, openRecord, recordDigest, RECORD_VERSION, ROW_MAGIC, sealRecord } from './tile-record.js';
+import { checkTileRecord, decodeTileRecord, encodeTileRecord, openRecord, recordDigest, RECORD_VERSION, ROW_MAGIC, sealRecord } from './tile-record.js';
 
 export interface StoreJob {
   /** The raster as the user named it (path or URL), for `fastsam-geo cache`. */
@@ -46,6 +46,7 @@ export interface ResultStoreOptions {
 }
 
 export interface StoreStats {
+  /** Tiles found (each window counted once, however often it is read). */
   hits: number;
   misses: number;
   /** Records found but refused (corrupt, truncated, another version): recomputed. */
@@ -79,6 +80,7 @@ export class DirTileStore implements TileResultStore {
   readonly rowStats = { hits: 0, misses: 0, puts: 0 };
   /** Checksums of the records read or written here, until the pipeline takes them (takeDigest). */
   private readonly digests = new Map<string, string>();
+  private readonly found = new Set<string>();
   private readonly maxBytes: number;
   private ready: Promise<void> | null = null;
   private warned = false;
@@ -114,10 +116,34 @@ export class DirTileStore implements TileResultStore {
       await fs.rm(file, { force: true }).catch(() => {});
       return null;
     }
-    this.stats.hits++;
+    this.hit(tile);
     this.keepDigest(tile, bytes);
     touch(file);
     return r.result;
+  }
+
+  /** The checksum of this tile's record when it checks out (its masks are not decoded), else null. */
+  async digestOf(tile: Tile): Promise<string | null> {
+    const file = this.file(tile.window);
+    const bytes = await fs.readFile(file).catch(() => null);
+    const d = bytes ? checkTileRecord(tile.window, bytes) : null;
+    if (!d) {
+      if (bytes) {
+        this.stats.bad++;
+        await fs.rm(file, { force: true }).catch(() => {});
+      }
+      return null;
+    }
+    this.hit(tile);
+    touch(file);
+    return d;
+  }
+
+  private hit(tile: Tile): void {
+    const k = tile.window.join('_');
+    if (this.found.has(k)) return;
+    this.found.add(k);
+    this.stats.hits++;
   }
 
   private keepDigest(tile: Tile, record: Uint8Array): void {
@@ -136,7 +162,10 @@ export class DirTileStore implements TileResultStore {
   async put(tile: Tile, result: SegmentResult): Promise<void> {
     let bytes: Uint8Array;
     try {
-      bytes = encodeTileRecord(tile.window, result);
+      // A record names what was computed, not how long it took: without timings, a tile computed again
+      // (evicted, refused) gives the same record, so the finished rows after it still replay.
+      const timings = Object.fromEntries(Object.keys(result.timings).map((k) => [k, 0])) as unknown as SegmentResult['timings'];
+      bytes = encodeTileRecord(tile.window, { ...result, timings });
     } catch {
       return;
     }
@@ -144,6 +173,10 @@ export class DirTileStore implements TileResultStore {
     this.keepDigest(tile, bytes);
     if (await this.write(this.file(tile.window), bytes)) this.stats.puts++;
     else this.stats.failedPuts++;
+  }
+
+  async hasRow(key: string): Promise<boolean> {
+    return exists(this.rowFile(key));
   }
 
   async getRow(key: string): Promise<Uint8Array | null> {

@@ -60,6 +60,11 @@ export function encodeTileRecord(window: PixelWindow, result: SegmentResult): Ui
   return sealRecord(TILE_MAGIC, window.join(','), encodeSegmentResult(result));
 }
 
+/** The record's checksum (hex) when it checks out for this window, without decoding its masks. */
+export function checkTileRecord(window: PixelWindow, bytes: Uint8Array): string | null {
+  return 'problem' in openRecord(TILE_MAGIC, window.join(','), bytes) ? null : recordDigest(bytes);
+}
+
 /** The result, or why the record is not usable. */
 export function decodeTileRecord(window: PixelWindow, bytes: Uint8Array): { result: SegmentResult } | { problem: RecordProblem } {
   const r = openRecord(TILE_MAGIC, window.join(','), bytes);

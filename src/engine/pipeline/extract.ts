@@ -195,7 +195,14 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
       shapeOpts, seamIoU: D.seamIoU, area, source, nodata, crs: options.crs ?? null, srs: options.srs ?? null, resolution: options.resolution ?? null,
       output: geo.output, affine: geo.affine, outputCrs: geo.outputCrs, workToMeters: geo.workToMeters, workPixelSize: geo.workPixelSize,
     });
-    const { stream, drain } = segmentTiles(ctx, tiles, { tileStore: options.tileStore, timings: stageTimes });
+    // A fully cached rerun (every tile and row stored; no per-tile callback, no nodata mask to read): replay.
+    const all = replay && !options.onTile && nodata === null ? await replay.replayAll(tiles) : null;
+    if (all) {
+      for (const b of all.items) built.push(b);
+      detections = all.detections;
+      validTiles = all.validTiles;
+    }
+    const { stream, drain } = segmentTiles(ctx, all ? [] : tiles, { tileStore: options.tileStore, timings: stageTimes });
     options.onProgress?.({ done: 0, total: tiles.length });
     let k = 0;
     for await (const { tile, result, valid } of stream) {
@@ -223,7 +230,7 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
         const last = k + 1 === tiles.length ? wallBatch.flush<MergedObject>() : [];
         const rowKey = replay?.endRow() ?? null;
         const stored = rowKey ? await replay!.get(rowKey) : null;
-        if (stored) built.push(...stored);
+        if (stored) for (const b of stored) built.push(b);
         else {
           const from = built.length;
           vectorizeObjects(ready);
@@ -236,6 +243,7 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
       options.onProgress?.({ done: k, total: tiles.length });
     }
     await drain();
+    if (all) options.onProgress?.({ done: tiles.length, total: tiles.length });
     timings.read = stageTimes.read;
     timings.model = stageTimes.model;
     timings.decode = stageTimes.decode;

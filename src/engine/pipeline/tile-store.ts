@@ -23,7 +23,10 @@ export interface TileResultStore {
    * Without it (or undefined for a tile) no finished output is cached for the rows it feeds.
    */
   takeDigest?(tile: Tile): string | undefined;
+  /** The checksum of this tile's record when it checks out, without decoding it (null: missing or bad). */
+  digestOf?(tile: Tile): Promise<string | null>;
   /** Finished output per tile row, by key; same failure rules as tiles (a bad record is null). */
+  hasRow?(key: string): Promise<boolean>;
   getRow?(key: string): Promise<Uint8Array | null>;
   putRow?(key: string, payload: Uint8Array): Promise<void>;
 }

@@ -293,7 +293,7 @@ test('the size bound and `cache` count row records; eviction removes them like t
   const rowSize = statSync(a.rowFile('f'.repeat(64))).size;
   assert.ok(rowSize > 20_000);
   const u = await storeUsage(root);
-  assert.deepEqual([u[0].tiles, u[0].bytes], [2, 2 * tileSize + rowSize]);
+  assert.deepEqual([u[0].tiles, u[0].rows, u[0].bytes], [2, 1, 2 * tileSize + rowSize]);
   assert.ok(await a.getRow('f'.repeat(64)));
   assert.equal(await a.getRow('e'.repeat(64)), null);
   // the row is the least recently used record of job a: another job's writes past the bound evict it first

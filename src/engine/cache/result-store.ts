@@ -316,6 +316,8 @@ export interface RasterUsage {
   key: string;
   source: string;
   tiles: number;
+  /** Finished-row records (one per tile row and output setting). */
+  rows: number;
   /** Bytes of tile and row records. */
   bytes: number;
   /** Newest record's mtime (last written or read). */
@@ -328,8 +330,9 @@ export async function storeUsage(root: string = resultsDir()): Promise<RasterUsa
   for (const f of await scanTiles(root)) {
     const key = path.basename(f.rasterDir);
     let u = by.get(key);
-    if (!u) by.set(key, (u = { key, source: await rasterSource(f.rasterDir), tiles: 0, bytes: 0, lastUsed: null }));
+    if (!u) by.set(key, (u = { key, source: await rasterSource(f.rasterDir), tiles: 0, rows: 0, bytes: 0, lastUsed: null }));
     if (f.tile) u.tiles++;
+    else u.rows++;
     u.bytes += f.size;
     if (!u.lastUsed || f.mtimeMs > u.lastUsed.getTime()) u.lastUsed = new Date(f.mtimeMs);
   }

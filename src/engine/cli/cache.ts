@@ -9,7 +9,7 @@ const HELP = `usage: fastsam-geo cache [list] [--json]
 
 The per-tile result store that lets a rerun resume and that queue workers share:
 $FASTSAM_GEO_RESULTS, else <cache>/results ($FASTSAM_GEO_CACHE or ~/.cache/fastsam-geo/cache).
-  list           size and tiles per raster, largest first (the default)
+  list           size, tiles and finished rows per raster, largest first (the default)
   clear          removes every stored tile
   clear RASTER   removes the tiles of one raster (its path or URL as given to extract, or its key)
 `;
@@ -38,7 +38,7 @@ export const command: Command = {
       const total = usage.reduce((a, u) => a + u.bytes, 0);
       process.stdout.write(`${root}: ${humanBytes(total)} in ${usage.reduce((a, u) => a + u.tiles, 0)} tiles\n`);
       for (const u of usage) {
-        process.stdout.write(`${humanBytes(u.bytes).padStart(10)}  ${String(u.tiles).padStart(7)} tiles  ${u.lastUsed?.toISOString().slice(0, 19) ?? ''}  ${u.source}  (${u.key})\n`);
+        process.stdout.write(`${humanBytes(u.bytes).padStart(10)}  ${String(u.tiles).padStart(7)} tiles ${String(u.rows).padStart(5)} rows  ${u.lastUsed?.toISOString().slice(0, 19) ?? ''}  ${u.source}  (${u.key})\n`);
       }
       return 0;
     }

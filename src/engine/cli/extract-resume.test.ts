@@ -96,7 +96,7 @@ test('an uninterrupted run: the reference (and a rerun of it resumes every tile)
   assert.equal(listed.rasters[0].source, tif);
   assert.equal(listed.rasters[0].tiles, TILES);
   assert.ok(listed.rasters[0].bytes > 0);
-  assert.match(cache().stdout, new RegExp(`${TILES} tiles .*area\\.tif`));
+  assert.match(cache().stdout, new RegExp(`${TILES} tiles +${ROWS} rows .*area\\.tif`));
   assert.match(cache('clear', tif).stdout, new RegExp(`removed ${TILES} tiles`));
   assert.equal(countTiles(store), 0);
   assert.equal(cache('clear', tif).status, 1, 'nothing left to clear: NOT_FOUND');

@@ -196,7 +196,7 @@ export async function extract(rasterPath: string, options: ExtractOptions): Prom
       output: geo.output, affine: geo.affine, outputCrs: geo.outputCrs, workToMeters: geo.workToMeters, workPixelSize: geo.workPixelSize,
     });
     // A fully cached rerun (every tile and row stored; no per-tile callback, no nodata mask to read): replay.
-    const all = replay && !options.onTile && nodata === null ? await replay.replayAll(tiles) : null;
+    const all = replay && !options.onTile && nodata === null ? await replay.replayAll(tiles, signal) : null;
     if (all) {
       for (const b of all.items) built.push(b);
       detections = all.detections;

@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../cache/keys.js';
+import { throwIfAborted } from '../errors.js';
 import { codeFingerprint } from '../cache/code-fingerprint.js';
 import { decodeRowOutput, encodeRowOutput } from '../cache/row-output.js';
 import type { Tile } from '../raster/tiling.js';
@@ -95,12 +96,13 @@ export class RowReplay<T> {
    * else null (run the tiles). Checks row by row, so a first rerun with new settings gives up after
    * one row's records.
    */
-  async replayAll(tiles: readonly Tile[]): Promise<{ items: T[]; detections: number; validTiles: number } | null> {
+  async replayAll(tiles: readonly Tile[], signal?: AbortSignal): Promise<{ items: T[]; detections: number; validTiles: number } | null> {
     const { digestOf, hasRow } = this.store;
     if (!digestOf || !hasRow) return null;
     let chain = this.chain;
     const keys: string[] = [];
     for (let i = 0; i < tiles.length;) {
+      throwIfAborted(signal);
       let j = i;
       while (j < tiles.length && tiles[j].row === tiles[i].row) j++;
       const row = tiles.slice(i, j);

@@ -5,7 +5,8 @@
  *   2. Redis bytes per tile (pending, and left after the job) and result-store bytes per tile
  *      (fixture tiles, and FastSAM-like tiles of 100 / 300 masks);
  *   3. resume cost: a fully stored 20000² raster (529 tiles of 1024): reading every tile from the
- *      store, and the whole extract rerun (seams, vectorize, regularize) that runs no model.
+ *      store; a rerun from the tile records alone (seams, tracing, shaping: it writes the finished rows);
+ *      and the fully cached rerun that replays those rows (same output, byte for byte, checked here).
  * Not a test: numbers only, printed as a table (and --json FILE).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -28,14 +29,14 @@ import { squaresBands, writeGeoTiff } from '../testing/write-geotiff.js';
 
 const bin = fileURLToPath(new URL('../../../bin/fastsam-geo.js', import.meta.url));
 
-function dirBytes(d: string): { bytes: number; files: number } {
+function dirBytes(d: string, exts = ['.tile']): { bytes: number; files: number } {
   let bytes = 0;
   let files = 0;
   const walk = (p: string): void => {
     for (const e of readdirSync(p, { withFileTypes: true })) {
       const q = path.join(p, e.name);
       if (e.isDirectory()) walk(q);
-      else if (e.name.endsWith('.tile')) { bytes += statSync(q).size; files++; }
+      else if (exts.some((x) => e.name.endsWith(x))) { bytes += statSync(q).size; files++; }
     }
   };
   walk(d);
@@ -142,13 +143,24 @@ export async function benchQueue(options: { quick?: boolean; onFigure?: (name: s
     const reader = new DirTileStore(job, { root });
     for (const t of grid) if (!(await reader.get(t))) throw new Error('missing tile');
     out['read every stored tile s'] = +((performance.now() - r0) / 1000).toFixed(2);
+    const rows = new Set(grid.map((t) => t.row)).size;
     for (const regularize of [false, true]) {
-      const e0 = performance.now();
-      const s = new DirTileStore(job, { root });
-      const r = await extract(big, { model, tileSize: 1024, overlap: 128, tileStore: s, regularize });
-      if (s.stats.hits !== grid.length || r.timings.model !== 0) throw new Error(`not fully cached: ${s.stats.hits}/${grid.length}`);
-      out[`fully cached rerun s (${regularize ? 'regularized' : 'no regularize'}, ${r.buildings} buildings)`] = +((performance.now() - e0) / 1000).toFixed(1);
+      const what = `${regularize ? 'regularized' : 'no regularize'}`;
+      const texts: string[] = [];
+      for (const pass of ['rerun from tile records only (writes rows)', 'fully cached rerun (rows replayed)']) {
+        const e0 = performance.now();
+        const s = new DirTileStore(job, { root });
+        const r = await extract(big, { model, tileSize: 1024, overlap: 128, tileStore: s, regularize });
+        const sec = (performance.now() - e0) / 1000;
+        if (s.stats.hits !== grid.length || r.timings.model !== 0) throw new Error(`not fully cached: ${s.stats.hits}/${grid.length}`);
+        const replayed = texts.length > 0;
+        if (replayed ? s.rowStats.hits !== rows : s.rowStats.puts !== rows) throw new Error(`rows: ${JSON.stringify(s.rowStats)} of ${rows}`);
+        texts.push(JSON.stringify(r.collection));
+        out[`${pass} s (${what}, ${r.buildings} buildings)`] = +sec.toFixed(replayed ? 2 : 1);
+      }
+      if (texts[0] !== texts[1]) throw new Error('the replayed rows differ from the computed ones');
     }
+    out['big raster store MB with rows (2 settings)'] = +(dirBytes(root, ['.tile', '.row']).bytes / 1e6).toFixed(1);
   } finally {
     for (const w of workers) w.kill('SIGTERM');
     await redis.stop();

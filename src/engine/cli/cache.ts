@@ -1,16 +1,15 @@
 /** `fastsam-geo cache [list] | cache clear [RASTER]`: the per-tile result store (resume, queue workers). */
-import { parseArgs } from 'node:util';
 import { resultsDir } from '../config.js';
 import { EngineError } from '../errors.js';
 import { clearStore, storeUsage } from '../cache/result-store.js';
-import type { Command } from './command.js';
+import { parseCommand, usageError, type Command } from './command.js';
 
 const HELP = `usage: fastsam-geo cache [list] [--json]
        fastsam-geo cache clear [RASTER]
 
 The per-tile result store that lets a rerun resume and that queue workers share:
 $FASTSAM_GEO_RESULTS, else <cache>/results ($FASTSAM_GEO_CACHE or ~/.cache/fastsam-geo/cache).
-  list           size and tiles per raster, largest first (the default)
+  list           size, tiles and finished rows per raster, largest first (the default)
   clear          removes every stored tile
   clear RASTER   removes the tiles of one raster (its path or URL as given to extract, or its key)
 `;
@@ -25,17 +24,9 @@ export function humanBytes(n: number): string {
 export const command: Command = {
   summary: 'sizes per raster of the per-tile result store; clear all or one raster',
   async run(argv: string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-    } catch (err) {
-      throw new EngineError('BAD_INPUT', `${(err as Error).message}\n\n${HELP}`);
-    }
+    const parsed = parseCommand(argv, HELP, { json: { type: 'boolean' } }, true);
+    if (!parsed) return 0;
     const { values: v, positionals } = parsed;
-    if (v.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
     const [action = 'list', ...rest] = positionals;
     const root = resultsDir();
     if (action === 'list' && rest.length === 0) {
@@ -47,7 +38,7 @@ export const command: Command = {
       const total = usage.reduce((a, u) => a + u.bytes, 0);
       process.stdout.write(`${root}: ${humanBytes(total)} in ${usage.reduce((a, u) => a + u.tiles, 0)} tiles\n`);
       for (const u of usage) {
-        process.stdout.write(`${humanBytes(u.bytes).padStart(10)}  ${String(u.tiles).padStart(7)} tiles  ${u.lastUsed?.toISOString().slice(0, 19) ?? ''}  ${u.source}  (${u.key})\n`);
+        process.stdout.write(`${humanBytes(u.bytes).padStart(10)}  ${String(u.tiles).padStart(7)} tiles ${String(u.rows).padStart(5)} rows  ${u.lastUsed?.toISOString().slice(0, 19) ?? ''}  ${u.source}  (${u.key})\n`);
       }
       return 0;
     }
@@ -57,6 +48,6 @@ export const command: Command = {
       process.stdout.write(`removed ${r.tiles} tiles (${humanBytes(r.bytes)})${rest[0] ? ` of ${rest[0]}` : ''}\n`);
       return 0;
     }
-    throw new EngineError('BAD_INPUT', `expected list | clear [RASTER], got ${JSON.stringify(positionals.join(' '))}\n\n${HELP}`);
+    throw usageError(`expected list | clear [RASTER], got ${JSON.stringify(positionals.join(' '))}`, HELP);
   },
 };

@@ -1,7 +1,8 @@
 /**
  * Resume after a crash, as a user meets it: a real `fastsam-geo extract` child is killed with SIGKILL
  * after its first tile, in the middle of a tile row and while it writes the output; the rerun says
- * "resumed k/N tiles" and writes exactly what an uninterrupted run writes (features, ids, geometry).
+ * "resumed k/N tiles" and writes exactly what an uninterrupted run writes (the same file, byte for byte);
+ * a rerun after the rows were finished replays them (pipeline/row-replay.ts) instead of vectorizing.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,12 +33,12 @@ function run(out: string, store: string): { status: number | null; stderr: strin
   return { status: r.status, stderr: r.stderr };
 }
 
-function countTiles(store: string): number {
+function countTiles(store: string, ext = '.tile'): number {
   let n = 0;
   const walk = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       if (e.isDirectory()) walk(path.join(d, e.name));
-      else if (e.name.endsWith('.tile')) n++;
+      else if (e.name.endsWith(ext)) n++;
     }
   };
   if (existsSync(store)) walk(store);
@@ -70,6 +71,12 @@ function killWhen(out: string, store: string, when: () => boolean, watchDir?: st
 
 const reference = path.join(dir, 'reference.geojson');
 const features = (f: string): unknown => JSON.parse(readFileSync(f, 'utf8'));
+const ROWS = 4;
+/** The same features, and the same file byte for byte. */
+function sameOutput(out: string): void {
+  assert.deepEqual(features(out), features(reference));
+  assert.ok(readFileSync(out).equals(readFileSync(reference)), `${out}: not byte for byte the reference`);
+}
 
 test('an uninterrupted run: the reference (and a rerun of it resumes every tile)', () => {
   const store = path.join(dir, 'store-ref');
@@ -80,7 +87,8 @@ test('an uninterrupted run: the reference (and a rerun of it resumes every tile)
   const again = path.join(dir, 'again.geojson');
   const r2 = run(again, store);
   assert.match(r2.stderr, new RegExp(`resumed ${TILES}/${TILES} tiles`));
-  assert.deepEqual(features(again), features(reference));
+  assert.equal(countTiles(store, '.row'), ROWS, 'one finished-output record per tile row, replayed by the rerun');
+  sameOutput(again);
   // `fastsam-geo cache`: the raster's size and tiles; `cache clear RASTER` removes them.
   const cache = (...a: string[]) => spawnSync(process.execPath, [bin, 'cache', ...a], { encoding: 'utf8', env: envFor(store) });
   const listed = JSON.parse(cache('--json').stdout);
@@ -88,7 +96,7 @@ test('an uninterrupted run: the reference (and a rerun of it resumes every tile)
   assert.equal(listed.rasters[0].source, tif);
   assert.equal(listed.rasters[0].tiles, TILES);
   assert.ok(listed.rasters[0].bytes > 0);
-  assert.match(cache().stdout, new RegExp(`${TILES} tiles .*area\\.tif`));
+  assert.match(cache().stdout, new RegExp(`${TILES} tiles +${ROWS} rows .*area\\.tif`));
   assert.match(cache('clear', tif).stdout, new RegExp(`removed ${TILES} tiles`));
   assert.equal(countTiles(store), 0);
   assert.equal(cache('clear', tif).status, 1, 'nothing left to clear: NOT_FOUND');
@@ -109,23 +117,27 @@ for (const [name, atTiles] of [['after the first tile', 1], ['in the middle of t
     assert.ok(m, r.stderr);
     assert.equal(Number(m![2]), TILES);
     assert.equal(Number(m![1]), done, 'every stored tile is reused');
-    assert.deepEqual(features(out), features(reference));
+    sameOutput(out);
   });
 }
 
-test('kill -9 while the output is being written: no half-written file; the rerun resumes every tile and writes the same features', async () => {
+test('kill -9 while the output is being written: no half-written file; the rerun resumes the stored tiles and rows and writes the same file', async () => {
   const store = path.join(dir, 'store-write');
   const outDir = path.join(dir, 'write');
   spawnSync('mkdir', ['-p', outDir]);
   const out = path.join(outDir, 'out.geojson');
-  // The output goes to a temp file beside it, then is renamed: kill as soon as the temp file appears.
-  const { killed } = await killWhen(out, store, () => readdirSync(outDir).some((n) => n.endsWith('.tmp')), outDir);
+  // The output streams into a temp file beside it from the start (renamed when whole): kill once it is
+  // open and the first tile row is finished (its features may be in the temp file already).
+  const { killed } = await killWhen(out, store, () => readdirSync(outDir).some((n) => n.endsWith('.tmp')) && countTiles(store, '.row') >= 1, outDir);
   assert.ok(killed);
-  assert.equal(countTiles(store), TILES);
+  const done = countTiles(store);
+  assert.ok(done >= 5, `${done} tiles stored`);
+  assert.ok(countTiles(store, '.row') >= 1, 'the finished rows are stored');
   // Either the rename had not happened (no output) or it had (then the file is whole): never a partial file.
-  if (existsSync(out)) assert.deepEqual(features(out), features(reference));
+  if (existsSync(out)) sameOutput(out);
   const r = run(out, store);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, new RegExp(`resumed ${TILES}/${TILES} tiles`));
-  assert.deepEqual(features(out), features(reference));
+  assert.match(r.stderr, new RegExp(`resumed ${done}/${TILES} tiles`));
+  assert.equal(countTiles(store, '.row'), ROWS);
+  sameOutput(out);
 });

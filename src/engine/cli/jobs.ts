@@ -1,7 +1,5 @@
 /** `fastsam-geo jobs status|wait|cancel ID --queue redis://...`: follow or stop a queued extraction. */
-import { parseArgs } from 'node:util';
-import { EngineError } from '../errors.js';
-import type { Command } from './command.js';
+import { parseCommand, usageError, type Command } from './command.js';
 import { progressBar } from './progress.js';
 import type { QueuedStatus } from '../queue/client.js';
 
@@ -22,20 +20,12 @@ export function describeStatus(s: QueuedStatus): string {
 export const command: Command = {
   summary: 'status, wait for or cancel a queued extraction',
   async run(argv: string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, allowPositionals: true, options: { queue: { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' } } });
-    } catch (err) {
-      throw new EngineError('BAD_INPUT', `${(err as Error).message}\n\n${HELP}`);
-    }
+    const parsed = parseCommand(argv, HELP, { queue: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } }, true);
+    if (!parsed) return 0;
     const { values: v, positionals } = parsed;
-    if (v.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
     const [action, id] = positionals;
-    if (!['status', 'wait', 'cancel'].includes(action) || !id || positionals.length !== 2) throw new EngineError('BAD_INPUT', `expected status|wait|cancel ID, got ${JSON.stringify(positionals.join(' '))}\n\n${HELP}`);
-    if (!v.queue) throw new EngineError('BAD_INPUT', `--queue: got nothing, expected redis://HOST:PORT\n\n${HELP}`);
+    if (!['status', 'wait', 'cancel'].includes(action) || !id || positionals.length !== 2) throw usageError(`expected status|wait|cancel ID, got ${JSON.stringify(positionals.join(' '))}`, HELP);
+    if (!v.queue) throw usageError('--queue: got nothing, expected redis://HOST:PORT', HELP);
     const { openQueueClient } = await import('../queue/client.js');
     const q = await openQueueClient(v.queue);
     try {

@@ -1,8 +1,7 @@
 /** `fastsam-geo worker --queue redis://HOST:PORT [--model M] [--device D] [--concurrency N]`: runs queued tiles. */
-import { parseArgs } from 'node:util';
 import { EngineError } from '../errors.js';
 import { resolveModel } from '../models/registry.js';
-import type { Command } from './command.js';
+import { parseCommand, usageError, type Command } from './command.js';
 import { numberArg } from './geo-args.js';
 
 const HELP = `usage: fastsam-geo worker --queue redis://HOST:PORT [options]
@@ -23,23 +22,12 @@ options:
 export const command: Command = {
   summary: 'runs queued tiles and merges (BullMQ on Redis)',
   async run(argv: string[]): Promise<number> {
-    let v;
-    try {
-      v = parseArgs({
-        args: argv,
-        options: {
-          queue: { type: 'string' }, model: { type: 'string' }, device: { type: 'string' }, concurrency: { type: 'string' },
-          'lock-duration': { type: 'string' }, 'stalled-interval': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-        },
-      }).values;
-    } catch (err) {
-      throw new EngineError('BAD_INPUT', `${(err as Error).message}\n\n${HELP}`);
-    }
-    if (v.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    if (!v.queue) throw new EngineError('BAD_INPUT', `--queue: got nothing, expected redis://HOST:PORT\n\n${HELP}`);
+    const v = parseCommand(argv, HELP, {
+      queue: { type: 'string' }, model: { type: 'string' }, device: { type: 'string' }, concurrency: { type: 'string' },
+      'lock-duration': { type: 'string' }, 'stalled-interval': { type: 'string' },
+    })?.values;
+    if (!v) return 0;
+    if (!v.queue) throw usageError('--queue: got nothing, expected redis://HOST:PORT', HELP);
     const int = (name: string, s: string | undefined, min: number): number | undefined => numberArg(name, s, (n) => Number.isInteger(n) && n >= min, `an integer ≥ ${min}`);
     const model = resolveModel(v.model ?? 'FastSAM-x', 'fastsam');
     const { startWorker } = await import('../queue/worker.js');

@@ -9,7 +9,8 @@
  * the next tiles are read and this one decoded while the model runs), then here: masks → candidates in
  * global pixels (nodata pixels removed), `onTile`, seam merge after each tile row (vectorize/merge),
  * exact tracing, georeferencing, regularization / simplification / area filter (vectorize/shape) and
- * stable ids. With `tileStore`, finished tiles come from the store and fresh ones go into it.
+ * stable ids. With `tileStore`, finished tiles come from the store and fresh ones go into it, and so do
+ * finished rows (pipeline/row-replay.ts): a rerun with the same settings replays their features.
  *
  * Streamed: `extractFeatures(path, options, {open, write})` hands each feature to `write` as soon as
  * its id is certain (position-order.ts: about one tile row of features is held), so a writer of
@@ -37,6 +38,7 @@ import { PositionOrder } from './position-order.js';
 import { segmentTiles } from './tile-stages.js';
 import { openExtraction } from './open-extraction.js';
 import type { TileResultStore } from './tile-store.js';
+import { RowReplay } from './row-replay.js';
 
 export interface ExtractProgress {
   done: number;
@@ -182,11 +184,14 @@ export async function extractFeatures(rasterPath: string, options: ExtractOption
     const source = path.basename(rasterPath);
     // Stable ids: by position of the outline (top, then left) in raster pixels, given as soon as no
     // object still to come can lie above (the watermark after each row).
-    const order = new PositionOrder<Omit<Feature, 'id'>>();
+    let order = new PositionOrder<Omit<Feature, 'id'>>();
+    let heldBefore = 0;
+    // A finished feature before its id: its position key and the feature (what a row record stores).
+    type Built = { key: [number, number]; feature: Omit<Feature, 'id'> };
     let built = 0;
     // Objects are vectorized as soon as no later tile can touch them (after each tile row), so only
     // about one row of masks is held however large the raster: memory does not grow with its size.
-    const vectorizeObjects = (objs: MergedObject[]): void => {
+    const vectorizeObjects = (objs: MergedObject[], out: Built[]): void => {
       // Shared walls (vectorize/wall-grid): objects whose masks touch are shaped together.
       const g1 = performance.now();
       const walls = shapeOpts.sharedWalls && (shapeOpts.regularize || shapeOpts.simplify > 0) ? shapeObjectsWithWalls(objs, geo, shapeOpts) : null;
@@ -203,7 +208,7 @@ export async function extractFeatures(rasterPath: string, options: ExtractOption
           ? { type: 'Polygon', coordinates: shaped[0].s!.coordinates }
           : { type: 'MultiPolygon', coordinates: shaped.map((x) => x.s!.coordinates) };
         const key: [number, number] = [Math.min(...shaped.map((x) => x.p.bbox[1])), Math.min(...shaped.map((x) => x.p.bbox[0]))];
-        order.add(key, {
+        out.push({ key, feature: {
           type: 'Feature',
           geometry,
           properties: {
@@ -213,16 +218,25 @@ export async function extractFeatures(rasterPath: string, options: ExtractOption
             source,
             regularized: shaped.every((x) => x.s!.regularized),
           },
-        });
+        } });
       }
     };
     let written = 0;
+    // Ids already written by a fully cached replay that broke off (a row record no longer checked
+    // out): the recomputation gives the same features in the same order and writes from skip + 1.
+    let skip = 0;
     const release = async (watermark: number): Promise<void> => {
       for (const f of order.release(watermark)) {
         throwIfAborted(signal);
         const id = ++written;
+        if (id <= skip) continue;
         await output.write({ ...f, id, properties: { id, ...f.properties } });
       }
+    };
+    // A row's features enter the position order where vectorizeObjects produced them (same keys, same
+    // arrival order), computed or replayed, and leave it at the same watermark.
+    const addRow = (items: readonly Built[]): void => {
+      for (const b of items) order.add(b.key, b.feature);
     };
     await output.open?.(featureCollection([], {
       nativeCrs: geo.output === 'native' ? geo.outputCrs : null,
@@ -231,6 +245,9 @@ export async function extractFeatures(rasterPath: string, options: ExtractOption
     // The top of every tile from k on (tiles come row by row; the minimum guards any order).
     const topFrom = new Array<number>(tiles.length + 1).fill(Infinity);
     for (let j = tiles.length - 1; j >= 0; j--) topFrom[j] = Math.min(tiles[j].window[1], topFrom[j + 1]);
+    // Where the tiles after a row (ending before tile j) start: the seam merge's limit and the
+    // watermark's bound. A row's output depends on it, so it is part of the row's key.
+    const edgeAfter = (j: number): string => `${j < tiles.length ? tiles[j].window[1] : Infinity}:${topFrom[j]}`;
     // Objects the WallBatcher holds back (they wait for a touching mask of a later row).
     let heldWalls: MergedObject[] = [];
     let cands: Candidate[] = [];
@@ -240,11 +257,46 @@ export async function extractFeatures(rasterPath: string, options: ExtractOption
     const { ctx } = job;
     const { nodata } = ctx;
     const stageTimes = { read: 0, model: 0, decode: 0 };
-    const { stream, drain } = segmentTiles(ctx, tiles, { tileStore: options.tileStore, timings: stageTimes });
+    // Everything that changes a row's features besides its tiles' records and edge (those are chained in).
+    const replay = RowReplay.open<Built>(options.tileStore, {
+      shapeOpts, seamIoU: D.seamIoU, area, source, nodata, crs: options.crs ?? null, srs: options.srs ?? null, resolution: options.resolution ?? null,
+      output: geo.output, affine: geo.affine, outputCrs: geo.outputCrs, workToMeters: geo.workToMeters, workPixelSize: geo.workPixelSize,
+    });
     options.onProgress?.({ done: 0, total: tiles.length });
+    // A fully cached rerun (every tile and row stored; no per-tile callback, no nodata mask to read):
+    // the rows are replayed one by one, each released at its stored watermark, as a computed run would.
+    const plan = replay && !options.onTile && nodata === null ? await replay.planAll(tiles, edgeAfter, signal) : null;
+    let replayed = false;
+    if (plan) {
+      replayed = true;
+      for (const { key, end } of plan) {
+        throwIfAborted(signal);
+        const v = performance.now();
+        const row = await replay!.readRow(key);
+        if (!row) {
+          // Checked a moment ago, refused now: compute everything; the ids already written are skipped.
+          replayed = false;
+          skip = written;
+          written = 0;
+          heldBefore = order.maxHeld;
+          order = new PositionOrder<Omit<Feature, 'id'>>();
+          detections = 0;
+          validTiles = 0;
+          break;
+        }
+        addRow(row.items);
+        detections += row.counts.detections;
+        validTiles += row.counts.validTiles;
+        timings.vectorize += performance.now() - v;
+        await release(row.release);
+        options.onProgress?.({ done: end, total: tiles.length });
+      }
+    }
+    const { stream, drain } = segmentTiles(ctx, replayed ? [] : tiles, { tileStore: options.tileStore, timings: stageTimes });
     let k = 0;
     for await (const { tile, result, valid } of stream) {
       throwIfAborted(signal);
+      replay?.addTile(tile, result);
       if (result) {
         validTiles++;
         detections += result.detections.length;
@@ -263,23 +315,31 @@ export async function extractFeatures(rasterPath: string, options: ExtractOption
         const { done, pending } = mergeFinished(cands, limitY, { minSharedIoU: D.seamIoU });
         cands = pending;
         // An object touching a mask of a later row waits for it, so that their wall is shared.
+        let ready = done;
         if (shapeOpts.sharedWalls) {
           const all = [...heldWalls, ...done];
-          const go = wallBatch.ready(done, pending);
-          const going = new Set(go);
+          ready = wallBatch.ready(done, pending);
+          const going = new Set(ready);
           heldWalls = all.filter((o) => !going.has(o));
-          vectorizeObjects(go);
-        } else vectorizeObjects(done);
-        if (k + 1 === tiles.length) {
-          vectorizeObjects(wallBatch.flush());
-          heldWalls = [];
         }
-        timings.vectorize += performance.now() - v;
+        const last = k + 1 === tiles.length ? wallBatch.flush<MergedObject>() : [];
+        if (k + 1 === tiles.length) heldWalls = [];
         // Every object still to come is built from the later tiles, the pending candidates or the held
         // objects, and its traced outline lies inside its masks: none can start above this row.
         let watermark = topFrom[k + 1];
         for (const c of cands) watermark = Math.min(watermark, c.mask.y);
         for (const o of heldWalls) watermark = Math.min(watermark, o.mask.y);
+        const rowKey = replay?.endRow(edgeAfter(k + 1)) ?? null;
+        const stored = rowKey ? await replay!.readRow(rowKey) : null;
+        if (stored) addRow(stored.items);
+        else {
+          const items: Built[] = [];
+          vectorizeObjects(ready, items);
+          vectorizeObjects(last, items);
+          addRow(items);
+          if (rowKey) await replay!.put(rowKey, items, watermark);
+        }
+        timings.vectorize += performance.now() - v;
         await release(watermark);
       }
       k++;
@@ -296,7 +356,7 @@ export async function extractFeatures(rasterPath: string, options: ExtractOption
     timings.total = performance.now() - t0;
     return {
       tiles: tiles.length, detections, buildings: written, timings, window: area, tileSize,
-      stretch, stretchFrom, warnings, device: model.device, maxHeld: order.maxHeld,
+      stretch, stretchFrom, warnings, device: model.device, maxHeld: Math.max(heldBefore, order.maxHeld),
     };
   } finally {
     await job.close();

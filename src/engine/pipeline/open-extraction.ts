@@ -37,22 +37,48 @@ export interface Extraction {
   close(): Promise<void>;
 }
 
+/** The raster as the run sees it: resampled to `resolution` (metres per pixel) when one is asked. */
+export async function openResampled(rasterPath: string, options: Pick<ExtractOptions, 'resolution' | 'srs'>, signal?: AbortSignal): Promise<Raster> {
+  const raster = await openRaster(rasterPath, { signal });
+  if (options.resolution === undefined) return raster;
+  try {
+    const g = makeGeoRef({ ...raster, source: rasterPath }, { srs: options.srs });
+    const pixelMeters = g.workToMeters ? g.workPixelSize * g.workToMeters : null;
+    return resampleRaster(raster, factorForResolution(options.resolution, pixelMeters, rasterPath));
+  } catch (err) {
+    await raster.close();
+    throw err;
+  }
+}
+
+/** The 0-based bands and the pixel area of the run (checked against the raster). */
+export function planArea(raster: Raster, options: Pick<ExtractOptions, 'bands' | 'window' | 'extent' | 'srs'>): { bands: number[]; area: PixelWindow } {
+  const bands = chooseBands(raster, options.bands);
+  let area: PixelWindow = [0, 0, raster.width, raster.height];
+  if (options.window) area = checkWindow(raster, options.window);
+  else if (options.extent) area = windowForExtent(raster, options.extent, options.srs);
+  return { bands, area };
+}
+
+/** Tile [width, height] for this model: its fixed input size, or `tileSize` (default: its default size). */
+export function tileSizeOf(model: SegModel, tileSize?: number): [number, number] {
+  if (model.fixedSize) {
+    if (tileSize && tileSize !== model.fixedSize[0]) {
+      throw new EngineError('BAD_INPUT', `tileSize: got ${tileSize}, expected ${model.fixedSize[0]}: ${model.name} has a fixed input size`);
+    }
+    return [model.fixedSize[1], model.fixedSize[0]];
+  }
+  const s = tileSize ?? model.defaultSize[0];
+  inputSizeFor(model, s);
+  return [s, s];
+}
+
 export async function openExtraction(rasterPath: string, options: ExtractOptions, warn: (m: string) => void = () => {}): Promise<Extraction> {
   if (!options || !options.model) throw new EngineError('BAD_INPUT', 'model: got nothing, expected a model file or a loaded model');
   const { signal } = options;
   const D = DEFAULTS.extract;
   const overlap = options.overlap ?? DEFAULTS.tiling.overlap;
-  let raster: Raster = await openRaster(rasterPath, { signal });
-  if (options.resolution !== undefined) {
-    try {
-      const g = makeGeoRef({ ...raster, source: rasterPath }, { srs: options.srs });
-      const pixelMeters = g.workToMeters ? g.workPixelSize * g.workToMeters : null;
-      raster = resampleRaster(raster, factorForResolution(options.resolution, pixelMeters, rasterPath));
-    } catch (err) {
-      await raster.close();
-      throw err;
-    }
-  }
+  const raster = await openResampled(rasterPath, options, signal);
   let model: SegModel | null = null;
   const ownModel = typeof options.model === 'string' || options.model instanceof Uint8Array;
   const close = async (): Promise<void> => {
@@ -62,24 +88,11 @@ export async function openExtraction(rasterPath: string, options: ExtractOptions
   try {
     const geo = makeGeoRef({ ...raster, source: rasterPath }, { crs: options.crs, srs: options.srs });
     geo.warnings.forEach(warn);
-    const bands = chooseBands(raster, options.bands);
+    const { bands, area } = planArea(raster, options);
     const nodata = options.nodata ?? raster.nodata;
-    let area: PixelWindow = [0, 0, raster.width, raster.height];
-    if (options.window) area = checkWindow(raster, options.window);
-    else if (options.extent) area = windowForExtent(raster, options.extent, options.srs);
 
     model = ownModel ? await loadSegModel(options.model as string | Uint8Array, { device: options.device, intraOpThreads: options.threads }) : (options.model as SegModel);
-    let tileSize: [number, number];
-    if (model.fixedSize) {
-      tileSize = [model.fixedSize[1], model.fixedSize[0]];
-      if (options.tileSize && options.tileSize !== model.fixedSize[0]) {
-        throw new EngineError('BAD_INPUT', `tileSize: got ${options.tileSize}, expected ${model.fixedSize[0]}: ${model.name} has a fixed input size`);
-      }
-    } else {
-      const s = options.tileSize ?? model.defaultSize[0];
-      inputSizeFor(model, s);
-      tileSize = [s, s];
-    }
+    const tileSize = tileSizeOf(model, options.tileSize);
     const tiles = planTiles(area, tileSize, overlap);
 
     // One stretch per raster.

@@ -8,54 +8,24 @@
  * the store and runs no model (a tile missing from the store, e.g. evicted, is computed there).
  */
 import { DEFAULTS } from '../config.js';
-import { EngineError } from '../errors.js';
-import { makeGeoRef } from '../geo/georef.js';
-import { inputSizeFor, type SegModel } from '../model/segmodel.js';
-import { openRaster, type PixelWindow, type Raster } from '../raster/open.js';
-import { factorForResolution, resampleRaster } from '../raster/resample.js';
+import type { SegModel } from '../model/segmodel.js';
+import type { PixelWindow } from '../raster/open.js';
 import type { Tile } from '../raster/tiling.js';
 import type { SegmentResult } from '../types.js';
 import type { ExtractOptions } from './extract.js';
-import { checkWindow, chooseBands, planTiles, windowForExtent } from './plan.js';
+import { planTiles } from './plan.js';
 import type { TileResultStore } from './tile-store.js';
-import { openExtraction } from './open-extraction.js';
+import { openExtraction, openResampled, planArea, tileSizeOf } from './open-extraction.js';
 import { segmentTile } from './tile-stages.js';
 
 /** The options of extract that travel through a queue (plain data: no model object, no callbacks). */
-export type TileJobOptions = Pick<ExtractOptions, 'conf' | 'iou' | 'maxDet' | 'tileSize' | 'overlap' | 'bands' | 'stretch' | 'nodata' | 'srs' | 'crs' | 'resolution' | 'window' | 'extent' | 'simplify' | 'regularize' | 'minArea' | 'maxArea'>;
+export type TileJobOptions = Pick<ExtractOptions, 'conf' | 'iou' | 'maxDet' | 'tileSize' | 'overlap' | 'bands' | 'stretch' | 'nodata' | 'srs' | 'crs' | 'resolution' | 'window' | 'extent' | 'simplify' | 'regularize' | 'sharedWalls' | 'minArea' | 'maxArea'>;
 
-async function openResampled(source: string, options: TileJobOptions, signal?: AbortSignal): Promise<Raster> {
-  const raster = await openRaster(source, { signal });
-  if (options.resolution === undefined) return raster;
-  try {
-    const g = makeGeoRef({ ...raster, source }, { srs: options.srs });
-    const pixelMeters = g.workToMeters ? g.workPixelSize * g.workToMeters : null;
-    return resampleRaster(raster, factorForResolution(options.resolution, pixelMeters, source));
-  } catch (err) {
-    await raster.close();
-    throw err;
-  }
-}
-
-/** Tile size as extract chooses it for this model. */
-export function tileSizeOf(model: SegModel, tileSize?: number): [number, number] {
-  if (model.fixedSize) {
-    if (tileSize && tileSize !== model.fixedSize[0]) throw new EngineError('BAD_INPUT', `tileSize: got ${tileSize}, expected ${model.fixedSize[0]}: ${model.name} has a fixed input size`);
-    return [model.fixedSize[1], model.fixedSize[0]];
-  }
-  const s = tileSize ?? model.defaultSize[0];
-  inputSizeFor(model, s);
-  return [s, s];
-}
-
-/** The tiles extract would run on this raster with these options and this model. */
+/** The tiles extract would run on this raster with these options and this model (openExtraction's own steps). */
 export async function planExtraction(source: string, model: SegModel, options: TileJobOptions, signal?: AbortSignal): Promise<{ tiles: Tile[]; area: PixelWindow; tileSize: [number, number] }> {
   const raster = await openResampled(source, options, signal);
   try {
-    let area: PixelWindow = [0, 0, raster.width, raster.height];
-    if (options.window) area = checkWindow(raster, options.window);
-    else if (options.extent) area = windowForExtent(raster, options.extent, options.srs);
-    chooseBands(raster, options.bands);
+    const { area } = planArea(raster, options);
     const tileSize = tileSizeOf(model, options.tileSize);
     return { tiles: planTiles(area, tileSize, options.overlap ?? DEFAULTS.tiling.overlap), area, tileSize };
   } finally {

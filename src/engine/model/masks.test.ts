@@ -71,6 +71,8 @@ test('maskInBox: random prototypes and boxes match a per-pixel bilinear upsample
       const a = Math.min(Math.floor(s), len - 1);
       return [a, Math.min(a + 1, len - 1), s - a];
     };
+    const plain = maskInBox(protos, coeffs, box, g);
+    assert.deepEqual(maskInBox(protos, coeffs, box, g, byCell), plain, 'both prototype layouts: the same arithmetic, the same mask');
     for (const cells of [undefined, byCell]) {
       const { mask, area } = maskInBox(protos, coeffs, box, g, cells);
       let count = 0;

@@ -145,6 +145,13 @@ test('contact: overlap and nearness as the per-pixel definition counts them (ran
     const a = mask(), b = mask();
     const got = contact(a, b);
     assert.deepEqual(got, reference(a, b), JSON.stringify({ a, b }));
+    // With boxes narrowed to the set pixels (as pairs() passes them): the same answer.
+    const tight = (m: CroppedMask): [number, number, number, number] => {
+      const xs: number[] = [], ys: number[] = [];
+      m.data.forEach((v, i) => { if (v) { xs.push(m.x + (i % m.width)); ys.push(m.y + Math.floor(i / m.width)); } });
+      return xs.length ? [Math.min(...xs), Math.min(...ys), Math.max(...xs) + 1, Math.max(...ys) + 1] : [m.x, m.y, m.x, m.y];
+    };
+    assert.deepEqual(contact(a, b, tight(a), tight(b)), got);
     if (got.near) nears++;
     if (got.overlap) overlaps++;
   }

@@ -93,12 +93,13 @@ const boxOf = (m: CroppedMask): Box => [m.x, m.y, m.x + m.width, m.y + m.height]
  * over the two boxes' intersection only, and the nearness scan (only when nothing overlaps) stops at
  * the first hit. (Profiled: the per-pixel accessor form of this was the largest cost of shaping a tile.)
  */
-export function contact(a: CroppedMask, b: CroppedMask): { overlap: number; near: boolean } {
+export function contact(a: CroppedMask, b: CroppedMask, ta: Box = boxOf(a), tb: Box = boxOf(b)): { overlap: number; near: boolean } {
+  // ta / tb: boxes (inside the masks' own) outside which the masks have no pixel, e.g. their tight boxes.
   const ad = a.data, bd = b.data, aw = a.width, bw = b.width;
   const bx0 = b.x, by0 = b.y, bx1 = b.x + b.width, by1 = b.y + b.height;
   let overlap = 0;
-  const ix0 = Math.max(a.x, bx0), ix1 = Math.min(a.x + aw, bx1);
-  const iy0 = Math.max(a.y, by0), iy1 = Math.min(a.y + a.height, by1);
+  const ix0 = Math.max(ta[0], tb[0]), ix1 = Math.min(ta[2], tb[2]);
+  const iy0 = Math.max(ta[1], tb[1]), iy1 = Math.min(ta[3], tb[3]);
   for (let y = iy0; y < iy1; y++) {
     const ra = (y - a.y) * aw - a.x;
     const rb = (y - by0) * bw - bx0;
@@ -106,8 +107,8 @@ export function contact(a: CroppedMask, b: CroppedMask): { overlap: number; near
   }
   if (overlap > 0) return { overlap, near: true };
   // Pixels of `a` within 2 of b's box (others cannot be near b along a row or a column).
-  const x0 = Math.max(a.x, bx0 - 2), y0 = Math.max(a.y, by0 - 2);
-  const x1 = Math.min(a.x + aw, bx1 + 2), y1 = Math.min(a.y + a.height, by1 + 2);
+  const x0 = Math.max(ta[0], tb[0] - 2), y0 = Math.max(ta[1], tb[1] - 2);
+  const x1 = Math.min(ta[2], tb[2] + 2), y1 = Math.min(ta[3], tb[3] + 2);
   for (let y = y0; y < y1; y++) {
     const ra = (y - a.y) * aw - a.x;
     const rowIn = y >= by0 && y < by1;
@@ -192,7 +193,7 @@ function pairs(objs: WallObject[], maxOverlap: number): { near: [number, number]
       if (boxes[j][0] > boxes[i][2] + 1) break;
       if (boxes[j][1] > boxes[i][3] + 1 || boxes[i][1] > boxes[j][3] + 1) continue;
       if (apart(ext[i].tight, ext[j].tight)) continue;
-      const c = contact(objs[i].mask, objs[j].mask);
+      const c = contact(objs[i].mask, objs[j].mask, ext[i].tight, ext[j].tight);
       if (!c.near) continue;
       if (c.overlap <= maxOverlap * Math.min(areas[i], areas[j])) near.push([i, j]);
       else clash.push([i, j]);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { maskInBox, protoGeometry } from './masks.js';
+import { maskInBox, protoGeometry, protosByCell } from './masks.js';
 import { nmsSorted, unletterboxBoxes } from './decode.js';
 import { letterboxGeometry } from './letterbox.js';
 
@@ -45,4 +45,52 @@ test('nmsSorted suppresses IoU > threshold only; unletterboxBoxes undoes pad and
   unletterboxBoxes(b, g);
   const gain = 320 / 740;
   assert.deepEqual([...b].map((v) => +v.toFixed(6)), [0, 0, +(160 / gain).toFixed(6), 740, 0, 0, 554, 740]);
+});
+
+test('maskInBox: random prototypes and boxes match a per-pixel bilinear upsample of the whole frame (torch align_corners=False)', () => {
+  let seed = 7;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const nm = 4, mh = 24, mw = 20, H = 96, W = 80; // ×4, as FastSAM's prototypes
+  const protos = Float32Array.from({ length: nm * mh * mw }, () => rnd() * 2 - 1);
+  const g = protoGeometry(nm, mh, mw, H, W);
+  const byCell = protosByCell(protos, g);
+  let edges = 0, filled = 0;
+  for (let k = 0; k < 60; k++) {
+    const coeffs = Float32Array.from({ length: nm }, () => rnd() * 2 - 1);
+    // Smooth logits (many uniform cells, some edges): the first channel dominates.
+    coeffs[0] *= 8;
+    const bx0 = rnd() * W, by0 = rnd() * H;
+    const box = [bx0, by0, bx0 + rnd() * (W - bx0), by0 + rnd() * (H - by0)];
+    const logit = (r: number, c: number): number => {
+      let v = 0;
+      for (let ch = 0; ch < nm; ch++) v += coeffs[ch] * protos[ch * mh * mw + r * mw + c];
+      return v;
+    };
+    const tap = (o: number, len: number, out: number): [number, number, number] => {
+      const s = Math.max(0, (o + 0.5) * (len / out) - 0.5);
+      const a = Math.min(Math.floor(s), len - 1);
+      return [a, Math.min(a + 1, len - 1), s - a];
+    };
+    const plain = maskInBox(protos, coeffs, box, g);
+    assert.deepEqual(maskInBox(protos, coeffs, box, g, byCell), plain, 'both prototype layouts: the same arithmetic, the same mask');
+    for (const cells of [undefined, byCell]) {
+      const { mask, area } = maskInBox(protos, coeffs, box, g, cells);
+      let count = 0;
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const [x0, x1, lx] = tap(x, mw, W);
+          const [y0, y1, ly] = tap(y, mh, H);
+          const v = (1 - ly) * ((1 - lx) * logit(y0, x0) + lx * logit(y0, x1)) + ly * ((1 - lx) * logit(y1, x0) + lx * logit(y1, x1));
+          const inBox = x >= Math.ceil(box[0]) && x < Math.ceil(box[2]) && y >= Math.ceil(box[1]) && y < Math.ceil(box[3]);
+          const got = x >= mask.x && y >= mask.y && x < mask.x + mask.width && y < mask.y + mask.height ? mask.data[(y - mask.y) * mask.width + x - mask.x] : 0;
+          count += got;
+          if (Math.abs(v) > 1e-5) assert.equal(got, inBox && v > 0 ? 1 : 0, `detection ${k}, pixel ${x},${y}: logit ${v}`);
+        }
+      }
+      assert.equal(area, count);
+      if (area > 0 && area < mask.width * mask.height) edges++;
+      filled += area;
+    }
+  }
+  assert.ok(edges > 20 && filled > 1000, `${edges} masks with an edge, ${filled} pixels: both uniform and edge runs exercised`);
 });

@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DEFAULTS } from '../config.js';
+import { DEFAULTS, intraOpThreads } from '../config.js';
 import { EngineError, throwIfAborted } from '../errors.js';
 import type { Detection, RawImage, SegmentResult } from '../types.js';
 import { decodeDetections, unletterboxBoxes } from './decode.js';
@@ -21,6 +21,7 @@ import { parseUltralyticsImgsz, parseUltralyticsNames } from './onnx-metadata.js
 import type { OnnxSession, SessionOptions, TensorInfo } from './session.js';
 import { openSession } from './session.js';
 import { openWorkerSession } from './worker-session.js';
+import { poolSessions } from './session-pool.js';
 
 export interface SegModel {
   session: OnnxSession;
@@ -50,6 +51,13 @@ export interface LoadSegModelOptions extends SessionOptions {
    * thread (default true). false: in this thread, as onnxruntime-node does by itself.
    */
   worker?: boolean;
+  /**
+   * Sessions of the model run side by side (default 1), each in its own worker thread with
+   * `intraOpThreads` threads (default: the machine's cores divided among them): a stream of tiles keeps
+   * two runs in flight, so two 1-thread sessions can beat one 2-thread session on a many-tile raster
+   * (model/session-pool). Slower on a single tile.
+   */
+  sessions?: number;
 }
 
 function fail(what: string, got: TensorInfo[], expected: string): never {
@@ -62,9 +70,22 @@ const SEG_EXPECTED = 'output0 [1, 4+C+32, N] (boxes, class scores, mask coeffici
 export async function loadSegModel(model: string | Uint8Array, options: LoadSegModelOptions = {}): Promise<SegModel> {
   // Intra-op threads do not spin-wait by default here: the tile stages share the cores with the model
   // (measured on 2 cores: 16 tiles of FastSAM-s @640, 702–742 vs 795–925 ms per tile; bare run no slower).
-  const { worker = true, spinning = false, ...rest } = options;
+  const { worker = true, spinning = false, sessions = 1, ...rest } = options;
+  if (!(Number.isInteger(sessions) && sessions >= 1 && sessions <= 64)) throw new EngineError('BAD_INPUT', `sessions: got ${sessions}, expected an integer from 1 to 64`);
   const sessionOptions = { ...rest, spinning };
-  const session = worker ? await openWorkerSession(model, sessionOptions) : await openSession(model, sessionOptions);
+  let session: OnnxSession;
+  if (sessions > 1) {
+    if (!worker) throw new EngineError('BAD_INPUT', 'sessions: more than one session needs worker threads (worker: true)');
+    const threads = rest.intraOpThreads || Math.max(1, Math.floor(intraOpThreads() / sessions));
+    const members: OnnxSession[] = [];
+    try {
+      for (let i = 0; i < sessions; i++) members.push(await openWorkerSession(model, { ...sessionOptions, intraOpThreads: threads }));
+    } catch (err) {
+      await Promise.all(members.map((m) => m.dispose()));
+      throw err;
+    }
+    session = poolSessions(members);
+  } else session = worker ? await openWorkerSession(model, sessionOptions) : await openSession(model, sessionOptions);
   try {
     return describe(session, options.name ?? (typeof model === 'string' ? path.basename(model) : session.name));
   } catch (err) {

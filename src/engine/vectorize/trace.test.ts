@@ -77,3 +77,30 @@ test('measured: d3-contour is not pixel-edge exact, trace is (areas vs pixel cou
   assert.ok(sym / pixels > 0.01, `d3-contour symmetric difference ${sym} vs ${pixels} pixels`);
   assert.ok(offGrid > 0.5 * d3polys.flat(2).length, `${offGrid} off-grid vertices`);
 });
+
+test('tracePolygons: a mask inside a mostly empty frame (traced on its crop) gives the polygons of the mask alone, shifted', () => {
+  let seed = 5;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let k = 0; k < 40; k++) {
+    const w = 3 + Math.floor(rnd() * 12), h = 3 + Math.floor(rnd() * 12);
+    const small = new Uint8Array(w * h).map(() => (rnd() < 0.55 ? 1 : 0));
+    // Full rows/columns at the border so that the small mask's own extent is the whole of it.
+    for (let x = 0; x < w; x++) { small[x] = 1; small[(h - 1) * w + x] = 1; }
+    const W = w + 30, H = h + 25, ox = 1 + Math.floor(rnd() * 28), oy = 1 + Math.floor(rnd() * 23);
+    const big = new Uint8Array(W * H);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) big[(y + oy) * W + x + ox] = small[y * w + x];
+    const expected = tracePolygons(small, w, h, { offsetX: ox + 100, offsetY: oy - 7 });
+    assert.deepEqual(tracePolygons(big, W, H, { offsetX: 100, offsetY: -7 }), expected);
+    assert.deepEqual(tracePolygons(Float32Array.from(big), W, H, { offsetX: 100, offsetY: -7 }), expected, 'any array type');
+    // Pixel-edge exact: each polygon's ring area is its pixel count (holes subtracted).
+    for (const p of expected) {
+      const area = p.rings.reduce((a, r) => {
+        let s = 0;
+        for (let i = 0; i < r.length; i += 2) { const j = (i + 2) % r.length; s += r[i] * r[j + 1] - r[j] * r[i + 1]; }
+        return a + s / 2;
+      }, 0);
+      assert.equal(Math.abs(area), p.pixels);
+    }
+  }
+  assert.deepEqual(tracePolygons(new Uint8Array(50), 10, 5), []);
+});

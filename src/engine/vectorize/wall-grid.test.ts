@@ -12,7 +12,7 @@ import { featureCollection } from '../export/geojson.js';
 import type { Feature } from '../export/geojson.js';
 import { tracePolygons } from './trace.js';
 import { shapePolygon } from './shape.js';
-import { closeWallGaps, shapeObjectsWithWalls } from './wall-grid.js';
+import { closeWallGaps, contact, shapeObjectsWithWalls } from './wall-grid.js';
 import { lRow, rasterizeHouses, rng, terracedRowScene } from '../testing/terraced.js';
 import type { Scene } from '../testing/terraced.js';
 import { tmpDir } from '../testing/raster-fixtures.js';
@@ -116,4 +116,44 @@ test('closeWallGaps: a one-pixel gap is split between its two sides; a pocket be
   for (let y = 0; y < 7; y++) for (let x = 0; x < 7; x++) ring[y * 7 + x] = x === 0 || y === 0 || x === 6 || y === 6 ? (x < 3 ? 1 : 2) : 0;
   closeWallGaps(ring, 7, 7);
   assert.equal(ring.filter((v) => v === 0).length, 25, 'a 5×5 courtyard (more than 8 pixels) stays open');
+});
+
+test('contact: overlap and nearness as the per-pixel definition counts them (random masks, all placements)', () => {
+  const R = rng(13);
+  const at = (m: CroppedMask, x: number, y: number): number =>
+    x >= m.x && y >= m.y && x < m.x + m.width && y < m.y + m.height ? m.data[(y - m.y) * m.width + (x - m.x)] : 0;
+  // Independent definition: every pixel of the plane, every axis offset up to 2.
+  const reference = (a: CroppedMask, b: CroppedMask) => {
+    let overlap = 0, near = false;
+    for (let y = -5; y < 30; y++) {
+      for (let x = -5; x < 30; x++) {
+        if (!at(a, x, y)) continue;
+        if (at(b, x, y)) { overlap++; near = true; }
+        for (const [dx, dy] of [[1, 0], [2, 0], [-1, 0], [-2, 0], [0, 1], [0, 2], [0, -1], [0, -2]]) if (at(b, x + dx, y + dy)) near = true;
+      }
+    }
+    return { overlap, near };
+  };
+  const mask = (): CroppedMask => {
+    const w = 1 + Math.floor(R() * 8), h = 1 + Math.floor(R() * 8);
+    const fill = R();
+    const data = new Uint8Array(w * h).map(() => (R() < fill ? 1 : 0));
+    return { x: Math.floor(R() * 16), y: Math.floor(R() * 16), width: w, height: h, data };
+  };
+  let nears = 0, overlaps = 0;
+  for (let k = 0; k < 3000; k++) {
+    const a = mask(), b = mask();
+    const got = contact(a, b);
+    assert.deepEqual(got, reference(a, b), JSON.stringify({ a, b }));
+    // With boxes narrowed to the set pixels (as pairs() passes them): the same answer.
+    const tight = (m: CroppedMask): [number, number, number, number] => {
+      const xs: number[] = [], ys: number[] = [];
+      m.data.forEach((v, i) => { if (v) { xs.push(m.x + (i % m.width)); ys.push(m.y + Math.floor(i / m.width)); } });
+      return xs.length ? [Math.min(...xs), Math.min(...ys), Math.max(...xs) + 1, Math.max(...ys) + 1] : [m.x, m.y, m.x, m.y];
+    };
+    assert.deepEqual(contact(a, b, tight(a), tight(b)), got);
+    if (got.near) nears++;
+    if (got.overlap) overlaps++;
+  }
+  assert.ok(nears > 300 && nears - overlaps > 50, `${nears} near, ${overlaps} overlapping: both cases exercised`);
 });

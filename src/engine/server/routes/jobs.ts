@@ -1,12 +1,14 @@
 /**
  * Segmentation jobs: POST /api/jobs → 202 {id, status, done, total} at once; GET /api/jobs/:id
- * (poll); GET /api/jobs/:id/events (SSE); DELETE /api/jobs/:id (cancel); GET /api/jobs/:id/result.
+ * (poll); GET /api/jobs/:id/events (SSE); DELETE /api/jobs/:id (cancel); GET /api/jobs/:id/result;
+ * GET /api/jobs/:id/partial?since=N: the features of the tiles finished so far (from the N-th on), so a
+ * map draws a long job tile by tile and keeps what it drew when the job is cancelled.
  */
 import type { FastifyInstance } from 'fastify';
 import { EngineError, asEngineError } from '../../errors.js';
 import type { RouteContext } from '../app.js';
 import type { Extent, FeatureCollection, SegmentOptions, SegmentRequest } from '../backend.js';
-import { jobBodySchema, jobParamsSchema } from '../schemas.js';
+import { jobBodySchema, jobParamsSchema, partialQuerySchema } from '../schemas.js';
 import { streamJobEvents } from '../sse.js';
 import { abortOnDisconnect } from './disconnect.js';
 
@@ -42,6 +44,16 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext): void
   app.get<{ Params: { id: string } }>('/api/jobs/:id', { schema: { params: jobParamsSchema } }, async (request) => {
     return ctx.jobs.get(request.params.id).snapshot();
   });
+
+  app.get<{ Params: { id: string }; Querystring: { since?: string } }>(
+    '/api/jobs/:id/partial',
+    { schema: { params: jobParamsSchema, querystring: partialQuerySchema } },
+    async (request) => {
+      const job = ctx.jobs.get(request.params.id);
+      const { items, next, truncated } = job.partialSince(Number(request.query.since ?? 0));
+      return { ...job.snapshot(), type: 'FeatureCollection', features: items, next, ...(truncated ? { truncated } : {}) };
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/api/jobs/:id/events', { schema: { params: jobParamsSchema } }, async (request, reply) => {
     const job = ctx.jobs.get(request.params.id);

@@ -115,3 +115,50 @@ test('a point inside every polygon of Everything in view selects it; click → p
   const accepted = await page.evaluate((p) => (window as any).__fastsamGeo.panels[p].lastPointLatency, RASTER);
   console.log(`click → polygon drawn when the click accepts the hover preview: ${Number(accepted).toFixed(0)} ms`);
 });
+
+test('click → polygon answered in the browser from the finished tiles, also after a reload (no hover preview, no request): median latency reported', async ({ page }, testInfo) => {
+  await openFixture(page);
+  await page.locator('.jp-FastSamGeo-map').focus();
+  await page.keyboard.press('e');
+  await expect(page.locator('.jp-FastSamGeo-message')).toContainText('object(s) found in view', { timeout: 120000 });
+  // A new browser session: the tiles come from the engine's tile store (POST /api/tiles), not from this page.
+  await openFixture(page, { keep: true });
+  let prompts = 0;
+  let tileRequests = 0;
+  page.on('request', (r) => {
+    if (r.url().includes('/fastsam-geo/api/prompt')) prompts++;
+    if (r.url().includes('/fastsam-geo/api/tiles')) tileRequests++;
+  });
+  await page.evaluate((p) => ((window as any).__fastsamGeo.panels[p].preview.enabled = false), RASTER);
+  await page.locator('.jp-FastSamGeo-map').focus();
+  await page.keyboard.press('p');
+  await expect.poll(() => page.evaluate((p) => (window as any).__fastsamGeo.panels[p].tileObjects.size, RASTER), { timeout: 120000 }).toBeGreaterThan(0);
+  expect(tileRequests).toBeGreaterThan(0);
+  const squares = Object.values(SQUARES);
+  const latencies: number[] = [];
+  for (let k = 0; k < 12; k++) {
+    const s = squares[k % squares.length];
+    // points spread over the square's interior
+    const f = 0.2 + 0.6 * ((k * 7) % 12) / 11;
+    await page.locator('.jp-FastSamGeo-map').focus();
+    await page.keyboard.press('p'); // a fresh run
+    await page.evaluate((p) => ((window as any).__fastsamGeo.panels[p].lastPointLatency = null), RASTER);
+    await click(page, s.x + s.side * f, s.y + s.side * (1 - f));
+    await expect.poll(() => page.evaluate((p) => (window as any).__fastsamGeo.panels[p].lastPointLatency, RASTER)).not.toBeNull();
+    const r = await page.evaluate((p) => {
+      const panel = (window as any).__fastsamGeo.panels[p];
+      return { ms: panel.lastPointLatency, source: panel.points.lastSource };
+    }, RASTER);
+    expect(r.source).toBe('tiles');
+    const got = await activeFeatures(page);
+    expect(got.map((x) => squareOf(x.extent))).toEqual([s.name]);
+    expectExtent(got[0].extent, extentOf(s));
+    latencies.push(r.ms);
+  }
+  expect(prompts).toBe(0);
+  latencies.sort((a, b) => a - b);
+  const median = latencies[Math.floor(latencies.length / 2)];
+  console.log(`click → polygon drawn from the browser's tile objects (no preview): median ${median.toFixed(0)} ms (${latencies.map((l) => l.toFixed(0)).join(', ')})`);
+  testInfo.annotations.push({ type: 'latency', description: `click → polygon (tiles in the browser) median ${median.toFixed(0)} ms` });
+  await shot(page, testInfo, 'points-from-tiles');
+});

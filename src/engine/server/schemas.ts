@@ -120,6 +120,8 @@ export const exportBodySchema = {
   properties: {
     path: { ...relPath, pattern: '\\.(geojson|json|gpkg|fgb|parquet|geoparquet)$' },
     overwrite: { type: 'boolean' },
+    /** Answer with the file's bytes instead of writing it in the root. */
+    download: { type: 'boolean' },
     format: { enum: ['geojson', 'gpkg', 'fgb', 'parquet'] },
     collection: {
       type: 'object',

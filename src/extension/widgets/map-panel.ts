@@ -191,10 +191,14 @@ export class MapPanel extends Widget {
       this.mapHost.append(this.view.element);
       await this.view.open();
       if (o.kind === 'geojson') {
+        // the map's saved layers (edits, overlays) unless the file changed since they were saved
         const model = await o.contents.get(o.path, { type: 'file', format: 'text', content: true });
-        const fc = JSON.parse(model.content as string) as FeatureCollection;
-        this.view.addGeoJSON(PathExt.basename(o.path), fc);
-        this.view.undo.clear();
+        if (!(await this.restoreSidecar(model.last_modified))) {
+          this.restoring = true;
+          this.view.addGeoJSON(PathExt.basename(o.path), JSON.parse(model.content as string) as FeatureCollection);
+          this.restoring = false;
+          this.view.undo.clear();
+        }
         const e = this.view.results.extent();
         if (e) this.view.fit(e);
       } else {
@@ -237,8 +241,8 @@ export class MapPanel extends Widget {
     this.notice.classList.toggle('jp-mod-error', error);
   }
 
-  /** Restores the layers saved beside the raster, if any. */
-  private async restoreSidecar(): Promise<void> {
+  /** Restores the layers saved beside the file, if any (not when older than `notBefore`); true when some were. */
+  private async restoreSidecar(notBefore?: string): Promise<boolean> {
     const v = this.view!;
     this.sidecar = new Sidecar({
       contents: this.options.contents,
@@ -251,18 +255,20 @@ export class MapPanel extends Widget {
       onError: (err) => this.status.fail(`cannot save the layers to ${this.sidecar?.path}`, err)
     });
     try {
-      const fc = await this.sidecar.load();
+      const fc = await this.sidecar.load(notBefore);
       if (fc) {
         this.restoring = true;
         v.results.fromSidecar(fc as never);
         this.restoring = false;
         const n = v.results.featureCount();
         if (n > 0) this.status.note(`restored ${n} feature(s) from ${PathExt.basename(this.sidecar.path)}`);
+        return v.results.list().length > 0;
       }
     } catch (err) {
       this.restoring = false;
       this.status.fail(`cannot read the saved layers ${this.sidecar.path}`, err);
     }
+    return false;
   }
 
   /** Adds a GeoJSON file (WGS84, or a projected one with a legacy "crs" member) as a layer on this map. */

@@ -17,6 +17,8 @@ export class PointRun {
   lastLatency: number | null = null;
   /** What answered the last point prompt. */
   lastSource: PointSource | null = null;
+  /** Click → objects in their layer (before the frame that draws them), in ms. */
+  lastAnswer: number | null = null;
 
   constructor(private readonly p: MapPanel) {}
 
@@ -53,6 +55,7 @@ export class PointRun {
       }
       if (seq !== this.seq || !p.view) return;
       this.show(fc, title);
+      this.lastAnswer = performance.now() - clickAt;
       if (fc.features.length === 0) v.tools.dropLast();
       v.map.once('postrender', () => (this.lastLatency = performance.now() - clickAt));
       v.map.render();

@@ -1,5 +1,6 @@
-// The map's work saved with the raster: every result layer (with its display state) in one GeoJSON
-// file beside it, `<stem>.fastsam.geojson` (area.tif → area.fastsam.geojson), written through the
+// The map's work saved with the raster (or GeoJSON file) it shows: every layer (with its display
+// state) in one GeoJSON file beside it, `<stem>.fastsam.geojson` (area.tif → area.fastsam.geojson,
+// labels.geojson → labels.fastsam.geojson), written through the
 // Jupyter contents API (the server writes atomically: temp file + rename). Saved shortly after each
 // change; restored when the map opens again (after closing the tab or reloading the page).
 import { PathExt } from '@jupyterlab/coreutils';
@@ -42,10 +43,14 @@ export class Sidecar {
     return this.o.path;
   }
 
-  /** The saved layers, or null when there is no sidecar yet. */
-  async load(): Promise<FeatureCollection | null> {
+  /**
+   * The saved layers, or null when there is no sidecar yet — or when it is older than `notBefore`
+   * (an ISO date: a GeoJSON file changed after the map saved its layers is opened as it is now).
+   */
+  async load(notBefore?: string): Promise<FeatureCollection | null> {
     try {
       const model = await this.o.contents.get(this.o.path, { type: 'file', format: 'text', content: true });
+      if (notBefore && Date.parse(model.last_modified) < Date.parse(notBefore)) return null;
       return JSON.parse(model.content as string) as FeatureCollection;
     } catch (err) {
       if (isNotFound(err)) return null;

@@ -59,7 +59,7 @@ export class Toolbar {
       button('Undo', 'Undo (Ctrl+Z)', 'undo', a.undo),
       button('Redo', 'Redo (Ctrl+Shift+Z)', 'redo', a.redo),
       button('Export…', 'Export the active layer as GeoJSON beside the file', 'export', a.exportLayer),
-      button('Download', 'Download the active layer as GeoJSON', 'download', a.download),
+      button('Download', 'Download the active layer: GeoJSON, GeoPackage, FlatGeobuf or GeoParquet', 'download', a.download),
       button('Fit', 'Zoom to the raster', 'fit', a.fit),
       button('☰', 'Show/hide the side panel', 'toggle-side', a.toggleSide)
     );

@@ -66,6 +66,6 @@ export async function runEverything(p: MapPanel): Promise<void> {
     p.status.hideCancel();
     delete p.node.dataset.live;
     // the finished tiles answer point prompts in the browser from now on
-    void p.refreshTiles();
+    void p.points.refreshTiles();
   }
 }

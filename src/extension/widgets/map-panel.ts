@@ -1,34 +1,31 @@
-// The content of a map document: toolbar (tools, "Everything in view", text prompt), the map, a
-// collapsible side panel (display, layers), an attribute table and a status line (progress, ETA,
-// cancel). Talks to the engine via EngineClient; engine errors become notifications carrying the
-// engine's message. Result layers are saved beside the raster (sidecar.ts) and restored on reopen.
-// The flows live beside it: everything-run.ts (jobs drawn tile by tile), point-run.ts (clicks).
+// The content of a map document: toolbar, the map, a collapsible side panel (display, layers), an
+// attribute table and a status line (status-line.ts). Opens the raster or GeoJSON and restores the
+// layers saved beside it (sidecar.ts); the flows live beside it: everything-run.ts (jobs drawn tile by
+// tile), point-run.ts (clicks), prompt-run.ts (box, text), exporter.ts, vector-files.ts.
 import { Widget } from '@lumino/widgets';
 import type { Message } from '@lumino/messaging';
-import { Notification } from '@jupyterlab/apputils';
 import { PathExt, URLExt } from '@jupyterlab/coreutils';
 import type { Contents } from '@jupyterlab/services';
 import { EngineClient, EngineRequestError } from '../api/client.js';
 import type { FeatureCollection, JobState, PromptRequest, RasterInfo } from '../api/types.js';
 import { LiveLayer } from '../map/live-layer.js';
-import { TileObjects } from '../map/tile-objects.js';
-import { MapView, defaultDisplay, type RasterDisplay, type ToolName } from '../map/map-view.js';
+import { MapView, defaultDisplay, type ToolName } from '../map/map-view.js';
 import { engineOptions, type GeoSettings } from '../tokens.js';
 import { AttributeTable } from './attribute-table.js';
 import { displayControlsFor, displayFromInfo } from './display-controls.js';
-import { button, el } from './dom.js';
+import { el } from './dom.js';
 import { renderLayerList } from './layer-list.js';
-import { Sidecar, sidecarPath } from './sidecar.js';
+import { restoreLayers, type Sidecar } from './sidecar.js';
 import { Toolbar, checkClip } from './toolbar.js';
 import { runEverything } from './everything-run.js';
 import { PointRun } from './point-run.js';
 import { runPrompt, runText } from './prompt-run.js';
 import { StatusLine } from './status-line.js';
+import { warnBasemap } from './messages.js';
 import { downloadActive, exportActive } from './exporter.js';
 import { HoverPreview } from './hover-preview.js';
 import { addVectorFile, onVectorDrag, type DragLike } from './vector-files.js';
 
-let basemapWarned = false;
 /** The one output layer that accumulates accepted objects (unless layerPerRun is set). */
 export const OUTPUT_LAYER = 'FastSAM output';
 
@@ -63,11 +60,10 @@ export class MapPanel extends Widget {
   readonly points = new PointRun(this);
   /** A running job's objects, drawn as its tiles finish. */
   live: LiveLayer | null = null;
-  /** The finished tiles' objects under the view: point prompts answered in the browser. */
-  readonly tileObjects = new TileObjects((fc) => this.view!.results.readFeatures(fc));
   sidecar: Sidecar | null = null;
   readonly preview: HoverPreview;
-  private restoring = false;
+  /** Layers being restored (not an edit: nothing to save). */
+  restoring = false;
 
   constructor(private readonly options: MapPanelOptions) {
     super();
@@ -103,7 +99,7 @@ export class MapPanel extends Widget {
     this.toolbar.setEnabled(false);
     this.preview = new HoverPreview(
       (req, signal) => this.options.client.prompt(this.request(req), signal),
-      (c) => this.tileObjects.answer(c)
+      (c) => this.points.tiles.answer(c)
     );
   }
 
@@ -193,7 +189,7 @@ export class MapPanel extends Widget {
       if (o.kind === 'geojson') {
         // the map's saved layers (edits, overlays) unless the file changed since they were saved
         const model = await o.contents.get(o.path, { type: 'file', format: 'text', content: true });
-        if (!(await this.restoreSidecar(model.last_modified))) {
+        if (!(await restoreLayers(this, model.last_modified))) {
           this.restoring = true;
           this.view.addGeoJSON(PathExt.basename(o.path), JSON.parse(model.content as string) as FeatureCollection);
           this.restoring = false;
@@ -202,7 +198,7 @@ export class MapPanel extends Widget {
         const e = this.view.results.extent();
         if (e) this.view.fit(e);
       } else {
-        await this.restoreSidecar();
+        await restoreLayers(this);
       }
       if (this.view.pixelMode) {
         this.showNotice('No georeferencing: shown in pixel coordinates (x right, y down; no scale bar). Prompts and results are in pixels.');
@@ -212,7 +208,7 @@ export class MapPanel extends Widget {
       view.tools.onHover = (c) => this.preview.hover(view, c);
       this.live = new LiveLayer(view.map, (fc) => view.results.readFeatures(fc));
       view.map.on('moveend', () => {
-        if (view.tools.current === 'point') void this.refreshTiles();
+        if (view.tools.current === 'point') void this.points.refreshTiles();
       });
       if (this.view.raster) this.side.append(displayControlsFor(this.view, this.info).node);
       this.side.append(this.layersNode);
@@ -241,39 +237,15 @@ export class MapPanel extends Widget {
     this.notice.classList.toggle('jp-mod-error', error);
   }
 
-  /** Restores the layers saved beside the file, if any (not when older than `notBefore`); true when some were. */
-  private async restoreSidecar(notBefore?: string): Promise<boolean> {
-    const v = this.view!;
-    this.sidecar = new Sidecar({
-      contents: this.options.contents,
-      path: sidecarPath(this.options.path),
-      collect: () => v.results.toSidecar(),
-      onDirty: (d) => {
-        this.node.dataset.dirty = String(d);
-        this.options.onDirty?.(d);
-      },
-      onError: (err) => this.status.fail(`cannot save the layers to ${this.sidecar?.path}`, err)
-    });
-    try {
-      const fc = await this.sidecar.load(notBefore);
-      if (fc) {
-        this.restoring = true;
-        v.results.fromSidecar(fc as never);
-        this.restoring = false;
-        const n = v.results.featureCount();
-        if (n > 0) this.status.note(`restored ${n} feature(s) from ${PathExt.basename(this.sidecar.path)}`);
-        return v.results.list().length > 0;
-      }
-    } catch (err) {
-      this.restoring = false;
-      this.status.fail(`cannot read the saved layers ${this.sidecar.path}`, err);
-    }
-    return false;
-  }
-
   /** Adds a GeoJSON file (WGS84, or a projected one with a legacy "crs" member) as a layer on this map. */
   addVectorFile(path: string): Promise<string | null> {
     return addVectorFile(this, path);
+  }
+
+  /** Unsaved layer edits appeared or were saved: the document's dirty state. */
+  setDirty(d: boolean): void {
+    this.node.dataset.dirty = String(d);
+    this.options.onDirty?.(d);
   }
 
   /** Saves pending layer changes now (Ctrl+S, closing). */
@@ -287,12 +259,7 @@ export class MapPanel extends Widget {
       onBox: (bbox: [number, number, number, number]) => void runPrompt(this, 'box', { boxes: [bbox] }),
       onChange: () => this.changed(),
       onOutside: () => this.status.note('that point is outside the raster: click on the raster'),
-      onBasemapError: () => {
-        this.status.note('basemap tiles cannot be loaded (offline?): the map works without them');
-        if (basemapWarned) return; // said once per session
-        basemapWarned = true;
-        Notification.warning('FastSAM: the basemap tiles cannot be loaded (offline?); the map works without them.', { autoClose: 6000 });
-      }
+      onBasemapError: () => warnBasemap((t) => this.status.note(t))
     };
   }
 
@@ -321,21 +288,7 @@ export class MapPanel extends Widget {
     this.points.reset();
     this.toolbar.setActive(tool);
     this.node.dataset.tool = tool;
-    if (tool === 'point') void this.refreshTiles();
-  }
-
-  /** Fetches the finished tiles' objects under the view that the map does not hold yet (no model run). */
-  async refreshTiles(): Promise<void> {
-    const v = this.view;
-    if (!v?.raster || this.node.dataset.state === 'error') return;
-    const req = this.request({});
-    try {
-      await this.tileObjects.refresh(JSON.stringify(req.options ?? {}), (skip, signal) =>
-        this.options.client.tiles({ path: req.path, ...(req.extent ? { extent: req.extent } : {}), ...(req.options ? { options: req.options } : {}), skip }, signal)
-      );
-    } catch {
-      /* without them, clicks are answered by the engine */
-    }
+    if (tool === 'point') void this.points.refreshTiles();
   }
 
   focusText(): void {

@@ -4,6 +4,7 @@
 // objects of the finished tiles held in the browser (map/tile-objects); otherwise the engine answers.
 import type Feature from 'ol/Feature.js';
 import type { FeatureCollection } from '../api/types.js';
+import { TileObjects } from '../map/tile-objects.js';
 import type { MapPanel } from './map-panel.js';
 
 export type PointSource = 'preview' | 'tiles' | 'engine';
@@ -20,7 +21,26 @@ export class PointRun {
   /** Click → objects in their layer (before the frame that draws them), in ms. */
   lastAnswer: number | null = null;
 
-  constructor(private readonly p: MapPanel) {}
+  /** The finished tiles' objects under the view: clicks answered in the browser. */
+  readonly tiles: TileObjects;
+
+  constructor(private readonly p: MapPanel) {
+    this.tiles = new TileObjects((fc) => p.view!.results.readFeatures(fc));
+  }
+
+  /** Fetches the finished tiles' objects under the view that the map does not hold yet (no model run). */
+  async refreshTiles(): Promise<void> {
+    const p = this.p;
+    if (!p.view?.raster || p.node.dataset.state === 'error') return;
+    const req = p.request({});
+    try {
+      await this.tiles.refresh(JSON.stringify(req.options ?? {}), (skip, signal) =>
+        p.client.tiles({ path: req.path, ...(req.extent ? { extent: req.extent } : {}), ...(req.options ? { options: req.options } : {}), skip }, signal)
+      );
+    } catch {
+      /* without them, clicks are answered by the engine */
+    }
+  }
 
   /** The next click starts a new run. */
   reset(): void {
@@ -38,7 +58,7 @@ export class PointRun {
       const marks = v.tools.points();
       const single = points.length === 1 && marks.length === 1 && points[0].label === 1;
       const accepted = single && v.previewData && v.previewCovers(marks[0].coordinate) ? v.previewData : null;
-      const local = !accepted && single ? p.tileObjects.answer(marks[0].coordinate) : null;
+      const local = !accepted && single ? this.tiles.answer(marks[0].coordinate) : null;
       p.preview.cancel();
       v.setPreview(null);
       let fc: FeatureCollection;

@@ -6,6 +6,7 @@
 import { PathExt } from '@jupyterlab/coreutils';
 import type { Contents } from '@jupyterlab/services';
 import type { FeatureCollection } from '../api/types.js';
+import type { MapPanel } from './map-panel.js';
 
 export function sidecarPath(rasterPath: string): string {
   const dir = PathExt.dirname(rasterPath);
@@ -101,4 +102,34 @@ export class Sidecar {
 export function isNotFound(err: unknown): boolean {
   const e = err as { response?: { status?: number }; message?: string };
   return e?.response?.status === 404 || /404|not found|No such file/i.test(e?.message ?? '');
+}
+
+/**
+ * Makes the panel's sidecar and restores the layers saved in it, if any (not when it is older than
+ * `notBefore`); true when layers were restored.
+ */
+export async function restoreLayers(p: MapPanel, notBefore?: string): Promise<boolean> {
+  const v = p.view!;
+  const sidecar = (p.sidecar = new Sidecar({
+    contents: p.contents,
+    path: sidecarPath(p.path),
+    collect: () => v.results.toSidecar(),
+    onDirty: (d) => p.setDirty(d),
+    onError: (err) => p.status.fail(`cannot save the layers to ${sidecar.path}`, err)
+  }));
+  try {
+    const fc = await sidecar.load(notBefore);
+    if (fc) {
+      p.restoring = true;
+      v.results.fromSidecar(fc as never);
+      p.restoring = false;
+      const n = v.results.featureCount();
+      if (n > 0) p.status.note(`restored ${n} feature(s) from ${PathExt.basename(sidecar.path)}`);
+      return v.results.list().length > 0;
+    }
+  } catch (err) {
+    p.restoring = false;
+    p.status.fail(`cannot read the saved layers ${sidecar.path}`, err);
+  }
+  return false;
 }

@@ -56,13 +56,24 @@ test.describe('with small tiles (a long job)', () => {
   // confirmTiles 100: the map asks before starting it.
   test.use({ mockSettings: { ...galata.DEFAULT_SETTINGS, 'fastsam-geo:plugin': { tileOverlap: 480, confirmTiles: 100 } } });
 
-  test('a multi-tile job shows polygons before it finishes; Cancel stops it and keeps what it drew', async ({ page }, testInfo) => {
+  test('a multi-tile job: asked before it starts (declined: not started); polygons shown before it finishes; Cancel stops it and keeps what it drew', async ({ page }, testInfo) => {
     await openFixture(page);
+    const started: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && /\/fastsam-geo\/api\/jobs(\/plan)?$/.test(r.url())) started.push(r.url().endsWith('/plan') ? 'plan' : 'job');
+    });
     await page.locator('[data-action="everything"]').click();
     const ask = page.locator('.jp-Dialog', { hasText: '289 tiles (more than 100)' });
     await expect(ask).toBeVisible({ timeout: 120000 });
     await page.screenshot({ path: testInfo.outputPath('everything-confirm.png') });
+    // declined: the job is never started (the engine only planned it)
+    await ask.locator('.jp-mod-reject').click();
+    await expect(page.locator('.jp-FastSamGeo-message')).toHaveText('job not started');
+    expect(started).toEqual(['plan']);
+    await page.locator('[data-action="everything"]').click();
+    await expect(ask).toBeVisible({ timeout: 120000 });
     await ask.locator('.jp-mod-accept').click();
+    await expect.poll(() => started).toEqual(['plan', 'plan', 'job']);
     const cancel = page.locator('[data-action="cancel"]');
     await expect(cancel).toBeVisible();
     // an ETA once tiles are done

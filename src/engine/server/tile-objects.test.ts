@@ -42,6 +42,9 @@ test('a job publishes each finished tile\'s objects once; /api/tiles gives the f
   assert.equal(before.objects.features.length, 0);
   assert.ok(before.missing > 1, JSON.stringify(before));
 
+  // the plan of a job: its tile count, nothing started
+  const plan = (await (await t.api('/api/jobs/plan', { method: 'POST', json: { path: 'plain.tif' } })).json()) as any;
+  assert.equal(plan.total, before.missing);
   const start = await t.api('/api/jobs', { method: 'POST', json: { path: 'plain.tif' } });
   assert.equal(start.status, 202);
   const { id, total } = (await start.json()) as any;

@@ -91,6 +91,11 @@ export class EngineClient {
     return this.request('jobs', { method: 'POST', body: JSON.stringify({ path, extent, options }), signal });
   }
 
+  /** The tiles a job would run (nothing is started). */
+  planJob(path: string, extent: Extent84 | undefined, options: EngineOptions, signal?: AbortSignal): Promise<{ total: number }> {
+    return this.request('jobs/plan', { method: 'POST', body: JSON.stringify({ path, extent, options }), signal });
+  }
+
   job(id: string, signal?: AbortSignal): Promise<JobState> {
     return this.request(`jobs/${encodeURIComponent(id)}`, { signal });
   }
@@ -158,22 +163,23 @@ export class EngineClient {
       onProgress?: (s: JobState) => void;
       /** The features of tiles finished since the last call (the job drawn tile by tile). */
       onPartial?: (fc: FeatureCollection) => void;
-      /** Asked with the first state (its tile count); false cancels the job. */
+      /** Asked with the job's tile count before it starts; false: the job is not started. */
       confirm?: (s: JobState) => Promise<boolean>;
       intervalMs?: number;
     } = {}
   ): Promise<FeatureCollection> {
     // Not aborted mid-request: a job the engine accepted must be cancelled by its id, so the start
     // is awaited and an abort that came meanwhile cancels the job right after.
+    if (confirm) {
+      // asked before anything starts: the engine plans the job (its tile count) without running it
+      const { total } = await this.planJob(path, extent, options, signal);
+      if (!(await confirm({ id: '', status: 'queued', done: 0, total }))) throw new EngineRequestError('DECLINED', 'the job was not started', 409);
+    }
     let state = await this.startJob(path, extent, options);
     onProgress?.(state);
     const cancel = () => {
       void this.cancelJob(state.id).catch(() => undefined);
     };
-    if (confirm && !(await confirm(state))) {
-      cancel();
-      throw new EngineRequestError('CANCELLED', 'the job was cancelled', 409);
-    }
     if (signal?.aborted) {
       cancel();
       throw new EngineRequestError('CANCELLED', 'the job was cancelled', 409);

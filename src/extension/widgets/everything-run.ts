@@ -26,6 +26,7 @@ export async function runEverything(p: MapPanel): Promise<void> {
   try {
     const fc = await p.client.runJob(p.path, extent ?? undefined, engineOptions(s), {
       signal: job.signal,
+      // asked before the job starts (its tile count from POST /api/jobs/plan)
       confirm: async (state) => {
         if (!s.confirmTiles || state.total <= s.confirmTiles) return true;
         const r = await showDialog({
@@ -59,7 +60,8 @@ export async function runEverything(p: MapPanel): Promise<void> {
     const tiles = st ? `${st.done}/${st.total} tiles` : 'no tiles';
     if (kept.features.length > 0) p.addResult(`${title} (${tiles})`, kept);
     const keptText = kept.features.length > 0 ? `: kept the ${kept.features.length} object(s) drawn (${tiles})` : '';
-    if (job.signal.aborted || (err as EngineRequestError).code === 'CANCELLED') p.status.idle(`job cancelled${keptText}`);
+    if ((err as EngineRequestError).code === 'DECLINED') p.status.idle('job not started');
+    else if (job.signal.aborted || (err as EngineRequestError).code === 'CANCELLED') p.status.idle(`job cancelled${keptText}`);
     else p.status.fail(`segmenting the view failed${keptText}`, err);
   } finally {
     p.job = null;

@@ -3,6 +3,8 @@
  * (poll); GET /api/jobs/:id/events (SSE); DELETE /api/jobs/:id (cancel); GET /api/jobs/:id/result;
  * GET /api/jobs/:id/partial?since=N: the features of the tiles finished so far (from the N-th on), so a
  * map draws a long job tile by tile and keeps what it drew when the job is cancelled.
+ * POST /api/jobs/plan (same body as a job) → {total}: the tiles a job would run, without starting it (the
+ * map asks before a long job).
  */
 import type { FastifyInstance } from 'fastify';
 import { EngineError, asEngineError } from '../../errors.js';
@@ -39,6 +41,17 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext): void
       meta: { path: req.rel },
     });
     return reply.status(202).send(job.snapshot());
+  });
+
+  app.post<{ Body: JobBody }>('/api/jobs/plan', { schema: { body: jobBodySchema } }, async (request, reply) => {
+    const abs = await ctx.root.resolve(request.body.path);
+    const req: SegmentRequest = {
+      path: abs,
+      rel: ctx.root.relative(abs),
+      ...(request.body.extent ? { extent: { ...request.body.extent, crs: request.body.extent.crs ?? 'EPSG:4326' } } : {}),
+      ...(request.body.options ? { options: request.body.options } : {}),
+    };
+    return { total: await ctx.backend.countTiles(req, abortOnDisconnect(reply)) };
   });
 
   app.get<{ Params: { id: string } }>('/api/jobs/:id', { schema: { params: jobParamsSchema } }, async (request) => {

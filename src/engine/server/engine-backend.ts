@@ -182,7 +182,9 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
       };
       if (options.queue) {
         const { segmentOnQueue } = await import('./queued-segment.js');
-        return segmentOnQueue(options.queue, storeRoot!, req, modelPath, area, p, ctx);
+        const store = ctx.publish ? await tiles.store(req.path, modelPath, p) : null;
+        const { watchFinishedTiles } = await import('./finished-tiles.js');
+        return segmentOnQueue(options.queue, storeRoot!, req, modelPath, area, p, ctx, store ? watchFinishedTiles(store, area, publish) : undefined);
       }
       const { result } = await tiles.segment(req.path, modelPath, model, area, p, {
         signal: ctx.signal,

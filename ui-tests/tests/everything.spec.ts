@@ -56,22 +56,49 @@ test.describe('with small tiles (a long job)', () => {
   // confirmTiles 100: the map asks before starting it.
   test.use({ mockSettings: { ...galata.DEFAULT_SETTINGS, 'fastsam-geo:plugin': { tileOverlap: 480, confirmTiles: 100 } } });
 
-  test('Cancel stops the job: no layer, a cancelled state here and on the engine', async ({ page }, testInfo) => {
+  test('a multi-tile job: asked before it starts (declined: not started); polygons shown before it finishes; Cancel stops it and keeps what it drew', async ({ page }, testInfo) => {
     await openFixture(page);
+    const started: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && /\/fastsam-geo\/api\/jobs(\/plan)?$/.test(r.url())) started.push(r.url().endsWith('/plan') ? 'plan' : 'job');
+    });
     await page.locator('[data-action="everything"]').click();
     const ask = page.locator('.jp-Dialog', { hasText: '289 tiles (more than 100)' });
     await expect(ask).toBeVisible({ timeout: 120000 });
     await page.screenshot({ path: testInfo.outputPath('everything-confirm.png') });
+    // declined: the job is never started (the engine only planned it)
+    await ask.locator('.jp-mod-reject').click();
+    await expect(page.locator('.jp-FastSamGeo-message')).toHaveText('job not started');
+    expect(started).toEqual(['plan']);
+    await page.locator('[data-action="everything"]').click();
+    await expect(ask).toBeVisible({ timeout: 120000 });
     await ask.locator('.jp-mod-accept').click();
+    await expect.poll(() => started).toEqual(['plan', 'plan', 'job']);
     const cancel = page.locator('[data-action="cancel"]');
     await expect(cancel).toBeVisible();
     // an ETA once tiles are done
     await expect(page.locator('.jp-FastSamGeo-message')).toContainText(/tiles · about \d+ (s|min)/, { timeout: 120000 });
     await expect(page.locator('.jp-FastSamGeo-progress')).toBeVisible();
     await expect(page.locator('.jp-FastSamGeo-panel')).toHaveAttribute('data-busy', 'true');
+    // Polygons of the finished tiles are drawn while the job runs (GET /api/jobs/:id/partial).
+    await expect.poll(() => page.evaluate((p) => (window as any).__fastsamGeo.panels[p].live.count, RASTER), { timeout: 120000 }).toBeGreaterThan(0);
+    const drawnWhileRunning = await page.evaluate((p) => {
+      const panel = (window as any).__fastsamGeo.panels[p];
+      const layer = panel.view.map.getAllLayers().find((l: any) => l.get('fsgLive'));
+      return { job: panel.lastJob, extents: layer.getSource().getFeatures().map((f: any) => f.getGeometry().getExtent()) };
+    }, RASTER);
+    expect(drawnWhileRunning.job.status).toBe('running');
+    expect(drawnWhileRunning.job.done).toBeLessThan(drawnWhileRunning.job.total);
+    expect(drawnWhileRunning.extents.length).toBeGreaterThan(0);
+    // each drawn polygon is one of the squares, at its place, drawn once
+    const names = drawnWhileRunning.extents.map((e: number[]) => squareOf(e));
+    expect(new Set(names).size).toBe(names.length);
+    for (const e of drawnWhileRunning.extents) expectExtent(e, extentOf(Object.values(SQUARES).find((s) => s.name === squareOf(e))!));
+    await expect(page.locator('.jp-FastSamGeo-message')).toContainText(/object\(s\) so far/);
     await page.screenshot({ path: testInfo.outputPath('everything-running.png') });
+    console.log(`drawn while the job ran: ${names.join(', ')} at ${drawnWhileRunning.job.done}/${drawnWhileRunning.job.total} tiles`);
     await cancel.click();
-    await expect(page.locator('.jp-FastSamGeo-message')).toHaveText('job cancelled');
+    await expect(page.locator('.jp-FastSamGeo-message')).toContainText(/^job cancelled: kept the \d+ object\(s\) drawn \(\d+\/289 tiles\)/);
     await expect(page.locator('.jp-FastSamGeo-progress')).toBeHidden();
     await expect(cancel).toBeHidden();
     await expect(page.locator('.jp-FastSamGeo-panel')).not.toHaveAttribute('data-busy', 'true');
@@ -84,6 +111,11 @@ test.describe('with small tiles (a long job)', () => {
       .toBe('cancelled');
     const final = await (await page.request.get(`/fastsam-geo/api/jobs/${job!.id}`)).json();
     expect(final.done).toBeLessThan(final.total);
-    await expect(page.locator('.jp-FastSamGeo-layer[data-run^="run-"]')).toHaveCount(0);
+    // what it drew is kept: a result layer (the output layer) with those squares, the live layer empty
+    await expect(page.locator('.jp-FastSamGeo-layer[data-run^="run-"]')).toHaveCount(1);
+    const kept = (await activeFeatures(page)).map((f) => squareOf(f.extent));
+    expect(kept.length).toBeGreaterThanOrEqual(names.length);
+    for (const n of names) expect(kept).toContain(n);
+    expect(await page.evaluate((p) => (window as any).__fastsamGeo.panels[p].live.count, RASTER)).toBe(0);
   });
 });

@@ -23,7 +23,9 @@ async function click(page: Page, col: number, row: number): Promise<void> {
 test('first action fails (fixed-size model, default tile size); a click outside the raster poisons later clicks; P again kept old markers', async ({ page }, testInfo) => {
   const sent: any[] = [];
   page.on('request', (r) => {
-    if (r.url().includes('/fastsam-geo/api/prompt')) sent.push(JSON.parse(r.postData() ?? '{}'));
+    // a prompt, or the finished tiles' objects the map answers clicks from (tiles of the fixture that an
+    // earlier test segmented are in the engine's store): both carry the segmentation options
+    if (/\/fastsam-geo\/api\/(prompt|tiles)/.test(r.url())) sent.push(JSON.parse(r.postData() ?? '{}'));
   });
   await openFixture(page);
   await page.evaluate((p) => {
@@ -39,8 +41,8 @@ test('first action fails (fixed-size model, default tile size); a click outside 
   await click(page, a.x + a.side / 2, a.y + a.side / 2);
   await expect(page.locator('.jp-FastSamGeo-message')).toContainText('1 object(s) selected by 1 point', { timeout: 120000 });
   // the first request on a fresh map with the 512 fixed-size model: no tile size sent, the engine picks it
-  expect(sent).toHaveLength(1);
-  expect(sent[0].options.tileSize).toBeUndefined();
+  expect(sent.length).toBeGreaterThan(0);
+  for (const body of sent) expect(body.options.tileSize).toBeUndefined();
   expectExtent((await activeFeatures(page))[0].extent, extentOf(a));
   // P again: a new run with no old markers
   await page.keyboard.press('p');
@@ -114,4 +116,55 @@ test('a point inside every polygon of Everything in view selects it; click → p
   await expect.poll(() => page.evaluate((p) => (window as any).__fastsamGeo.panels[p].lastPointLatency, RASTER)).not.toBeNull();
   const accepted = await page.evaluate((p) => (window as any).__fastsamGeo.panels[p].lastPointLatency, RASTER);
   console.log(`click → polygon drawn when the click accepts the hover preview: ${Number(accepted).toFixed(0)} ms`);
+});
+
+test('click → polygon answered in the browser from the finished tiles, also after a reload (no hover preview, no request): median latency reported', async ({ page }, testInfo) => {
+  await openFixture(page);
+  await page.locator('.jp-FastSamGeo-map').focus();
+  await page.keyboard.press('e');
+  await expect(page.locator('.jp-FastSamGeo-message')).toContainText('object(s) found in view', { timeout: 120000 });
+  // A new browser session: the tiles come from the engine's tile store (POST /api/tiles), not from this page.
+  await openFixture(page, { keep: true });
+  let prompts = 0;
+  let tileRequests = 0;
+  page.on('request', (r) => {
+    if (r.url().includes('/fastsam-geo/api/prompt')) prompts++;
+    if (r.url().includes('/fastsam-geo/api/tiles')) tileRequests++;
+  });
+  await page.evaluate((p) => ((window as any).__fastsamGeo.panels[p].preview.enabled = false), RASTER);
+  await page.locator('.jp-FastSamGeo-map').focus();
+  await page.keyboard.press('p');
+  await expect.poll(() => page.evaluate((p) => (window as any).__fastsamGeo.panels[p].points.tiles.size, RASTER), { timeout: 120000 }).toBeGreaterThan(0);
+  expect(tileRequests).toBeGreaterThan(0);
+  const squares = Object.values(SQUARES);
+  const latencies: number[] = [];
+  const answers: number[] = [];
+  for (let k = 0; k < 12; k++) {
+    const s = squares[k % squares.length];
+    // points spread over the square's interior
+    const f = 0.2 + 0.6 * ((k * 7) % 12) / 11;
+    await page.locator('.jp-FastSamGeo-map').focus();
+    await page.keyboard.press('p'); // a fresh run
+    await page.evaluate((p) => ((window as any).__fastsamGeo.panels[p].lastPointLatency = null), RASTER);
+    await click(page, s.x + s.side * f, s.y + s.side * (1 - f));
+    await expect.poll(() => page.evaluate((p) => (window as any).__fastsamGeo.panels[p].lastPointLatency, RASTER)).not.toBeNull();
+    const r = await page.evaluate((p) => {
+      const panel = (window as any).__fastsamGeo.panels[p];
+      return { ms: panel.lastPointLatency, answer: panel.points.lastAnswer, source: panel.points.lastSource };
+    }, RASTER);
+    answers.push(r.answer);
+    expect(r.source).toBe('tiles');
+    const got = await activeFeatures(page);
+    expect(got.map((x) => squareOf(x.extent))).toEqual([s.name]);
+    expectExtent(got[0].extent, extentOf(s));
+    latencies.push(r.ms);
+  }
+  expect(prompts).toBe(0);
+  console.log(`in click order: drawn ${latencies.map((l) => l.toFixed(0)).join(', ')} ms; in the layer ${answers.map((l) => l.toFixed(1)).join(', ')} ms`);
+  latencies.sort((a, b) => a - b);
+  answers.sort((a, b) => a - b);
+  const median = latencies[Math.floor(latencies.length / 2)];
+  console.log(`click → polygon drawn from the browser's tile objects (no preview): median ${median.toFixed(0)} ms (${latencies.map((l) => l.toFixed(0)).join(', ')}); click → polygon in its layer (before the frame): median ${answers[Math.floor(answers.length / 2)].toFixed(1)} ms`);
+  testInfo.annotations.push({ type: 'latency', description: `click → polygon (tiles in the browser) median ${median.toFixed(0)} ms` });
+  await shot(page, testInfo, 'points-from-tiles');
 });

@@ -19,6 +19,7 @@ import { compareReports, formatCompare, readReport } from './compare.js';
 import type { BenchReport, Figure } from './figures.js';
 import { benchGpu, detectGpu } from './gpu.js';
 import { benchLargeCogs } from './large-cog.js';
+import { benchMapClick } from './map-click.js';
 import { benchModelPath } from './model-path.js';
 import { benchPeer } from './peer.js';
 import { benchPromptFigures } from './prompts.js';
@@ -183,6 +184,7 @@ export async function runBench(o: BenchOptions, command: string): Promise<BenchR
   await section('prompts', async () => {
     log('prompt latency');
     figures.push(...await benchPromptFigures());
+    figures.push(...await benchMapClick({ onLog: log })); // the map's click path (issue 11)
   });
   await section('options', async () => {
     figures.push(...await benchSessionOptions({ cacheDir: o.cacheDir, threads: o.threads, warmup: o.warmup, runs: o.runs, onLog: log }));

@@ -20,6 +20,7 @@ import { registerInfoRoutes } from './routes/info.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerPromptRoutes } from './routes/prompt.js';
 import { registerExportRoutes } from './routes/export.js';
+import { registerTileRoutes } from './routes/tiles.js';
 
 export interface ServerOptions {
   /** The directory every client path is relative to. */
@@ -166,6 +167,7 @@ export async function createServer(options: ServerOptions): Promise<EngineServer
   registerJobRoutes(app, ctx);
   registerPromptRoutes(app, ctx);
   registerExportRoutes(app, ctx);
+  registerTileRoutes(app, ctx);
 
   return {
     app,

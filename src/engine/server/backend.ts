@@ -82,6 +82,24 @@ export interface PromptRequest extends SegmentRequest {
   threshold?: number;
 }
 
+/** POST /api/tiles: the finished tiles of an area. */
+export interface TilesRequest extends SegmentRequest {
+  /** Global tile indices the client holds already. */
+  skip?: number[];
+}
+
+/**
+ * The objects of an area's finished tiles (cache and result store only: no model run): every
+ * detection as a feature (properties tile, pixels, score), the tiles' windows as polygons
+ * (properties.tile), how many tiles of the area are not finished, and how many were left for a next request.
+ */
+export interface TileObjects {
+  objects: FeatureCollection;
+  tiles: FeatureCollection;
+  missing: number;
+  more: number;
+}
+
 export interface EngineBackend {
   version(): string;
   /** The execution provider asked for and the one actually in use (null before a model is loaded). */
@@ -98,6 +116,8 @@ export interface EngineBackend {
   segment(request: SegmentRequest, ctx: JobContext): Promise<FeatureCollection>;
   /** Selects buildings with prompts, from cached tiles (segmenting the missing ones first). */
   prompt(request: PromptRequest, signal?: AbortSignal): Promise<FeatureCollection>;
+  /** The objects of the finished tiles of an area, for answering point prompts in the client (optional). */
+  tileObjects?(request: TilesRequest, signal?: AbortSignal): Promise<TileObjects>;
   /** Loads the segmentation model now (so `serve --model BAD` fails at start, not at the first request). */
   warm?(): Promise<void>;
   close(): Promise<void>;

@@ -24,11 +24,16 @@ import { ensureSegModel } from '../models/ensure.js';
 import { openRaster, type PixelWindow, type Raster } from '../raster/open.js';
 import type { Tile } from '../raster/tiling.js';
 import type { Box } from '../types.js';
-import type { EngineBackend, FeatureCollection, ModelEntry, PromptRequest, SegmentRequest } from './backend.js';
+import type { EngineBackend, FeatureCollection, ModelEntry, PromptRequest, SegmentRequest, TileObjects, TilesRequest } from './backend.js';
+
+/** Tiles answered by one /api/tiles request (the client asks again for the rest). */
+const MAX_TILE_OBJECTS = 64;
 import type { JobContext } from './jobs.js';
 import { describeRaster } from './raster-info.js';
 import { TextPrompter } from './text-prompter.js';
 import { TileResults, globalGrid, intersects, tileSizeFor, type TileParams } from './tile-results.js';
+import { tileFeatures, tileWindowFeature } from './tile-features.js';
+import type { GeoRef } from '../geo/georef.js';
 
 export interface EngineBackendOptions {
   /** Segmentation model: a name in the models directory (FastSAM-s, FastSAM-x) or a path. Default FastSAM-s. */
@@ -155,15 +160,31 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
       const raster = await openRaster(req.path, { signal: ctx.signal });
       let area: Tile[];
       let p: TileParams;
+      let geo: GeoRef;
       try {
         p = params(model, req.options);
         area = areaTiles(raster, req, p).tiles;
+        geo = makeGeoRef({ ...raster, source: req.rel }, { crs: 'wgs84' });
       } finally {
         await raster.close();
       }
+      const byWindow = new Map(area.map((t) => [t.window.join(','), t]));
+      // Each finished tile's objects are published at once (GET /api/jobs/:id/partial): the map draws
+      // the job tile by tile. A tile is global-grid numbered; an object belongs to the tile it lies deepest in.
+      const publish = (tile: Tile, r: SegmentResult): void => {
+        const t = byWindow.get(tile.window.join(','));
+        if (!t) return;
+        try {
+          ctx.publish?.(tileFeatures(t, r, geo, { keep: 'core', tiles: area, source: req.rel, options: req.options }));
+        } catch (err) {
+          process.stderr.write(`warning: partial results of tile ${t.index}: ${(err as Error).message}\n`);
+        }
+      };
       if (options.queue) {
         const { segmentOnQueue } = await import('./queued-segment.js');
-        return segmentOnQueue(options.queue, storeRoot!, req, modelPath, area, p, ctx);
+        const store = ctx.publish ? await tiles.store(req.path, modelPath, p) : null;
+        const { watchFinishedTiles } = await import('./finished-tiles.js');
+        return segmentOnQueue(options.queue, storeRoot!, req, modelPath, area, p, ctx, store ? watchFinishedTiles(store, area, publish) : undefined);
       }
       const { result } = await tiles.segment(req.path, modelPath, model, area, p, {
         signal: ctx.signal,
@@ -172,6 +193,7 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
         regularize: req.options?.regularize,
         sharedWalls: req.options?.sharedWalls,
         onProgress: (pr) => ctx.progress(pr.done, pr.total),
+        onTile: publish,
       });
       return (result?.collection as unknown as FeatureCollection) ?? featureCollectionOf([]);
     },
@@ -243,6 +265,42 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
       } finally {
         await raster.close();
       }
+    },
+
+    async tileObjects(req: TilesRequest, signal?: AbortSignal): Promise<TileObjects> {
+      const { model, path: modelPath } = await getModel();
+      const raster = await openRaster(req.path, { signal });
+      let area: Tile[];
+      let p: TileParams;
+      let geo: GeoRef;
+      try {
+        p = params(model, req.options);
+        area = areaTiles(raster, req, p).tiles;
+        geo = makeGeoRef({ ...raster, source: req.rel }, { crs: 'wgs84' });
+      } finally {
+        await raster.close();
+      }
+      const skip = new Set(req.skip ?? []);
+      const wanted = area.filter((t) => !skip.has(t.index)).slice(0, MAX_TILE_OBJECTS);
+      const found = await tiles.lookup(req.path, modelPath, wanted, p, signal);
+      const objects: FeatureCollection['features'] = [];
+      const windows: FeatureCollection['features'] = [];
+      let missing = 0;
+      wanted.forEach((t, i) => {
+        const r = found[i];
+        if (!r) {
+          missing++;
+          return;
+        }
+        windows.push(tileWindowFeature(t, geo));
+        for (const f of tileFeatures(t, r, geo, { keep: 'all', source: req.rel, options: req.options })) objects.push(f);
+      });
+      return {
+        objects: featureCollectionOf(objects),
+        tiles: featureCollectionOf(windows),
+        missing,
+        more: area.length - skip.size > wanted.length ? area.filter((t) => !skip.has(t.index)).length - wanted.length : 0,
+      };
     },
 
     async warm(): Promise<void> {

@@ -26,7 +26,12 @@ export interface JobContext {
   signal: AbortSignal;
   /** Report progress: `done` of `total` units (tiles). */
   progress(done: number, total: number): void;
+  /** Publish partial results as they are ready (e.g. a finished tile's features), read with `Job.partialSince`. */
+  publish?(items: readonly unknown[]): void;
 }
+
+/** Partial results kept per job (beyond it a job publishes no more; its final result is whole). */
+export const MAX_PARTIAL = 200_000;
 
 export type JobTask<T> = (ctx: JobContext) => Promise<T>;
 
@@ -44,6 +49,10 @@ export class Job<T = unknown> {
   total: number;
   error?: { code: ErrorCode; message: string };
   result?: T;
+  /** Partial results published so far (a running job's finished tiles; kept when it is cancelled). */
+  readonly partial: unknown[] = [];
+  /** Whether publishing stopped at MAX_PARTIAL. */
+  partialTruncated = false;
   readonly createdAt = Date.now();
   readonly events = new EventEmitter();
   readonly controller = new AbortController();
@@ -70,6 +79,12 @@ export class Job<T = unknown> {
       total: this.total,
       ...(this.error ? { error: this.error } : {}),
     };
+  }
+
+  /** Partial results from index `since` on, and the index to ask from next time. */
+  partialSince(since: number): { items: unknown[]; next: number; truncated: boolean } {
+    const from = Math.max(0, Math.min(since, this.partial.length));
+    return { items: this.partial.slice(from), next: this.partial.length, truncated: this.partialTruncated };
   }
 
   /** @internal */
@@ -162,6 +177,14 @@ export class JobManager {
         job.done = done;
         job.total = total;
         job.emit({ type: 'progress', done, total });
+      },
+      publish: (items) => {
+        if (job.terminal) return;
+        if (job.partial.length + items.length > MAX_PARTIAL) {
+          job.partialTruncated = true;
+          return;
+        }
+        for (const x of items) job.partial.push(x);
       },
     };
     try {

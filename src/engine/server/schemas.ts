@@ -52,6 +52,27 @@ export const jobParamsSchema = {
   properties: { id: { type: 'string', minLength: 1, maxLength: 100 } },
 } as const;
 
+export const partialQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  // query strings are not coerced: a decimal string
+  properties: { since: { type: 'string', pattern: '^[0-9]{1,9}$' } },
+} as const;
+
+/** POST /api/tiles: the finished tiles' objects of an area (cache only, no model run). */
+export const tilesBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['path'],
+  properties: {
+    path: relPath,
+    extent: extentSchema,
+    options: segmentOptionsSchema,
+    /** Tile indices the client holds already (left out of the answer). */
+    skip: { type: 'array', items: { type: 'integer', minimum: 0 }, maxItems: 100000 },
+  },
+} as const;
+
 export const promptBodySchema = {
   type: 'object',
   additionalProperties: false,
@@ -99,6 +120,8 @@ export const exportBodySchema = {
   properties: {
     path: { ...relPath, pattern: '\\.(geojson|json|gpkg|fgb|parquet|geoparquet)$' },
     overwrite: { type: 'boolean' },
+    /** Answer with the file's bytes instead of writing it in the root. */
+    download: { type: 'boolean' },
     format: { enum: ['geojson', 'gpkg', 'fgb', 'parquet'] },
     collection: {
       type: 'object',

@@ -137,6 +137,7 @@ export class TileResults {
         onTile: async (tile, r) => {
           results.set(tile.window.join(','), r);
           await this.cache.set(this.key(rasterId, modelId, params, tile.window), r);
+          await extra.onTile?.(tile, r);
         },
       });
     } catch (err) {
@@ -157,6 +158,19 @@ export class TileResults {
 
   /** Results of `tiles`, segmenting those not cached yet. */
   async get(rasterPath: string, modelPath: string, model: SegModel, tiles: Tile[], params: TileParams, signal?: AbortSignal): Promise<SegmentResult[]> {
+    const found = await this.lookup(rasterPath, modelPath, tiles, params, signal);
+    const missing = tiles.filter((_, i) => !found[i]);
+    if (missing.length > 0) {
+      const { results } = await this.segment(rasterPath, modelPath, model, missing, params, { signal });
+      tiles.forEach((t, i) => {
+        if (!found[i]) found[i] = results.get(t.window.join(','));
+      });
+    }
+    return found as SegmentResult[];
+  }
+
+  /** Results of `tiles` already finished (tile cache, then the result store); undefined where none. No model run. */
+  async lookup(rasterPath: string, modelPath: string, tiles: Tile[], params: TileParams, signal?: AbortSignal): Promise<(SegmentResult | undefined)[]> {
     const rasterId = await fileIdentity(rasterPath);
     const modelId = await fileIdentity(modelPath);
     const found: (SegmentResult | undefined)[] = [];
@@ -175,13 +189,6 @@ export class TileResults {
       }
       this.count(store, before);
     }
-    const missing = tiles.filter((_, i) => !found[i]);
-    if (missing.length > 0) {
-      const { results } = await this.segment(rasterPath, modelPath, model, missing, params, { signal });
-      tiles.forEach((t, i) => {
-        if (!found[i]) found[i] = results.get(t.window.join(','));
-      });
-    }
-    return found as SegmentResult[];
+    return found;
   }
 }

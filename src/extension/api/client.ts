@@ -10,7 +10,8 @@ import type {
   FeatureCollection,
   JobState,
   PromptRequest,
-  RasterInfo
+  RasterInfo,
+  TileObjects
 } from './types.js';
 
 export class EngineRequestError extends Error {
@@ -90,12 +91,27 @@ export class EngineClient {
     return this.request('jobs', { method: 'POST', body: JSON.stringify({ path, extent, options }), signal });
   }
 
+  /** The tiles a job would run (nothing is started). */
+  planJob(path: string, extent: Extent84 | undefined, options: EngineOptions, signal?: AbortSignal): Promise<{ total: number }> {
+    return this.request('jobs/plan', { method: 'POST', body: JSON.stringify({ path, extent, options }), signal });
+  }
+
   job(id: string, signal?: AbortSignal): Promise<JobState> {
     return this.request(`jobs/${encodeURIComponent(id)}`, { signal });
   }
 
   cancelJob(id: string): Promise<JobState> {
     return this.request(`jobs/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  /** A job's state with the features of the tiles finished so far, from the `since`-th on (`next`: where to ask from next). */
+  jobPartial(id: string, since: number, signal?: AbortSignal): Promise<JobState & FeatureCollection & { next: number }> {
+    return this.request(`jobs/${encodeURIComponent(id)}/partial`, { signal }, { since: String(since) });
+  }
+
+  /** The objects of an area's finished tiles (no model run); `skip`: tile indices held already. */
+  tiles(req: { path: string; extent?: Extent84; options?: EngineOptions; skip?: number[] }, signal?: AbortSignal): Promise<TileObjects> {
+    return this.request('tiles', { method: 'POST', body: JSON.stringify(req), signal });
   }
 
   jobResult(id: string, signal?: AbortSignal): Promise<FeatureCollection> {
@@ -106,15 +122,32 @@ export class EngineClient {
     return this.request('prompt', { method: 'POST', body: JSON.stringify(req), signal });
   }
 
-  /**
-   * Runs a segment job to completion, polling its state (robust behind proxies that buffer
-   * event streams). `onProgress` sees every state; aborting `signal` cancels the job on the engine.
-   */
   /** Writes a layer inside Jupyter's root as .geojson, .gpkg, .fgb or .parquet (format from the extension). */
   exportLayer(path: string, collection: unknown, overwrite = false): Promise<{ path: string; features: number; format: string }> {
     return this.request('export', { method: 'POST', body: JSON.stringify({ path, collection, overwrite }) });
   }
 
+  /** A layer as the bytes of a .gpkg, .fgb or .parquet file (format from `name`'s extension), for a download. */
+  async downloadLayer(name: string, collection: unknown): Promise<Blob> {
+    const init = { method: 'POST', body: JSON.stringify({ path: name, collection, download: true }), headers: { 'Content-Type': 'application/json' } };
+    const response = await ServerConnection.makeRequest(this.url('export'), init, this.serverSettings);
+    if (!response.ok) {
+      const text = await response.text();
+      let message = `HTTP ${response.status}`;
+      try {
+        message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
+      } catch {
+        /* not JSON */
+      }
+      throw new EngineRequestError('HTTP_' + response.status, message, response.status);
+    }
+    return response.blob();
+  }
+
+  /**
+   * Runs a segment job to completion, polling its state (robust behind proxies that buffer
+   * event streams). `onProgress` sees every state; aborting `signal` cancels the job on the engine.
+   */
   async runJob(
     path: string,
     extent: Extent84 | undefined,
@@ -123,35 +156,47 @@ export class EngineClient {
       signal,
       onProgress,
       confirm,
+      onPartial,
       intervalMs = 400
     }: {
       signal?: AbortSignal;
       onProgress?: (s: JobState) => void;
-      /** Asked with the first state (its tile count); false cancels the job. */
+      /** The features of tiles finished since the last call (the job drawn tile by tile). */
+      onPartial?: (fc: FeatureCollection) => void;
+      /** Asked with the job's tile count before it starts; false: the job is not started. */
       confirm?: (s: JobState) => Promise<boolean>;
       intervalMs?: number;
     } = {}
   ): Promise<FeatureCollection> {
     // Not aborted mid-request: a job the engine accepted must be cancelled by its id, so the start
     // is awaited and an abort that came meanwhile cancels the job right after.
+    if (confirm) {
+      // asked before anything starts: the engine plans the job (its tile count) without running it
+      const { total } = await this.planJob(path, extent, options, signal);
+      if (!(await confirm({ id: '', status: 'queued', done: 0, total }))) throw new EngineRequestError('DECLINED', 'the job was not started', 409);
+    }
     let state = await this.startJob(path, extent, options);
     onProgress?.(state);
     const cancel = () => {
       void this.cancelJob(state.id).catch(() => undefined);
     };
-    if (confirm && !(await confirm(state))) {
-      cancel();
-      throw new EngineRequestError('CANCELLED', 'the job was cancelled', 409);
-    }
     if (signal?.aborted) {
       cancel();
       throw new EngineRequestError('CANCELLED', 'the job was cancelled', 409);
     }
     signal?.addEventListener('abort', cancel, { once: true });
+    let since = 0;
     try {
       while (state.status === 'queued' || state.status === 'running') {
         await sleep(intervalMs, signal);
-        state = await this.job(state.id, signal);
+        if (onPartial) {
+          const p = await this.jobPartial(state.id, since, signal);
+          since = p.next;
+          state = { id: p.id, status: p.status, done: p.done, total: p.total, ...(p.error ? { error: p.error } : {}) };
+          if (p.features.length > 0) onPartial({ type: 'FeatureCollection', features: p.features });
+        } else {
+          state = await this.job(state.id, signal);
+        }
         onProgress?.(state);
       }
     } finally {

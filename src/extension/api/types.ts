@@ -76,3 +76,13 @@ export interface FeatureCollection {
   type: 'FeatureCollection';
   features: GeoJsonFeature[];
 }
+
+/** POST /api/tiles: every object of the area's finished tiles (properties tile, pixels, score), the tiles' windows (properties.tile). */
+export interface TileObjects {
+  objects: FeatureCollection;
+  tiles: FeatureCollection;
+  /** Tiles of the area not finished (not segmented yet). */
+  missing: number;
+  /** Finished tiles left for another request. */
+  more: number;
+}

@@ -1,6 +1,7 @@
 // Band and stretch controls of the raster: one (grey) or three (RGB) band pickers, min/max per shown
 // band, "Auto" (stretch to the view) and "Reset" (the engine's stretch).
-import type { RasterDisplay } from '../map/map-view.js';
+import type { RasterInfo } from '../api/types.js';
+import type { MapView, RasterDisplay } from '../map/map-view.js';
 import { button, el } from './dom.js';
 
 export class DisplayControls {
@@ -79,4 +80,22 @@ export class DisplayControls {
     this.onChange(display);
     if (rerender) this.render();
   }
+}
+
+/** The controls of a map's raster (engine metadata when there is some). */
+export function displayControlsFor(v: MapView, info: RasterInfo | null): DisplayControls {
+  return new DisplayControls(
+    info?.bands ?? v.bandCount,
+    v.display!,
+    (d) => v.setDisplay(d),
+    () => (v.autoStretch() ? v.display : null),
+    (band) => info?.stretch?.[band - 1] ?? null
+  );
+}
+
+/** Engine metadata → what to show: RGB for 3+ bands, else band 1; the engine's stretch. */
+export function displayFromInfo(info: RasterInfo): RasterDisplay {
+  const bands = info.bands >= 3 ? [1, 2, 3] : [1];
+  const fallback: [number, number] = info.dtype === 'uint8' ? [0, 255] : [0, 1];
+  return { bands, stretch: bands.map((b) => info.stretch?.[b - 1] ?? fallback) };
 }

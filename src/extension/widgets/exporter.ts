@@ -1,10 +1,11 @@
 // Export of a layer: beside the raster through the Jupyter contents API (asks before replacing a
-// file; never the map's own sidecar), or as a browser download.
+// file; never the map's own sidecar), or as a browser download in any of the four formats.
 import { Dialog, InputDialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import type { Contents } from '@jupyterlab/services';
 import type { FeatureCollection } from '../api/types.js';
 import type { EngineClient } from '../api/client.js';
+import type { MapView } from '../map/map-view.js';
 import { el } from './dom.js';
 import { isNotFound } from './sidecar.js';
 
@@ -73,10 +74,51 @@ export async function exportBeside(fc: FeatureCollection, o: ExportOptions): Pro
   }
 }
 
-/** Offers `fc` as a download named after the raster. */
-export function download(fc: FeatureCollection, rasterPath: string): void {
-  const url = URL.createObjectURL(new Blob([JSON.stringify(fc)], { type: 'application/geo+json' }));
-  const a = el('a', { href: url, download: `${stemOf(rasterPath)}-buildings.geojson` });
+/** The active layer of a map, or null (with a warning) when there is none. */
+function activeCollection(v: MapView | null): FeatureCollection | null {
+  const fc = v?.results.toGeoJSON() ?? null;
+  if (!fc) Notification.warning('No result layer to export yet: run a prompt first.', { autoClose: 4000 });
+  return fc;
+}
+
+/** Exports the map's active layer beside the file (exportBeside). */
+export async function exportActive(v: MapView | null, o: ExportOptions): Promise<string | null> {
+  const fc = activeCollection(v);
+  return fc ? exportBeside(fc, o) : null;
+}
+
+export const DOWNLOAD_FORMATS = ['geojson', 'gpkg', 'fgb', 'parquet'] as const;
+const FORMAT_LABELS: Record<string, string> = { geojson: 'GeoJSON (.geojson, WGS84)', gpkg: 'GeoPackage (.gpkg)', fgb: 'FlatGeobuf (.fgb)', parquet: 'GeoParquet (.parquet)' };
+
+/**
+ * Offers the map's active layer as a download: GeoJSON is made here; GeoPackage, FlatGeobuf and
+ * GeoParquet are written by the engine (POST /api/export with download: the bytes, no file left).
+ * `format`: asked for when missing.
+ */
+export async function downloadActive(v: MapView | null, rasterPath: string, client: Pick<EngineClient, 'downloadLayer'>, format?: string): Promise<void> {
+  const fc = activeCollection(v);
+  if (!fc) return;
+  if (format === undefined) {
+    const r = await InputDialog.getItem({ title: 'Download layer', label: 'Format', items: DOWNLOAD_FORMATS.map((f) => FORMAT_LABELS[f]), current: 0 });
+    if (!r.button.accept || r.value === null) return;
+    format = DOWNLOAD_FORMATS.find((f) => FORMAT_LABELS[f] === r.value) ?? 'geojson';
+  }
+  const name = `${stemOf(rasterPath)}-buildings.${format}`;
+  if (format === 'geojson') {
+    download(new Blob([JSON.stringify(fc)], { type: 'application/geo+json' }), name);
+    return;
+  }
+  try {
+    download(await client.downloadLayer(name, fc), name);
+  } catch (err) {
+    Notification.error(`Cannot download ${name}: ${(err as Error).message}`, { autoClose: 8000 });
+  }
+}
+
+/** Offers a blob as a download. */
+function download(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = el('a', { href: url, download: name });
   document.body.append(a);
   a.click();
   a.remove();

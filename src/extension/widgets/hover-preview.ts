@@ -1,6 +1,7 @@
-// Hover preview (Geo-SAM's preview mode): in point mode, over an area *Everything in view* has
-// segmented (the engine answers from its cached tiles, no model run), the candidate under the cursor
-// is asked for (debounced) and drawn dashed by the map; a click on it accepts it (map-panel.ts).
+// Hover preview (Geo-SAM's preview mode): in point mode, the candidate under the cursor is drawn
+// dashed by the map; a click on it accepts it (point-run.ts). It comes from the finished tiles' objects
+// the map holds (map/tile-objects: at once, no request), else — over an area *Everything in view*
+// segmented in this session — from the engine (debounced; it answers from its cached tiles).
 import type { FeatureCollection, PromptRequest } from '../api/types.js';
 import type { MapView } from '../map/map-view.js';
 
@@ -13,10 +14,25 @@ export class HoverPreview {
   private inflight: AbortController | null = null;
 
   /** `prompt`: a point prompt without the view extent (the map panel fills in path, CRS and options). */
-  constructor(private readonly prompt: (req: Partial<PromptRequest> & { extent?: undefined }, signal: AbortSignal) => Promise<FeatureCollection>, private readonly delayMs = 80) {}
+  /** Off: no preview is drawn (the UI tests measure clicks without it). */
+  enabled = true;
+
+  constructor(
+    private readonly prompt: (req: Partial<PromptRequest> & { extent?: undefined }, signal: AbortSignal) => Promise<FeatureCollection>,
+    private readonly local: (c: number[]) => FeatureCollection | null = () => null,
+    private readonly delayMs = 80
+  ) {}
 
   hover(v: MapView, c: number[] | null): void {
     if (this.timer) clearTimeout(this.timer);
+    if (!this.enabled) return;
+    if (c && v.tools.points().length === 0) {
+      const fc = this.local(c);
+      if (fc) {
+        if (!v.previewCovers(c)) v.setPreview(fc);
+        return;
+      }
+    }
     const onSegmented = c !== null && this.segmented.some((e) => c[0] >= e[0] && c[0] <= e[2] && c[1] >= e[1] && c[1] <= e[3]);
     if (!c || !onSegmented || v.tools.points().length > 0) {
       if (!c) v.setPreview(null);

@@ -51,3 +51,13 @@ export function notifyError(what: string, message: string, code: string | null):
     actions: [{ label: 'Details', callback: () => void showDialog({ title: `FastSAM: ${what}`, body: message + tag, buttons: [Dialog.okButton()] }) }]
   });
 }
+
+let basemapWarned = false;
+
+/** Basemap tiles cannot be loaded: said on the status line, and once per session as a notification. */
+export function warnBasemap(note: (text: string) => void): void {
+  note('basemap tiles cannot be loaded (offline?): the map works without them');
+  if (basemapWarned) return;
+  basemapWarned = true;
+  Notification.warning('FastSAM: the basemap tiles cannot be loaded (offline?); the map works without them.', { autoClose: 6000 });
+}

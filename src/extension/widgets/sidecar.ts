@@ -1,10 +1,12 @@
-// The map's work saved with the raster: every result layer (with its display state) in one GeoJSON
-// file beside it, `<stem>.fastsam.geojson` (area.tif → area.fastsam.geojson), written through the
+// The map's work saved with the raster (or GeoJSON file) it shows: every layer (with its display
+// state) in one GeoJSON file beside it, `<stem>.fastsam.geojson` (area.tif → area.fastsam.geojson,
+// labels.geojson → labels.fastsam.geojson), written through the
 // Jupyter contents API (the server writes atomically: temp file + rename). Saved shortly after each
 // change; restored when the map opens again (after closing the tab or reloading the page).
 import { PathExt } from '@jupyterlab/coreutils';
 import type { Contents } from '@jupyterlab/services';
 import type { FeatureCollection } from '../api/types.js';
+import type { MapPanel } from './map-panel.js';
 
 export function sidecarPath(rasterPath: string): string {
   const dir = PathExt.dirname(rasterPath);
@@ -42,10 +44,14 @@ export class Sidecar {
     return this.o.path;
   }
 
-  /** The saved layers, or null when there is no sidecar yet. */
-  async load(): Promise<FeatureCollection | null> {
+  /**
+   * The saved layers, or null when there is no sidecar yet — or when it is older than `notBefore`
+   * (an ISO date: a GeoJSON file changed after the map saved its layers is opened as it is now).
+   */
+  async load(notBefore?: string): Promise<FeatureCollection | null> {
     try {
       const model = await this.o.contents.get(this.o.path, { type: 'file', format: 'text', content: true });
+      if (notBefore && Date.parse(model.last_modified) < Date.parse(notBefore)) return null;
       return JSON.parse(model.content as string) as FeatureCollection;
     } catch (err) {
       if (isNotFound(err)) return null;
@@ -96,4 +102,34 @@ export class Sidecar {
 export function isNotFound(err: unknown): boolean {
   const e = err as { response?: { status?: number }; message?: string };
   return e?.response?.status === 404 || /404|not found|No such file/i.test(e?.message ?? '');
+}
+
+/**
+ * Makes the panel's sidecar and restores the layers saved in it, if any (not when it is older than
+ * `notBefore`); true when layers were restored.
+ */
+export async function restoreLayers(p: MapPanel, notBefore?: string): Promise<boolean> {
+  const v = p.view!;
+  const sidecar = (p.sidecar = new Sidecar({
+    contents: p.contents,
+    path: sidecarPath(p.path),
+    collect: () => v.results.toSidecar(),
+    onDirty: (d) => p.setDirty(d),
+    onError: (err) => p.status.fail(`cannot save the layers to ${sidecar.path}`, err)
+  }));
+  try {
+    const fc = await sidecar.load(notBefore);
+    if (fc) {
+      p.restoring = true;
+      v.results.fromSidecar(fc as never);
+      p.restoring = false;
+      const n = v.results.featureCount();
+      if (n > 0) p.status.note(`restored ${n} feature(s) from ${PathExt.basename(sidecar.path)}`);
+      return v.results.list().length > 0;
+    }
+  } catch (err) {
+    p.restoring = false;
+    p.status.fail(`cannot read the saved layers ${sidecar.path}`, err);
+  }
+  return false;
 }

@@ -2,6 +2,7 @@
 // threshold, undo/redo, export, download, fit and the side-panel toggle. Disabled until the map opens
 // (and for good when it cannot open).
 import type { ToolName } from '../map/map-view.js';
+import type { EngineClient } from '../api/client.js';
 import { button, el } from './dom.js';
 
 export interface ToolbarActions {
@@ -58,7 +59,7 @@ export class Toolbar {
       button('Undo', 'Undo (Ctrl+Z)', 'undo', a.undo),
       button('Redo', 'Redo (Ctrl+Shift+Z)', 'redo', a.redo),
       button('Export…', 'Export the active layer as GeoJSON beside the file', 'export', a.exportLayer),
-      button('Download', 'Download the active layer as GeoJSON', 'download', a.download),
+      button('Download', 'Download the active layer: GeoJSON, GeoPackage, FlatGeobuf or GeoParquet', 'download', a.download),
       button('Fit', 'Zoom to the raster', 'fit', a.fit),
       button('☰', 'Show/hide the side panel', 'toggle-side', a.toggleSide)
     );
@@ -96,5 +97,20 @@ export class Toolbar {
       e.title = why;
     }
     this.textInput.placeholder = 'text prompts need CLIP';
+  }
+}
+
+/** The text prompt needs the CLIP encoders: disabled with a tooltip when the engine has none. */
+export async function checkClip(client: EngineClient, toolbar: Toolbar): Promise<void> {
+  try {
+    const r = await client.request<{ models: { kind: string; present: boolean }[] }>('models');
+    const has = (k: string) => r.models.some((m) => m.kind === k && m.present);
+    if (!has('clip-vision') || !has('clip-text')) {
+      toolbar.disableText(
+        'Text prompts need the CLIP encoders: set c.FastSamGeo.clip_vision and c.FastSamGeo.clip_text in jupyter_server_config.py (or download them: fastsam-geo models download clip-vision clip-text).'
+      );
+    }
+  } catch {
+    /* the engine is unreachable: the first prompt will say so */
   }
 }

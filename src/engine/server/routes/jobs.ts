@@ -1,12 +1,16 @@
 /**
  * Segmentation jobs: POST /api/jobs → 202 {id, status, done, total} at once; GET /api/jobs/:id
- * (poll); GET /api/jobs/:id/events (SSE); DELETE /api/jobs/:id (cancel); GET /api/jobs/:id/result.
+ * (poll); GET /api/jobs/:id/events (SSE); DELETE /api/jobs/:id (cancel); GET /api/jobs/:id/result;
+ * GET /api/jobs/:id/partial?since=N: the features of the tiles finished so far (from the N-th on), so a
+ * map draws a long job tile by tile and keeps what it drew when the job is cancelled.
+ * POST /api/jobs/plan (same body as a job) → {total}: the tiles a job would run, without starting it (the
+ * map asks before a long job).
  */
 import type { FastifyInstance } from 'fastify';
 import { EngineError, asEngineError } from '../../errors.js';
 import type { RouteContext } from '../app.js';
 import type { Extent, FeatureCollection, SegmentOptions, SegmentRequest } from '../backend.js';
-import { jobBodySchema, jobParamsSchema } from '../schemas.js';
+import { jobBodySchema, jobParamsSchema, partialQuerySchema } from '../schemas.js';
 import { streamJobEvents } from '../sse.js';
 import { abortOnDisconnect } from './disconnect.js';
 
@@ -39,9 +43,30 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext): void
     return reply.status(202).send(job.snapshot());
   });
 
+  app.post<{ Body: JobBody }>('/api/jobs/plan', { schema: { body: jobBodySchema } }, async (request, reply) => {
+    const abs = await ctx.root.resolve(request.body.path);
+    const req: SegmentRequest = {
+      path: abs,
+      rel: ctx.root.relative(abs),
+      ...(request.body.extent ? { extent: { ...request.body.extent, crs: request.body.extent.crs ?? 'EPSG:4326' } } : {}),
+      ...(request.body.options ? { options: request.body.options } : {}),
+    };
+    return { total: await ctx.backend.countTiles(req, abortOnDisconnect(reply)) };
+  });
+
   app.get<{ Params: { id: string } }>('/api/jobs/:id', { schema: { params: jobParamsSchema } }, async (request) => {
     return ctx.jobs.get(request.params.id).snapshot();
   });
+
+  app.get<{ Params: { id: string }; Querystring: { since?: string } }>(
+    '/api/jobs/:id/partial',
+    { schema: { params: jobParamsSchema, querystring: partialQuerySchema } },
+    async (request) => {
+      const job = ctx.jobs.get(request.params.id);
+      const { items, next, truncated } = job.partialSince(Number(request.query.since ?? 0));
+      return { ...job.snapshot(), type: 'FeatureCollection', features: items, next, ...(truncated ? { truncated } : {}) };
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/api/jobs/:id/events', { schema: { params: jobParamsSchema } }, async (request, reply) => {
     const job = ctx.jobs.get(request.params.id);

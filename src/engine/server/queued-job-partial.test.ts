@@ -3,7 +3,8 @@
 // shared result store as they appear. Real parts: a redis-server started here, a `fastsam-geo worker`
 // process (the fixture model), the HTTP server on loopback. The worker is stopped (SIGSTOP) once a
 // finished tile holds a square: the partial route then shows exactly the squares whose centre lies
-// deepest in the finished tiles (computed here from the store's file names), while the job runs.
+// deepest in the finished tiles (computed here from the store's file names), while the job runs; a
+// Cancel then keeps them; the same area run again draws every square once.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -71,7 +72,7 @@ function expectedSquares(done: number[][], all: number[][]): number[] {
   });
 }
 
-test('a job on queue workers is drawn tile by tile: the partial route shows the squares of the tiles the workers finished, each once', async () => {
+test('a job on queue workers is drawn tile by tile: the partial route shows the squares of the tiles the workers finished, each once; Cancel keeps them', async () => {
   redis = await startRedis();
   const model = path.join(dir, 'fixture.onnx');
   writeFileSync(model, buildFixtureSegModel());
@@ -124,16 +125,28 @@ test('a job on queue workers is drawn tile by tile: the partial route shows the 
   assert.ok(partial.done < partial.total, JSON.stringify({ done: partial.done, total: partial.total }));
   assert.deepEqual(partial.features.map(squareOf).sort(), expected, JSON.stringify(partial.features.map(bbox)));
 
-  // the rest: every square once, the same as the job's result
-  worker.kill('SIGCONT');
+  // Cancel (the worker still stopped): the job ends cancelled and keeps what it drew
+  const del = await t.api(`/api/jobs/${job.id}`, { method: 'DELETE' });
+  assert.ok(del.ok, `DELETE: ${del.status}`);
   let state: any;
   for (;;) {
     state = await json(`/api/jobs/${job.id}/partial?since=0`);
     if (state.status !== 'queued' && state.status !== 'running') break;
     await new Promise((res) => setTimeout(res, 50));
   }
-  assert.equal(state.status, 'done', JSON.stringify(state));
-  const final = await json(`/api/jobs/${job.id}/result`);
+  assert.equal(state.status, 'cancelled', JSON.stringify({ status: state.status, error: state.error }));
+  assert.deepEqual(state.features.map(squareOf).sort(), expected);
+
+  // The same area again, the worker resumed: every square drawn once, the same as the job's result
+  worker.kill('SIGCONT');
+  const again = await json('/api/jobs', { path: 'area.tif', options: { tileSize: 256, overlap: 64 } });
+  for (;;) {
+    state = await json(`/api/jobs/${again.id}/partial?since=0`);
+    if (state.status !== 'queued' && state.status !== 'running') break;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  assert.equal(state.status, 'done', JSON.stringify({ status: state.status, error: state.error }));
+  const final = await json(`/api/jobs/${again.id}/result`);
   assert.deepEqual(final.features.map(squareOf).sort(), SQ.map((_, k) => k));
   assert.deepEqual(state.features.map(squareOf).sort(), SQ.map((_, k) => k), JSON.stringify(state.features.map(bbox)));
   worker.kill('SIGTERM');

@@ -1,12 +1,12 @@
 // The map of one document: an OpenLayers map of a GeoTIFF (in its own CRS when proj4 knows it) or of
 // a GeoJSON layer, with result layers, prompt tools and an optional XYZ basemap. No JupyterLab here:
-// the widget drives it and hears back through callbacks with WGS84 coordinates.
+// the widget drives it and hears back through callbacks with WGS84 coordinates. The identify popup
+// lives in identify-popup.ts.
 import OlMap from 'ol/Map.js';
 import View from 'ol/View.js';
 import TileLayer from 'ol/layer/Tile.js';
 import XYZ from 'ol/source/XYZ.js';
 import ScaleLine from 'ol/control/ScaleLine.js';
-import Overlay from 'ol/Overlay.js';
 import { defaults as defaultControls } from 'ol/control/defaults.js';
 import { get as getProjection } from 'ol/proj.js';
 import Projection from 'ol/proj/Projection.js';
@@ -17,6 +17,7 @@ import type WebGLTileLayer from 'ol/layer/WebGLTile.js';
 import type { Extent } from 'ol/extent.js';
 import type { FeatureCollection, RasterInfo } from '../api/types.js';
 import { UndoStack } from '../model/undo.js';
+import { IdentifyPopup } from './identify-popup.js';
 import { canReachWgs84, ensureProjection, extentFromWgs84, extentToWgs84, toWgs84 } from './projection.js';
 import { openRasterLayer, setBands, setStretch, stretchFromView, type RasterDisplay } from './raster-layer.js';
 import { Results, type FeatureInfo } from './results.js';
@@ -80,8 +81,7 @@ export class MapView {
   private alphaBand: number | null = null;
   renders = 0;
   private basemap: TileLayer | null = null;
-  private popup!: Overlay;
-  private popupEl!: HTMLDivElement;
+  private popup!: IdentifyPopup;
   /** Height of the raster on a pixel map (no georeferencing); null on a georeferenced map. */
   pixelHeight: number | null = null;
   readonly coordsEl: HTMLDivElement;
@@ -157,16 +157,14 @@ export class MapView {
     } else {
       view = new View({ projection: 'EPSG:3857', center: [0, 0], zoom: 2 });
     }
-    this.popupEl = document.createElement('div');
-    this.popupEl.className = 'jp-FastSamGeo-popup';
-    this.popup = new Overlay({ element: this.popupEl, autoPan: false, positioning: 'bottom-center', offset: [0, -8] });
+    this.popup = new IdentifyPopup(() => this.map, () => this.results);
     this.map = new OlMap({
       target: this.element,
       view,
       layers: this.raster ? [this.raster] : [],
       // no metric scale bar over pixel units
       controls: defaultControls({ attribution: true, attributionOptions: { collapsible: true } }).extend(this.pixelMode ? [] : [new ScaleLine()]),
-      overlays: [this.popup]
+      overlays: [this.popup.overlay]
     });
     this.element.append(this.coordsEl);
     this.map.on('pointermove', (e) => this.showCoordinates(e.coordinate));
@@ -176,9 +174,9 @@ export class MapView {
     const styles = readResultStyles(this.element, o.styleSettings);
     this.results = new Results(this.map, { projection: this.projection, pixelHeight: this.pixelHeight }, this.undo, styles, () => {
       o.onChange?.();
-      this.refreshPopup();
+      this.popup.refresh();
     }, (info, coord) => {
-      this.showPopup(info, coord);
+      this.popup.show(info, coord);
       o.onSelect?.(info);
     });
     this.tools = new PromptTools(this.map, styles, (pts) => this.emitPoints(pts), (extent) => this.emitBox(extent));
@@ -238,60 +236,9 @@ export class MapView {
     this.options.onBox?.(this.extentToEngine(extent));
   }
 
-  private showPopup(info: FeatureInfo | null, coord: number[] | null): void {
-    if (!info || !coord) {
-      this.popup.setPosition(undefined);
-      return;
-    }
-    const fmt = (v: number | null, digits: number) => (v === null ? '—' : v.toFixed(digits));
-    this.popupEl.replaceChildren();
-    const rows: [string, string][] = [
-      ['id', String(info.id ?? '—')],
-      ['score', fmt(info.score, 3)],
-      ['area', info.area_m2 === null ? '—' : `${fmt(info.area_m2, 1)} m²`]
-    ];
-    // identify shows every property (internal ones aside)
-    for (const [k, v] of Object.entries(info.properties)) {
-      if (['id', 'score', 'area_m2', 'fsg_run', 'fsg_order'].includes(k)) continue;
-      rows.push([k, v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v)]);
-    }
-    for (const [k, v] of rows) {
-      const row = document.createElement('div');
-      row.className = 'jp-FastSamGeo-popupRow';
-      row.dataset.key = k;
-      row.textContent = `${k}: ${v}`;
-      this.popupEl.appendChild(row);
-    }
-    const del = document.createElement('button');
-    del.className = 'jp-Button jp-mod-styled jp-mod-warn jp-FastSamGeo-deleteFeature';
-    del.textContent = 'Delete';
-    del.onclick = () => this.results.deleteSelected();
-    this.popupEl.appendChild(del);
-    // Above the selected feature (so that its vertices stay free to drag), unless that would leave
-    // the map at the top: then below it.
-    const e = this.results.selected()[0]?.getGeometry()?.getExtent();
-    const x = e ? Math.min(Math.max(coord[0], e[0]), e[2]) : coord[0];
-    const top = [x, e ? e[3] : coord[1]];
-    const bottom = [x, e ? e[1] : coord[1]];
-    const px = this.map.getPixelFromCoordinate(top);
-    const below = px !== null && px[1] < 40 + 18 * rows.length;
-    this.popup.setPositioning(below ? 'top-center' : 'bottom-center');
-    this.popup.setOffset(below ? [0, 10] : [0, -10]);
-    this.popup.setPosition(below ? bottom : top);
-  }
-
-  /** After an edit: the popup shows the selected feature's new values (area), or closes when it is gone. */
-  private refreshPopup(): void {
-    const pos = this.popup?.getPosition();
-    if (!pos) return;
-    const f = this.results.selected()[0];
-    if (f && f.getGeometry()) this.showPopup(this.results.info(f), pos);
-    else this.popup.setPosition(undefined);
-  }
-
   /** Closes the identify popup and clears the selection (Esc). */
   closePopup(): void {
-    this.popup?.setPosition(undefined);
+    this.popup?.hide();
     this.results?.clearSelection();
   }
 

@@ -9,7 +9,7 @@ import ScaleLine from 'ol/control/ScaleLine.js';
 import { defaults as defaultControls } from 'ol/control/defaults.js';
 import { isEmpty } from 'ol/extent.js';
 import { readResultStyles } from './styles.js';
-import { dataProjectionOf } from './results.js';
+import { dataProjectionOf } from './geojson-frame.js';
 
 export class MiniMap {
   readonly map: OlMap;

@@ -1,12 +1,11 @@
 // Result layers: vector layers of features (prompt results, opened GeoJSON files), read from WGS84
 // GeoJSON (or pixel coordinates on a raster without georeferencing) and shown in the view
 // projection; visibility, opacity and colour per layer; every change is undoable and redoable.
-// Hover, selection and vertex editing live in editing.ts.
+// Hover, selection and vertex editing live in editing.ts; GeoJSON ↔ features in geojson-frame.ts.
 import type Map from 'ol/Map.js';
 import type Feature from 'ol/Feature.js';
 import VectorLayer from 'ol/layer/Vector.js';
 import VectorSource from 'ol/source/Vector.js';
-import GeoJSON from 'ol/format/GeoJSON.js';
 import type Geometry from 'ol/geom/Geometry.js';
 import type { FeatureLike } from 'ol/Feature.js';
 import type { Style } from 'ol/style.js';
@@ -14,7 +13,7 @@ import { createEmpty, extend, isEmpty, type Extent } from 'ol/extent.js';
 import type { FeatureCollection } from '../api/types.js';
 import type { UndoStack } from '../model/undo.js';
 import { LAYER_COLOURS, layerStyle, type ResultStyles } from './styles.js';
-import { ensureProjection } from './projection.js';
+import { GeoJsonFrame, type ResultFrame } from './geojson-frame.js';
 import { Editing } from './editing.js';
 
 export interface RunInfo {
@@ -43,38 +42,19 @@ interface Run {
   layer: VectorLayer<VectorSource>;
 }
 
-/** How features map between GeoJSON and the view: a projection, or raster pixels (y down) on a pixel map. */
-export interface ResultFrame {
-  projection: string;
-  /** Set on a raster without georeferencing: GeoJSON is in pixels (x right, y down), the map has y up. */
-  pixelHeight?: number | null;
-}
-
 /** The sidecar's own member: the layers, in order, with their display state. */
 export interface SidecarLayers {
   version: 1;
   layers: { title: string; visible: boolean; opacity: number; color: string }[];
 }
 
-/**
- * The CRS of a GeoJSON object: WGS84 (RFC 7946) unless it carries a legacy "crs" member naming an
- * EPSG code this map knows (GDAL writes one for projected layers, e.g. urn:ogc:def:crs:EPSG::32616).
- */
-export function dataProjectionOf(fc: unknown): string {
-  const name = (fc as { crs?: { properties?: { name?: string } } })?.crs?.properties?.name;
-  const m = typeof name === 'string' ? /EPSG:{1,2}(\d+)$/i.exec(name) : null;
-  if (m && m[1] !== '4326' && ensureProjection(`EPSG:${m[1]}`)) return `EPSG:${m[1]}`;
-  return 'EPSG:4326';
-}
-
-const INTERNAL = ['fsg_run', 'fsg_order', 'fastsam_layer'];
 
 export class Results {
   private runs: Run[] = [];
   private counter = 0;
   private order = 0;
   private activeId: string | null = null;
-  private readonly format = new GeoJSON();
+  private readonly geojson: GeoJsonFrame;
   readonly editing: Editing;
 
   constructor(
@@ -85,6 +65,7 @@ export class Results {
     private readonly onChange: () => void,
     onSelect: (info: FeatureInfo | null, coordinate: number[] | null) => void
   ) {
+    this.geojson = new GeoJsonFrame(frame);
     this.editing = new Editing(map, {
       isResult: (l) => this.runs.some((r) => r.layer === l),
       redraw: () => this.runs.forEach((r) => r.layer.changed()),
@@ -120,13 +101,7 @@ export class Results {
 
   /** GeoJSON → features in the view (pixel GeoJSON flipped to the map's y-up pixel frame). */
   readFeatures(fc: FeatureCollection): Feature[] {
-    const h = this.frame.pixelHeight;
-    if (h !== null && h !== undefined) {
-      const features = this.format.readFeatures(fc) as Feature[];
-      for (const f of features) f.getGeometry()?.applyTransform(flipY(h));
-      return features;
-    }
-    return this.format.readFeatures(fc, { dataProjection: dataProjectionOf(fc), featureProjection: this.frame.projection }) as Feature[];
+    return this.geojson.read(fc);
   }
 
   private tag(features: Feature[], runId: string): Feature[] {
@@ -351,28 +326,7 @@ export class Results {
 
   /** Features as GeoJSON: WGS84 (RFC 7946), or pixels (x right, y down) on a pixel map; internal properties dropped. */
   writeFeatures(features: Feature[]): FeatureCollection {
-    const h = this.frame.pixelHeight;
-    let fc: FeatureCollection;
-    if (h !== null && h !== undefined) {
-      const flipped = features.map((f) => {
-        const c = f.clone();
-        c.getGeometry()?.applyTransform(flipY(h));
-        return c;
-      });
-      fc = this.format.writeFeaturesObject(flipped, { decimals: 3 }) as unknown as FeatureCollection;
-    } else {
-      fc = this.format.writeFeaturesObject(features, {
-        dataProjection: 'EPSG:4326',
-        featureProjection: this.frame.projection,
-        decimals: 9
-      }) as unknown as FeatureCollection;
-    }
-    for (const f of fc.features) {
-      if (f.properties) for (const k of INTERNAL) delete f.properties[k];
-      if (f.properties && 'id' in f.properties) f.id = f.properties.id as string | number;
-      else delete f.id;
-    }
-    return fc;
+    return this.geojson.write(features);
   }
 
   /** A run as GeoJSON (see writeFeatures), or null when there is no such run. */
@@ -422,18 +376,6 @@ export class Results {
   featureCount(): number {
     return this.runs.reduce((n, r) => n + r.layer.getSource()!.getFeatures().length, 0);
   }
-}
-
-/** (x, y) → (x, h − y) on flat coordinates: GeoJSON pixels (y down) ↔ the pixel map (y up). */
-export function flipY(h: number) {
-  return (input: number[], output?: number[], dimension = 2): number[] => {
-    const out = output ?? input;
-    for (let i = 0; i < input.length; i += dimension) {
-      out[i] = input[i];
-      out[i + 1] = h - input[i + 1];
-    }
-    return out;
-  };
 }
 
 export type { Geometry };

@@ -73,6 +73,9 @@ export async function copyWindowBlocks(
           const a = srow + (xs - fx);
           if (a + (xe - xs) > src.length) continue; // a short last strip: geotiff.js leaves zeros too
           o.set(src.subarray(a, a + (xe - xs)) as never, drow + xs);
+        } else if ((srow + xe - 1 - fx) * stride + off < src.length) {
+          // The whole row is inside the block's data: no per-sample bounds test.
+          for (let x = xs, i = (srow + xs - fx) * stride + off; x < xe; x++, i += stride) o[drow + x] = src[i];
         } else {
           for (let x = xs; x < xe; x++) {
             const i = (srow + x - fx) * stride + off;

@@ -101,11 +101,17 @@ export function tracePolygons(mask: ArrayLike<number>, width: number, height: nu
   const cw = x1 - x0 + 1;
   const ch = y1 - y0 + 1;
   if (cw * ch < 0.8 * width * height) {
-    const crop = mask instanceof Uint8Array ? new Uint8Array(cw * ch) : new Float64Array(cw * ch);
-    for (let y = 0; y < ch; y++) {
-      const src = (y0 + y) * width + x0;
-      const dst = y * cw;
-      for (let x = 0; x < cw; x++) crop[dst + x] = mask[src + x];
+    let crop: Uint8Array | Float64Array;
+    if (mask instanceof Uint8Array) {
+      crop = new Uint8Array(cw * ch);
+      for (let y = 0; y < ch; y++) crop.set(mask.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + cw), y * cw);
+    } else {
+      crop = new Float64Array(cw * ch);
+      for (let y = 0; y < ch; y++) {
+        const src = (y0 + y) * width + x0;
+        const dst = y * cw;
+        for (let x = 0; x < cw; x++) crop[dst + x] = mask[src + x];
+      }
     }
     const { labels, count } = labelComponents(crop, cw, ch);
     return traceComponents(labels, count, cw, ch, { offsetX: (options.offsetX ?? 0) + x0, offsetY: (options.offsetY ?? 0) + y0 });

@@ -123,3 +123,17 @@ test('Ctrl-C during extract stops after the current tile: exit 130, "cancelled",
   assert.match(stderr, /cancelled/);
   assert.ok(!existsSync(out), 'no output file');
 });
+
+test('extract --sessions 2 runs two model sessions and writes the same file as one session; a bad count is refused', () => {
+  const many = path.join(dir, 'many.tif');
+  writeGeoTiff(many, { width: 640, height: 384, bands: squaresBands(640, 384, [[40, 40, 56], [300, 200, 56], [520, 60, 48]]), geotransform: GT, epsg: 32616 });
+  const one = path.join(dir, 'sessions-1.geojson');
+  const two = path.join(dir, 'sessions-2.geojson');
+  const r1 = run(['extract', many, '--model', modelFile, '--tile-size', '256', '--overlap', '64', '-o', one, '--quiet']);
+  assert.equal(r1.status, 0, r1.stderr);
+  const r2 = run(['extract', many, '--model', modelFile, '--tile-size', '256', '--overlap', '64', '--sessions', '2', '-o', two, '--quiet']);
+  assert.equal(r2.status, 0, r2.stderr);
+  assert.ok(JSON.parse(readFileSync(one, 'utf8')).features.length >= 1, 'buildings found');
+  assert.ok(readFileSync(one).equals(readFileSync(two)), 'same bytes with one and two sessions');
+  expectFailure('sessions-0', ['extract', many, '--model', modelFile, '--sessions', '0'], /--sessions: got "0", expected an integer ≥ 1/);
+});

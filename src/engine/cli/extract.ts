@@ -29,6 +29,8 @@ ${OUTPUT_HELP}
   --model M              ONNX model file or known name (default ${DEFAULT_MODEL}, from $FASTSAM_GEO_MODELS)
   --device D             cpu (default) | webgpu | cuda | tensorrt; trailing ! = no fallback
   --threads N            model intra-op threads (default: one per core, here ${intraOpThreads()}; or $FASTSAM_GEO_THREADS)
+  --sessions N           model sessions running tiles at once, threads split between them (default 1;
+                         2 is faster on many-tile rasters on few cores, slower on one tile)
   --bands 1,2,3          bands to use: one (repeated to RGB) or three (default 1 or 1,2,3)
   --stretch LO,HI|none   percentile stretch to 8-bit (default 2,98; uint8 rasters are used as is)
   --nodata V             nodata value (default: the file's GDAL_NODATA tag)
@@ -75,7 +77,7 @@ export const command: Command = {
         args: argv,
         allowPositionals: true,
         options: {
-          output: { type: 'string', short: 'o' }, format: { type: 'string' }, model: { type: 'string' }, device: { type: 'string' }, threads: { type: 'string' },
+          output: { type: 'string', short: 'o' }, format: { type: 'string' }, model: { type: 'string' }, device: { type: 'string' }, threads: { type: 'string' }, sessions: { type: 'string' },
           bands: { type: 'string' }, stretch: { type: 'string' }, nodata: { type: 'string' }, srs: { type: 'string' },
           crs: { type: 'string' }, resolution: { type: 'string' }, 'tile-size': { type: 'string' }, overlap: { type: 'string' }, window: { type: 'string' },
           bbox: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' },
@@ -108,6 +110,7 @@ export const command: Command = {
     const opts = {
       device: v.device,
       threads: intArg('threads', v.threads, 1),
+      sessions: intArg('sessions', v.sessions, 1),
       bands: bandsArg(v.bands),
       stretch,
       nodata: numberArg('nodata', v.nodata),

@@ -51,6 +51,11 @@ export interface ExtractOptions {
   device?: string;
   /** Intra-op threads when the model is loaded here (default: the machine's cores, config intraOpThreads). */
   threads?: number;
+  /**
+   * Model sessions when the model is loaded here (default 1). With 2 and threads split between them, two
+   * tiles run at once: faster on many-tile rasters on few cores (bench `peer`), slower on a single tile.
+   */
+  sessions?: number;
   conf?: number;
   iou?: number;
   maxDet?: number;

@@ -91,7 +91,7 @@ export async function openExtraction(rasterPath: string, options: ExtractOptions
     const { bands, area } = planArea(raster, options);
     const nodata = options.nodata ?? raster.nodata;
 
-    model = ownModel ? await loadSegModel(options.model as string | Uint8Array, { device: options.device, intraOpThreads: options.threads }) : (options.model as SegModel);
+    model = ownModel ? await loadSegModel(options.model as string | Uint8Array, { device: options.device, intraOpThreads: options.threads, sessions: options.sessions }) : (options.model as SegModel);
     const tileSize = tileSizeOf(model, options.tileSize);
     const tiles = planTiles(area, tileSize, overlap);
 

@@ -46,6 +46,8 @@ test('toRgb8 equals a plain per-pixel reference: uint8/uint16/float32, 1 and 3 b
     { kind: 'uint8', nb: 3, stretch: (nb) => Array.from({ length: nb }, (_, b) => [10 + b, 200 - b] as [number, number]), nodata: null, holes: false },
     { kind: 'uint16', nb: 3, stretch: (nb) => Array.from({ length: nb }, () => [100, 3500] as [number, number]), nodata: 0, holes: true },
     { kind: 'uint16', nb: 1, stretch: () => [[250, 250]], nodata: null, holes: false },
+    { kind: 'uint8', nb: 1, stretch: () => [[20.5, 199.25]], nodata: 0, holes: true },
+    { kind: 'uint16', nb: 3, stretch: (nb) => Array.from({ length: nb }, (_, b) => [b * 300, 3900 - b] as [number, number]), nodata: 65535, holes: false },
     { kind: 'float32', nb: 3, stretch: (nb) => Array.from({ length: nb }, () => [0.02, 0.97] as [number, number]), nodata: -9, holes: true },
     { kind: 'float32', nb: 1, stretch: () => [[0, 1]], nodata: null, holes: true },
   ];

@@ -118,11 +118,47 @@ function interleave8(r: Uint8Array, g: Uint8Array, b: Uint8Array, out: Uint8Arra
 }
 
 /**
+ * stretchBand for 8- and 16-bit unsigned bands: every possible value is stretched once (same expression,
+ * so the same bytes) into a table, −1 marking nodata; each pixel is then one look-up.
+ */
+function stretchBandLut(d: Uint8Array | Uint16Array, n: number, lo: number, s: number, hasNodata: boolean, nodata: number, out: Uint8Array, b: number, gray: boolean, valid: Uint8Array): number {
+  const lut = new Int16Array(d instanceof Uint8Array ? 256 : 65536);
+  for (let v = 0; v < lut.length; v++) {
+    if (hasNodata && v === nodata) {
+      lut[v] = -1;
+      continue;
+    }
+    let q = s === 0 ? (v > lo ? 255 : 0) : (v - lo) * s;
+    q = q < 0 ? 0 : q > 255 ? 255 : Math.round(q);
+    lut[v] = q;
+  }
+  let lost = 0;
+  for (let i = 0; i < n; i++) {
+    const q = lut[d[i]];
+    if (q < 0) {
+      if (valid[i]) {
+        valid[i] = 0;
+        lost++;
+      }
+      continue;
+    }
+    const o = 3 * i;
+    if (gray) {
+      out[o] = q;
+      out[o + 1] = q;
+      out[o + 2] = q;
+    } else out[o + b] = q;
+  }
+  return lost;
+}
+
+/**
  * One band through its stretch into channel `b` of interleaved RGB (all three when `gray`); flags NaN and
  * nodata pixels in `valid` and returns how many it newly flagged. A function of its own: no per-pixel
  * calls, and the loop is optimized on its first call.
  */
 function stretchBand(d: BandArray, n: number, lo: number, s: number, hasNodata: boolean, nodata: number, out: Uint8Array, b: number, gray: boolean, valid: Uint8Array): number {
+  if (d instanceof Uint8Array || d instanceof Uint16Array) return stretchBandLut(d, n, lo, s, hasNodata, nodata, out, b, gray, valid);
   let lost = 0;
   for (let i = 0; i < n; i++) {
     const v = d[i];

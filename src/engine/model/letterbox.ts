@@ -134,22 +134,24 @@ export function resizeLinear(src: Uint8Array, sw: number, sh: number, channels: 
   return out;
 }
 
+/** One row: `n` interleaved RGB bytes from src[s…] → tensor[t…], tensor[t + plane…], tensor[t + 2·plane…] through `lut`. */
+function planarizeRow(src: Uint8Array, s: number, tensor: Float32Array, t: number, n: number, plane: number, lut: Float32Array): void {
+  const p2 = 2 * plane;
+  for (const end = t + n; t < end; t += 1, s += 3) {
+    tensor[t] = lut[src[s]];
+    tensor[t + plane] = lut[src[s + 1]];
+    tensor[t + p2] = lut[src[s + 2]];
+  }
+}
+
 /**
  * Rows [ya, yb) of interleaved RGB bytes (rows of `width` pixels) → three float planes through `lut`,
- * row ya landing at tensor index `t0`, successive rows `stride` apart, planes `plane` apart.
- * A function of its own, so the loop is optimized on the first call rather than interpreted.
+ * row ya landing at tensor index `t0`, successive rows `stride` apart, planes `plane` apart. A function
+ * per row: called a thousand times, it is compiled after the first few rows of the first tile instead of
+ * waiting for on-stack replacement of one long loop (cold, the first tile: about 2 ms less at 1024²).
  */
 function planarize(src: Uint8Array, width: number, ya: number, yb: number, tensor: Float32Array, t0: number, stride: number, plane: number, lut: Float32Array): void {
-  const p2 = 2 * plane;
-  for (let y = ya, t = t0; y < yb; y += 1, t += stride) {
-    let s = y * width * 3;
-    const end = t + width;
-    for (let i = t; i < end; i += 1, s += 3) {
-      tensor[i] = lut[src[s]];
-      tensor[i + plane] = lut[src[s + 1]];
-      tensor[i + p2] = lut[src[s + 2]];
-    }
-  }
+  for (let y = ya, t = t0; y < yb; y += 1, t += stride) planarizeRow(src, y * width * 3, tensor, t, width, plane, lut);
 }
 
 /**

@@ -39,3 +39,37 @@ test('letterbox: planar RGB /255 with 114 padding; gray and RGBA become RGB', ()
   const rgba = { data: Uint8Array.from([1, 2, 3, 9, 4, 5, 6, 9]), width: 2, height: 1, channels: 4 as const };
   assert.deepEqual([...toRgb(rgba)], [1, 2, 3, 4, 5, 6]);
 });
+
+/** The letterbox written the plain way: fill the whole tensor with the padding, then put every resized pixel / 255. */
+function referenceLetterbox(data: Uint8Array, w: number, h: number, ch: 1 | 2 | 3 | 4, dh: number, dw: number): Float32Array {
+  const g = letterboxGeometry(w, h, dh, dw);
+  const rgb = new Uint8Array(w * h * 3);
+  for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) rgb[i * 3 + c] = data[i * ch + (ch <= 2 ? 0 : c)];
+  const resized = g.newWidth === w && g.newHeight === h ? rgb : resizeLinear(rgb, w, h, 3, g.newWidth, g.newHeight);
+  const plane = dw * dh;
+  const t = new Float32Array(3 * plane);
+  for (let i = 0; i < t.length; i++) t[i] = 114 / 255;
+  for (let y = 0; y < g.newHeight; y++) {
+    for (let x = 0; x < g.newWidth; x++) {
+      for (let c = 0; c < 3; c++) t[c * plane + (y + g.padTop) * dw + x + g.padLeft] = resized[(y * g.newWidth + x) * 3 + c] / 255;
+    }
+  }
+  return t;
+}
+
+test('letterbox tensor is bit-identical to a plain reference: 1–4 channels, sizes equal to and different from the model input', () => {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 255;
+  const cases: [number, number, 1 | 2 | 3 | 4, number, number][] = [
+    [64, 64, 3, 64, 64], [64, 64, 1, 64, 64], [96, 64, 3, 64, 64], [64, 96, 3, 64, 64], [50, 33, 3, 64, 64],
+    [33, 50, 1, 64, 64], [101, 77, 4, 64, 96], [64, 48, 2, 48, 64], [200, 3, 3, 32, 32], [7, 5, 3, 32, 32],
+  ];
+  for (const [w, h, ch, dh, dw] of cases) {
+    const data = new Uint8Array(w * h * ch);
+    for (let i = 0; i < data.length; i++) data[i] = rand();
+    const { tensor } = letterbox({ data, width: w, height: h, channels: ch }, dh, dw);
+    const ref = referenceLetterbox(data, w, h, ch, dh, dw);
+    assert.equal(tensor.length, ref.length);
+    assert.ok(Buffer.from(tensor.buffer, tensor.byteOffset, tensor.byteLength).equals(Buffer.from(ref.buffer)), `${w}×${h}×${ch} → ${dw}×${dh}`);
+  }
+});

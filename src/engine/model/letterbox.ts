@@ -134,6 +134,26 @@ export function resizeLinear(src: Uint8Array, sw: number, sh: number, channels: 
   return out;
 }
 
+/** One row: `n` interleaved RGB bytes from src[s…] → tensor[t…], tensor[t + plane…], tensor[t + 2·plane…] through `lut`. */
+function planarizeRow(src: Uint8Array, s: number, tensor: Float32Array, t: number, n: number, plane: number, lut: Float32Array): void {
+  const p2 = 2 * plane;
+  for (const end = t + n; t < end; t += 1, s += 3) {
+    tensor[t] = lut[src[s]];
+    tensor[t + plane] = lut[src[s + 1]];
+    tensor[t + p2] = lut[src[s + 2]];
+  }
+}
+
+/**
+ * Rows [ya, yb) of interleaved RGB bytes (rows of `width` pixels) → three float planes through `lut`,
+ * row ya landing at tensor index `t0`, successive rows `stride` apart, planes `plane` apart. A function
+ * per row: called a thousand times, it is compiled after the first few rows of the first tile instead of
+ * waiting for on-stack replacement of one long loop (cold, the first tile: about 2 ms less at 1024²).
+ */
+function planarize(src: Uint8Array, width: number, ya: number, yb: number, tensor: Float32Array, t0: number, stride: number, plane: number, lut: Float32Array): void {
+  for (let y = ya, t = t0; y < yb; y += 1, t += stride) planarizeRow(src, y * width * 3, tensor, t, width, plane, lut);
+}
+
 /**
  * Letterboxes an image into the model input: planar RGB float32 [3, dstHeight, dstWidth], / 255,
  * padding value 114.
@@ -148,19 +168,28 @@ export function letterbox(image: RawImage, dstHeight: number, dstWidth: number, 
     ? rgb
     : resizeLinear(rgb, image.width, image.height, 3, g.newWidth, g.newHeight);
   const plane = dstWidth * dstHeight;
-  const tensor = new Float32Array(3 * plane).fill(padValue / 255);
-  const lut = new Float32Array(256);
-  for (let i = 0; i < 256; i += 1) lut[i] = i / 255;
-  for (let y = 0; y < g.newHeight; y += 1) {
-    const ty = y + g.padTop;
-    if (ty < 0 || ty >= dstHeight) continue;
-    let s = y * g.newWidth * 3;
-    let t = ty * dstWidth + g.padLeft;
-    for (let x = 0; x < g.newWidth; x += 1, s += 3, t += 1) {
-      tensor[t] = lut[resized[s]];
-      tensor[t + plane] = lut[resized[s + 1]];
-      tensor[t + 2 * plane] = lut[resized[s + 2]];
+  // Fresh typed arrays are zeroed: only the padding around the image is filled (none when the image
+  // already has the model's size), so the 4–13 MB tensor is written once, not twice.
+  const tensor = new Float32Array(3 * plane);
+  const pad = padValue / 255;
+  const nw = g.newWidth;
+  const left = g.padLeft;
+  const y0 = Math.max(0, g.padTop);
+  const y1 = Math.min(dstHeight, g.padTop + g.newHeight);
+  for (let c = 0, p = 0; c < 3; c += 1, p += plane) {
+    if (y1 <= y0) { tensor.fill(pad, p, p + plane); continue; }
+    tensor.fill(pad, p, p + y0 * dstWidth);
+    tensor.fill(pad, p + y1 * dstWidth, p + plane);
+    if (left > 0 || left + nw < dstWidth) {
+      for (let ty = y0; ty < y1; ty += 1) {
+        const r = p + ty * dstWidth;
+        if (left > 0) tensor.fill(pad, r, r + left);
+        if (left + nw < dstWidth) tensor.fill(pad, r + left + nw, r + dstWidth);
+      }
     }
   }
+  const lut = new Float32Array(256);
+  for (let i = 0; i < 256; i += 1) lut[i] = i / 255;
+  if (y1 > y0) planarize(resized, nw, y0 - g.padTop, y1 - g.padTop, tensor, y0 * dstWidth + left, dstWidth, plane, lut);
   return { tensor, geometry: g };
 }

@@ -29,6 +29,15 @@ const ARRAYS = {
   uint32: Uint32Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
 } as const;
 
+/** Interleaved triples from src[i…] → a[o…e), b[o…e), c[o…e). */
+function deinterleave3(src: BandArray, i: number, a: BandArray, b: BandArray, c: BandArray, o: number, e: number): void {
+  for (; o < e; o++, i += 3) {
+    a[o] = src[i];
+    b[o] = src[i + 1];
+    c[o] = src[i + 2];
+  }
+}
+
 export async function copyWindowBlocks(
   image: BlockSource,
   decoder: unknown,
@@ -63,9 +72,15 @@ export async function copyWindowBlocks(
     const ys = Math.max(wy0, fy);
     const ye = Math.min(wy1, fy + th);
     const stride = planar === 1 ? spp : 1;
+    // Pixel-interleaved RGB(-like) blocks read as bands 0, 1, 2: one pass over each row, not three.
+    const rgb = stride === 3 && outs.length === 3 && offsets[0] === 0 && offsets[1] === 1 && offsets[2] === 2;
     for (let y = ys; y < ye; y++) {
       const srow = (y - fy) * tw;
       const drow = (y - wy0) * ww - wx0;
+      if (rgb && (srow + xe - 1 - fx) * 3 + 2 < src.length) {
+        deinterleave3(src, (srow + xs - fx) * 3, outs[0], outs[1], outs[2], drow + xs, drow + xe);
+        continue;
+      }
       for (let k = 0; k < outs.length; k++) {
         const o = outs[k];
         const off = offsets[k];

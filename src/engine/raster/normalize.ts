@@ -108,6 +108,79 @@ export interface Rgb8 {
   validCount: number;
 }
 
+/** Three byte planes → interleaved RGB in one pass (a function of its own: optimized on its first call). */
+function interleave8(r: Uint8Array, g: Uint8Array, b: Uint8Array, out: Uint8Array, n: number): void {
+  for (let i = 0, o = 0; i < n; i++, o += 3) {
+    out[o] = r[i];
+    out[o + 1] = g[i];
+    out[o + 2] = b[i];
+  }
+}
+
+/**
+ * stretchBand for 8- and 16-bit unsigned bands: every possible value is stretched once (same expression,
+ * so the same bytes) into a table, −1 marking nodata; each pixel is then one look-up.
+ */
+function stretchBandLut(d: Uint8Array | Uint16Array, n: number, lo: number, s: number, hasNodata: boolean, nodata: number, out: Uint8Array, b: number, gray: boolean, valid: Uint8Array): number {
+  const lut = new Int16Array(d instanceof Uint8Array ? 256 : 65536);
+  for (let v = 0; v < lut.length; v++) {
+    if (hasNodata && v === nodata) {
+      lut[v] = -1;
+      continue;
+    }
+    let q = s === 0 ? (v > lo ? 255 : 0) : (v - lo) * s;
+    q = q < 0 ? 0 : q > 255 ? 255 : Math.round(q);
+    lut[v] = q;
+  }
+  let lost = 0;
+  for (let i = 0; i < n; i++) {
+    const q = lut[d[i]];
+    if (q < 0) {
+      if (valid[i]) {
+        valid[i] = 0;
+        lost++;
+      }
+      continue;
+    }
+    const o = 3 * i;
+    if (gray) {
+      out[o] = q;
+      out[o + 1] = q;
+      out[o + 2] = q;
+    } else out[o + b] = q;
+  }
+  return lost;
+}
+
+/**
+ * One band through its stretch into channel `b` of interleaved RGB (all three when `gray`); flags NaN and
+ * nodata pixels in `valid` and returns how many it newly flagged. A function of its own: no per-pixel
+ * calls, and the loop is optimized on its first call.
+ */
+function stretchBand(d: BandArray, n: number, lo: number, s: number, hasNodata: boolean, nodata: number, out: Uint8Array, b: number, gray: boolean, valid: Uint8Array): number {
+  if (d instanceof Uint8Array || d instanceof Uint16Array) return stretchBandLut(d, n, lo, s, hasNodata, nodata, out, b, gray, valid);
+  let lost = 0;
+  for (let i = 0; i < n; i++) {
+    const v = d[i];
+    if (v !== v || (hasNodata && v === nodata)) {
+      if (valid[i]) {
+        valid[i] = 0;
+        lost++;
+      }
+      continue;
+    }
+    let q = s === 0 ? (v > lo ? 255 : 0) : (v - lo) * s;
+    q = q < 0 ? 0 : q > 255 ? 255 : Math.round(q);
+    const o = 3 * i;
+    if (gray) {
+      out[o] = q;
+      out[o + 1] = q;
+      out[o + 2] = q;
+    } else out[o + b] = q;
+  }
+  return lost;
+}
+
 /**
  * Window data (1 or 3 bands, any dtype) → 8-bit RGB by the stretch; one band is repeated to gray RGB.
  * Invalid pixels are set to 0 in the image and flagged in `valid`.
@@ -120,36 +193,15 @@ export function toRgb8(win: WindowData, stretch: Stretch, nodata: number | null)
   const out = new Uint8Array(n * 3);
   // uint8 used as is (identity stretch) without nodata: a plain interleave (same bytes, no per-pixel tests).
   if ((nodata === null || nodata === undefined) && win.data.every((d) => d instanceof Uint8Array) && stretch.every(([lo, hi]) => lo === 0 && hi === 255)) {
-    for (let b = 0; b < 3; b++) {
-      const d = win.data[nb === 1 ? 0 : b];
-      for (let i = 0, o = b; i < n; i++, o += 3) out[o] = d[i];
-    }
+    interleave8(win.data[0] as Uint8Array, win.data[nb === 1 ? 0 : 1] as Uint8Array, win.data[nb === 1 ? 0 : 2] as Uint8Array, out, n);
     return { image: { data: out, width, height, channels: 3 }, valid: null, validCount: n };
   }
   const valid = new Uint8Array(n).fill(1);
   let validCount = n;
   const scale = stretch.map(([lo, hi]) => (hi > lo ? 255 / (hi - lo) : 0));
+  const hasNodata = nodata !== null && nodata !== undefined;
   for (let b = 0; b < nb; b++) {
-    const d: BandArray = win.data[b];
-    const [lo] = stretch[b];
-    const s = scale[b];
-    for (let i = 0; i < n; i++) {
-      const v = d[i];
-      if (!isValid(v, nodata)) {
-        if (valid[i]) {
-          valid[i] = 0;
-          validCount--;
-        }
-        continue;
-      }
-      let q = s === 0 ? (v > lo ? 255 : 0) : (v - lo) * s;
-      q = q < 0 ? 0 : q > 255 ? 255 : Math.round(q);
-      if (nb === 1) {
-        out[3 * i] = q;
-        out[3 * i + 1] = q;
-        out[3 * i + 2] = q;
-      } else out[3 * i + b] = q;
-    }
+    validCount -= stretchBand(win.data[b], n, stretch[b][0], scale[b], hasNodata, hasNodata ? nodata : 0, out, b, nb === 1, valid);
   }
   if (validCount < n) for (let i = 0; i < n; i++) if (!valid[i]) out[3 * i] = out[3 * i + 1] = out[3 * i + 2] = 0;
   return { image: { data: out, width, height, channels: 3 }, valid: validCount === n ? null : valid, validCount };

@@ -51,35 +51,45 @@ export function closeWallGaps(labels: Int32Array, width: number, height: number,
       n++;
     }
   }
-  // Pockets: small 4-connected background regions bordered by several labels.
+  // Pockets: small 4-connected background regions bordered by several labels. A region that reaches
+  // the grid's edge or grows past maxPocket is only flooded (marked seen), not counted.
   const seen = new Uint8Array(width * height);
+  const stack = new Int32Array(width * height);
+  const pocket = new Int32Array(maxPocket + 1);
+  const border = new Map<number, number>();
   for (let s0 = 0; s0 < labels.length; s0++) {
     if (labels[s0] || seen[s0]) continue;
-    const pocket: number[] = [];
-    const border = new Map<number, number>();
+    let np = 0;
+    border.clear();
     let open = false;
-    const stack = [s0];
+    let sp = 0;
+    stack[sp++] = s0;
     seen[s0] = 1;
-    while (stack.length) {
-      const p = stack.pop()!;
-      if (pocket.length <= maxPocket) pocket.push(p);
+    while (sp) {
+      const p = stack[--sp];
+      if (np <= maxPocket) pocket[np++] = p;
       const x = p % width, y = (p - x) / width;
       if (x === 0 || y === 0 || x === width - 1 || y === height - 1) open = true;
-      for (const q of [x > 0 ? p - 1 : -1, x + 1 < width ? p + 1 : -1, y > 0 ? p - width : -1, y + 1 < height ? p + width : -1]) {
-        if (q < 0) continue;
+      const count = !open && np <= maxPocket;
+      for (let k = 0; k < 4; k++) {
+        let q: number;
+        if (k === 0) { if (x === 0) continue; q = p - 1; }
+        else if (k === 1) { if (x + 1 >= width) continue; q = p + 1; }
+        else if (k === 2) { if (y === 0) continue; q = p - width; }
+        else { if (y + 1 >= height) continue; q = p + width; }
         const L = labels[q];
-        if (L) border.set(L, (border.get(L) ?? 0) + 1);
+        if (L) { if (count) border.set(L, (border.get(L) ?? 0) + 1); }
         else if (!seen[q]) {
           seen[q] = 1;
-          stack.push(q);
+          stack[sp++] = q;
         }
       }
     }
-    if (open || pocket.length > maxPocket || border.size < 2) continue;
+    if (open || np > maxPocket || border.size < 2) continue;
     let best = 0;
     for (const [L, c] of border) if (!best || c > border.get(best)! || (c === border.get(best)! && L < best)) best = L;
-    for (const p of pocket) labels[p] = best;
-    n += pocket.length;
+    for (let k = 0; k < np; k++) labels[pocket[k]] = best;
+    n += np;
   }
   return n;
 }
@@ -132,22 +142,87 @@ export function contact(a: CroppedMask, b: CroppedMask, ta: Box = boxOf(a), tb: 
   return { overlap, near: false };
 }
 
-/** Pixel count and the tight box [x0, y0, x1, y1) of the set pixels (global pixels; empty: x0 > x1). */
-function extentOf(m: CroppedMask): { area: number; tight: Box } {
-  let a = 0;
+/**
+ * A mask as runs of set pixels per row (global pixels): row y (y0 ≤ y < y1) holds the runs
+ * xs[2k] ≤ x < xs[2k + 1] for start[y - y0] ≤ k < start[y - y0 + 1]. With its pixel count and the tight
+ * box [x0, y0, x1, y1) of the set pixels (empty: x0 > x1). Building outlines have a run or two per row,
+ * so contactRuns compares runs, not pixels.
+ */
+export interface MaskRuns {
+  area: number;
+  tight: Box;
+  y0: number;
+  start: Int32Array;
+  xs: Int32Array;
+}
+
+export function maskRuns(m: CroppedMask): MaskRuns {
+  const { data, width, height } = m;
+  const start = new Int32Array(height + 1);
+  let xs = new Int32Array(64);
+  let n = 0, a = 0;
   let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  const { data, width } = m;
-  for (let r = 0, i = 0; r < m.height; r++) {
-    for (let c = 0; c < width; c++, i++) {
-      if (!data[i]) continue;
-      a++;
-      if (c < x0) x0 = c;
-      if (c >= x1) x1 = c + 1;
+  for (let r = 0; r < height; r++) {
+    start[r] = n >> 1;
+    const row = r * width;
+    let c = 0;
+    while (c < width) {
+      if (!data[row + c]) { c++; continue; }
+      const s = c;
+      while (c < width && data[row + c]) c++;
+      if (n + 2 > xs.length) { const g = new Int32Array(xs.length * 2); g.set(xs); xs = g; }
+      xs[n++] = m.x + s;
+      xs[n++] = m.x + c;
+      a += c - s;
+      if (s < x0) x0 = s;
+      if (c > x1) x1 = c;
       if (r < y0) y0 = r;
       y1 = r + 1;
     }
   }
-  return { area: a, tight: [m.x + x0, m.y + y0, m.x + x1, m.y + y1] };
+  start[height] = n >> 1;
+  return { area: a, tight: [m.x + x0, m.y + y0, m.x + x1, m.y + y1], y0: m.y, start, xs };
+}
+
+/**
+ * contact() on runs: the same overlap and nearness (some pixel of `a` with a pixel of `b` on it, or 1–2
+ * pixels away along a row or a column), from interval tests on the rows the two masks share.
+ */
+export function contactRuns(a: MaskRuns, b: MaskRuns): { overlap: number; near: boolean } {
+  const ax = a.xs, bx = b.xs, as = a.start, bs = b.start;
+  const ay0 = a.y0, by0 = b.y0, bRows = bs.length - 1;
+  let overlap = 0;
+  const oy0 = Math.max(a.tight[1], b.tight[1]), oy1 = Math.min(a.tight[3], b.tight[3]);
+  for (let y = oy0; y < oy1; y++) {
+    const ka1 = as[y - ay0 + 1], kb1 = bs[y - by0 + 1];
+    let ka = as[y - ay0], kb = bs[y - by0];
+    while (ka < ka1 && kb < kb1) {
+      const s0 = ax[2 * ka], e0 = ax[2 * ka + 1], s1 = bx[2 * kb], e1 = bx[2 * kb + 1];
+      const lo = s0 > s1 ? s0 : s1, hi = e0 < e1 ? e0 : e1;
+      if (hi > lo) overlap += hi - lo;
+      if (e0 < e1) ka++;
+      else kb++;
+    }
+  }
+  if (overlap > 0) return { overlap, near: true };
+  // No overlap: near when a run of `a` meets a run of `b` on its row widened by 2, or on a row 1–2
+  // above or below as it is.
+  const ny0 = Math.max(a.tight[1], b.tight[1] - 2), ny1 = Math.min(a.tight[3], b.tight[3] + 2);
+  for (let y = ny0; y < ny1; y++) {
+    const ka0 = as[y - ay0], ka1 = as[y - ay0 + 1];
+    if (ka0 === ka1) continue;
+    for (let dy = -2; dy <= 2; dy++) {
+      const rb = y + dy - by0;
+      if (rb < 0 || rb >= bRows) continue;
+      const widen = dy === 0 ? 2 : 0;
+      const kb0 = bs[rb], kb1 = bs[rb + 1];
+      for (let ka = ka0; ka < ka1; ka++) {
+        const s0 = ax[2 * ka] - widen, e0 = ax[2 * ka + 1] + widen;
+        for (let kb = kb0; kb < kb1; kb++) if (bx[2 * kb] < e0 && bx[2 * kb + 1] > s0) return { overlap, near: true };
+      }
+    }
+  }
+  return { overlap, near: false };
 }
 
 /** City-block distance of every mask pixel to the nearest pixel outside the mask (two passes). */
@@ -181,7 +256,7 @@ function pairs(objs: WallObject[], maxOverlap: number): { near: [number, number]
   const near: [number, number][] = [];
   const clash: [number, number][] = [];
   const boxes = objs.map((o) => boxOf(o.mask));
-  const ext = objs.map((o) => extentOf(o.mask));
+  const ext = objs.map((o) => maskRuns(o.mask));
   const areas = ext.map((e) => e.area);
   // Set pixels more than 2 apart in x or in y can neither overlap nor be near (contact's definition).
   const apart = (s: Box, t: Box): boolean => s[0] > t[2] + 1 || t[0] > s[2] + 1 || s[1] > t[3] + 1 || t[1] > s[3] + 1;
@@ -193,7 +268,7 @@ function pairs(objs: WallObject[], maxOverlap: number): { near: [number, number]
       if (boxes[j][0] > boxes[i][2] + 1) break;
       if (boxes[j][1] > boxes[i][3] + 1 || boxes[i][1] > boxes[j][3] + 1) continue;
       if (apart(ext[i].tight, ext[j].tight)) continue;
-      const c = contact(objs[i].mask, objs[j].mask, ext[i].tight, ext[j].tight);
+      const c = contactRuns(ext[i], ext[j]);
       if (!c.near) continue;
       if (c.overlap <= maxOverlap * Math.min(areas[i], areas[j])) near.push([i, j]);
       else clash.push([i, j]);

@@ -279,7 +279,7 @@ function depth(m: CroppedMask): Int32Array {
 }
 
 /** Pairs of neighbouring masks (indices) and pairs that overlap too much to be neighbours. */
-function pairs(objs: WallObject[], maxOverlap: number): { near: [number, number][]; clash: [number, number][] } {
+function pairs(objs: WallObject[], maxOverlap: number): { near: [number, number][]; clash: [number, number][]; ext: MaskRuns[] } {
   const near: [number, number][] = [];
   const clash: [number, number][] = [];
   const boxes = objs.map((o) => boxOf(o.mask));
@@ -301,7 +301,7 @@ function pairs(objs: WallObject[], maxOverlap: number): { near: [number, number]
       else clash.push([i, j]);
     }
   }
-  return { near, clash };
+  return { near, clash, ext };
 }
 
 /**
@@ -312,7 +312,9 @@ function pairs(objs: WallObject[], maxOverlap: number): { near: [number, number]
 export function shapeObjectsWithWalls(objs: WallObject[], geo: GeoRef, options: SharedWallOptions & { maxOverlap?: number } = {}): Map<number, WallPart[]> {
   const result = new Map<number, WallPart[]>();
   const maxOverlap = options.maxOverlap ?? 0.15;
-  let { near, clash } = pairs(objs, maxOverlap);
+  const found = pairs(objs, maxOverlap);
+  const { clash, ext } = found;
+  let near = found.near;
   // A mask that overlaps another candidate heavily (nested, duplicate) stays on its own; the lower score yields.
   const out = new Set<number>();
   for (const [i, j] of clash) out.add(objs[i].score >= objs[j].score ? j : i);
@@ -337,17 +339,25 @@ export function shapeObjectsWithWalls(objs: WallObject[], geo: GeoRef, options: 
     }
   }
   for (const members of groups.values()) {
+    // The grid: the members' tight boxes with a background margin of at least one pixel, its origin
+    // on the parity of the members' mask boxes' corner less one (closeWallGaps alternates by row and
+    // column parity), so the result is that of a grid over the whole mask boxes, on fewer pixels.
     const bs = members.map((k) => boxOf(objs[k].mask));
-    const x0 = Math.min(...bs.map((b) => b[0])) - 1, y0 = Math.min(...bs.map((b) => b[1])) - 1;
-    const x1 = Math.max(...bs.map((b) => b[2])) + 1, y1 = Math.max(...bs.map((b) => b[3])) + 1;
+    const ts = members.map((k) => ext[k].tight);
+    const bx0 = Math.min(...bs.map((b) => b[0])) - 1, by0 = Math.min(...bs.map((b) => b[1])) - 1;
+    let x0 = Math.min(...ts.map((b) => b[0])) - 1, y0 = Math.min(...ts.map((b) => b[1])) - 1;
+    x0 -= (x0 - bx0) & 1;
+    y0 -= (y0 - by0) & 1;
+    const x1 = Math.max(...ts.map((b) => b[2])) + 1, y1 = Math.max(...ts.map((b) => b[3])) + 1;
     const w = x1 - x0, h = y1 - y0;
     const grid = new Int32Array(w * h);
     const owner = new Int32Array(w * h).fill(-1); // member index within the group
     const depths = members.map((k) => depth(objs[k].mask));
     members.forEach((k, mi) => {
       const m = objs[k].mask;
-      for (let r = 0; r < m.height; r++) {
-        for (let c = 0; c < m.width; c++) {
+      const t = ext[k].tight;
+      for (let r = t[1] - m.y; r < t[3] - m.y; r++) {
+        for (let c = t[0] - m.x; c < t[2] - m.x; c++) {
           if (!m.data[r * m.width + c]) continue;
           const gi = (m.y + r - y0) * w + (m.x + c - x0);
           const prev = owner[gi];

@@ -252,24 +252,32 @@ export function contactRuns(a: MaskRuns, b: MaskRuns): { overlap: number; near: 
   return { overlap, near: false };
 }
 
-/** City-block distance of every mask pixel to the nearest pixel outside the mask (two passes). */
-function depth(m: CroppedMask): Int32Array {
-  const { width: w, height: h, data } = m;
+/**
+ * City-block distance of every mask pixel to the nearest pixel outside the mask (two passes), over the
+ * box `t` (inside the mask's, holding all its set pixels): d[(y - t[1]) * (t[2] - t[0]) + x - t[0]] for
+ * global pixel (x, y). Pixels outside `t` are unset or outside the mask, so the distances are those
+ * over the whole mask.
+ */
+function depth(m: CroppedMask, t: Box): Int32Array {
+  const { data } = m;
+  const w = t[2] - t[0], h = t[3] - t[1];
   const d = new Int32Array(w * h);
-  const big = w + h + 2;
+  const big = m.width + m.height + 2;
   for (let y = 0; y < h; y++) {
+    const row = (y + t[1] - m.y) * m.width + t[0] - m.x;
     for (let x = 0; x < w; x++) {
+      if (!data[row + x]) continue;
       const i = y * w + x;
-      if (!data[i]) continue;
       const up = y > 0 ? d[i - w] : 0;
       const left = x > 0 ? d[i - 1] : 0;
       d[i] = Math.min(up, left, big) + 1;
     }
   }
   for (let y = h - 1; y >= 0; y--) {
+    const row = (y + t[1] - m.y) * m.width + t[0] - m.x;
     for (let x = w - 1; x >= 0; x--) {
+      if (!data[row + x]) continue;
       const i = y * w + x;
-      if (!data[i]) continue;
       const down = y + 1 < h ? d[i + w] : 0;
       const right = x + 1 < w ? d[i + 1] : 0;
       d[i] = Math.min(d[i], down + 1, right + 1);
@@ -352,7 +360,7 @@ export function shapeObjectsWithWalls(objs: WallObject[], geo: GeoRef, options: 
     const w = x1 - x0, h = y1 - y0;
     const grid = new Int32Array(w * h);
     const owner = new Int32Array(w * h).fill(-1); // member index within the group
-    const depths = members.map((k) => depth(objs[k].mask));
+    const depths = members.map((k) => depth(objs[k].mask, ext[k].tight));
     members.forEach((k, mi) => {
       const m = objs[k].mask;
       const t = ext[k].tight;
@@ -362,9 +370,9 @@ export function shapeObjectsWithWalls(objs: WallObject[], geo: GeoRef, options: 
           const gi = (m.y + r - y0) * w + (m.x + c - x0);
           const prev = owner[gi];
           if (prev >= 0) {
-            const pm = objs[members[prev]].mask;
-            const dPrev = depths[prev][(m.y + r - pm.y) * pm.width + (m.x + c - pm.x)];
-            const dThis = depths[mi][r * m.width + c];
+            const pt = ext[members[prev]].tight;
+            const dPrev = depths[prev][(m.y + r - pt[1]) * (pt[2] - pt[0]) + (m.x + c - pt[0])];
+            const dThis = depths[mi][(m.y + r - t[1]) * (t[2] - t[0]) + (m.x + c - t[0])];
             if (dPrev > dThis || (dPrev === dThis && objs[members[prev]].score >= objs[k].score)) continue;
           }
           owner[gi] = mi;

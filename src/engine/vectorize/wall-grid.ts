@@ -174,27 +174,20 @@ export function maskRuns(m: CroppedMask): MaskRuns {
   for (let r = 0; r < height; r++) {
     start[r] = n >> 1;
     const row = r * width, end = row + width;
-    let s = -1;
     let i = row;
     while (i < end) {
-      if (words && s < 0 && (i & 3) === 0 && i + 4 <= end && words[i >> 2] === 0) {
-        i += 4;
-        continue;
+      // Background up to the next set pixel: bytes up to a word boundary, then zero words, then bytes.
+      if (words) {
+        while (i < end && (i & 3) !== 0 && !data[i]) i++;
+        if ((i & 3) === 0) while (i + 4 <= end && words[i >> 2] === 0) i += 4;
       }
-      if (data[i]) {
-        if (s < 0) s = i - row;
-      } else if (s >= 0) {
-        if (n + 2 > xs.length) xs = grow(xs);
-        xs[n++] = m.x + s;
-        xs[n++] = m.x + i - row;
-        s = -1;
-      }
-      i++;
-    }
-    if (s >= 0) {
+      while (i < end && !data[i]) i++;
+      if (i >= end) break;
+      const s = i;
+      while (i < end && data[i]) i++;
       if (n + 2 > xs.length) xs = grow(xs);
-      xs[n++] = m.x + s;
-      xs[n++] = m.x + width;
+      xs[n++] = m.x + s - row;
+      xs[n++] = m.x + i - row;
     }
   }
   start[height] = n >> 1;

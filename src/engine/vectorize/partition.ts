@@ -63,9 +63,12 @@ export function buildPartition(labels: Int32Array, count: number, width: number,
   const junctionOf = new Map<number, number>();
   const junctions: [number, number][] = [];
   for (let y = 0; y <= height; y++) {
+    const up = (y - 1) * width, dn = y * width, hasUp = y > 0, hasDn = y < height;
     for (let x = 0; x <= width; x++) {
-      // Only corners of a boundary can be junctions: a quick reject on the four pixels around.
-      const a = lab(x - 1, y - 1), b = lab(x, y - 1), c = lab(x - 1, y), d = lab(x, y);
+      // Only corners of a boundary can be junctions: a quick reject on the four pixels around (lab's
+      // values, read directly).
+      const a = hasUp && x > 0 ? labels[up + x - 1] : 0, b = hasUp && x < width ? labels[up + x] : 0;
+      const c = hasDn && x > 0 ? labels[dn + x - 1] : 0, d = hasDn && x < width ? labels[dn + x] : 0;
       if (a === b && c === d) continue;
       if (a === c && b === d) continue;
       if (degree(x, y) >= 3) {
@@ -113,9 +116,12 @@ export function buildPartition(labels: Int32Array, count: number, width: number,
     for (let d = 0; d < 4; d++) if (isEdge(x, y, d) && !visited[edgeId(x, y, d)]) walk(x, y, d, j);
   });
   // Loops without junctions (an isolated label, a hole, a label inside another one).
+  // (isEdge(x, y, 0): the labels below and above the edge differ; its edge id is y * width + x.)
   for (let y = 0; y <= height; y++) {
+    const up = (y - 1) * width, dn = y * width;
     for (let x = 0; x < width; x++) {
-      if (isEdge(x, y, 0) && !visited[edgeId(x, y, 0)]) walk(x, y, 0, -1);
+      const below = y < height ? labels[dn + x] : 0, above = y > 0 ? labels[up + x] : 0;
+      if (below !== above && !visited[dn + x]) walk(x, y, 0, -1);
     }
   }
 

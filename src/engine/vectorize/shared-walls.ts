@@ -83,7 +83,8 @@ export function shapeLabelGrid(labels: Int32Array, count: number, width: number,
   }
   let grid = labels;
   if (dropped) {
-    grid = Int32Array.from(labels, (L) => (keep[L] ? L : 0));
+    grid = new Int32Array(labels.length);
+    for (let i = 0; i < labels.length; i++) if (keep[labels[i]]) grid[i] = labels[i];
   }
   const part = buildPartition(grid, count, width, height, ox, oy);
   for (const c of part.chains) {

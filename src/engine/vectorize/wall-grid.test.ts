@@ -13,6 +13,7 @@ import type { Feature } from '../export/geojson.js';
 import { tracePolygons } from './trace.js';
 import { shapePolygon } from './shape.js';
 import { closeWallGaps, contact, shapeObjectsWithWalls } from './wall-grid.js';
+import { contactRuns, maskRuns } from './mask-runs.js';
 import { lRow, rasterizeHouses, rng, terracedRowScene } from '../testing/terraced.js';
 import type { Scene } from '../testing/terraced.js';
 import { tmpDir } from '../testing/raster-fixtures.js';
@@ -152,6 +153,11 @@ test('contact: overlap and nearness as the per-pixel definition counts them (ran
       return xs.length ? [Math.min(...xs), Math.min(...ys), Math.max(...xs) + 1, Math.max(...ys) + 1] : [m.x, m.y, m.x, m.y];
     };
     assert.deepEqual(contact(a, b, tight(a), tight(b)), got);
+    // On runs (as pairs() compares them): the same answer, and the same pixel count and tight box.
+    const ra = maskRuns(a), rb = maskRuns(b);
+    assert.deepEqual(contactRuns(ra, rb), got, JSON.stringify({ a, b }));
+    assert.equal(ra.area, a.data.reduce((s, v) => s + (v ? 1 : 0), 0));
+    if (ra.area) assert.deepEqual(ra.tight, tight(a));
     if (got.near) nears++;
     if (got.overlap) overlaps++;
   }

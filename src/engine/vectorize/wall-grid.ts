@@ -15,6 +15,8 @@ import { labelComponents } from './trace.js';
 import type { TracedPolygon } from './trace.js';
 import type { Shaped } from './shape.js';
 import { shapeLabelGrid } from './shared-walls.js';
+import { contactRuns, maskRuns } from './mask-runs.js';
+import type { MaskRuns } from './mask-runs.js';
 import type { SharedWallOptions } from './shared-walls.js';
 
 export interface WallObject {
@@ -51,35 +53,45 @@ export function closeWallGaps(labels: Int32Array, width: number, height: number,
       n++;
     }
   }
-  // Pockets: small 4-connected background regions bordered by several labels.
+  // Pockets: small 4-connected background regions bordered by several labels. A region that reaches
+  // the grid's edge or grows past maxPocket is only flooded (marked seen), not counted.
   const seen = new Uint8Array(width * height);
+  const stack = new Int32Array(width * height);
+  const pocket = new Int32Array(maxPocket + 1);
+  const border = new Map<number, number>();
   for (let s0 = 0; s0 < labels.length; s0++) {
     if (labels[s0] || seen[s0]) continue;
-    const pocket: number[] = [];
-    const border = new Map<number, number>();
+    let np = 0;
+    border.clear();
     let open = false;
-    const stack = [s0];
+    let sp = 0;
+    stack[sp++] = s0;
     seen[s0] = 1;
-    while (stack.length) {
-      const p = stack.pop()!;
-      if (pocket.length <= maxPocket) pocket.push(p);
+    while (sp) {
+      const p = stack[--sp];
+      if (np <= maxPocket) pocket[np++] = p;
       const x = p % width, y = (p - x) / width;
       if (x === 0 || y === 0 || x === width - 1 || y === height - 1) open = true;
-      for (const q of [x > 0 ? p - 1 : -1, x + 1 < width ? p + 1 : -1, y > 0 ? p - width : -1, y + 1 < height ? p + width : -1]) {
-        if (q < 0) continue;
+      const count = !open && np <= maxPocket;
+      for (let k = 0; k < 4; k++) {
+        let q: number;
+        if (k === 0) { if (x === 0) continue; q = p - 1; }
+        else if (k === 1) { if (x + 1 >= width) continue; q = p + 1; }
+        else if (k === 2) { if (y === 0) continue; q = p - width; }
+        else { if (y + 1 >= height) continue; q = p + width; }
         const L = labels[q];
-        if (L) border.set(L, (border.get(L) ?? 0) + 1);
+        if (L) { if (count) border.set(L, (border.get(L) ?? 0) + 1); }
         else if (!seen[q]) {
           seen[q] = 1;
-          stack.push(q);
+          stack[sp++] = q;
         }
       }
     }
-    if (open || pocket.length > maxPocket || border.size < 2) continue;
+    if (open || np > maxPocket || border.size < 2) continue;
     let best = 0;
     for (const [L, c] of border) if (!best || c > border.get(best)! || (c === border.get(best)! && L < best)) best = L;
-    for (const p of pocket) labels[p] = best;
-    n += pocket.length;
+    for (let k = 0; k < np; k++) labels[pocket[k]] = best;
+    n += np;
   }
   return n;
 }
@@ -132,42 +144,32 @@ export function contact(a: CroppedMask, b: CroppedMask, ta: Box = boxOf(a), tb: 
   return { overlap, near: false };
 }
 
-/** Pixel count and the tight box [x0, y0, x1, y1) of the set pixels (global pixels; empty: x0 > x1). */
-function extentOf(m: CroppedMask): { area: number; tight: Box } {
-  let a = 0;
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  const { data, width } = m;
-  for (let r = 0, i = 0; r < m.height; r++) {
-    for (let c = 0; c < width; c++, i++) {
-      if (!data[i]) continue;
-      a++;
-      if (c < x0) x0 = c;
-      if (c >= x1) x1 = c + 1;
-      if (r < y0) y0 = r;
-      y1 = r + 1;
-    }
-  }
-  return { area: a, tight: [m.x + x0, m.y + y0, m.x + x1, m.y + y1] };
-}
-
-/** City-block distance of every mask pixel to the nearest pixel outside the mask (two passes). */
-function depth(m: CroppedMask): Int32Array {
-  const { width: w, height: h, data } = m;
+/**
+ * City-block distance of every mask pixel to the nearest pixel outside the mask (two passes), over the
+ * box `t` (inside the mask's, holding all its set pixels): d[(y - t[1]) * (t[2] - t[0]) + x - t[0]] for
+ * global pixel (x, y). Pixels outside `t` are unset or outside the mask, so the distances are those
+ * over the whole mask.
+ */
+function depth(m: CroppedMask, t: Box): Int32Array {
+  const { data } = m;
+  const w = t[2] - t[0], h = t[3] - t[1];
   const d = new Int32Array(w * h);
-  const big = w + h + 2;
+  const big = m.width + m.height + 2;
   for (let y = 0; y < h; y++) {
+    const row = (y + t[1] - m.y) * m.width + t[0] - m.x;
     for (let x = 0; x < w; x++) {
+      if (!data[row + x]) continue;
       const i = y * w + x;
-      if (!data[i]) continue;
       const up = y > 0 ? d[i - w] : 0;
       const left = x > 0 ? d[i - 1] : 0;
       d[i] = Math.min(up, left, big) + 1;
     }
   }
   for (let y = h - 1; y >= 0; y--) {
+    const row = (y + t[1] - m.y) * m.width + t[0] - m.x;
     for (let x = w - 1; x >= 0; x--) {
+      if (!data[row + x]) continue;
       const i = y * w + x;
-      if (!data[i]) continue;
       const down = y + 1 < h ? d[i + w] : 0;
       const right = x + 1 < w ? d[i + 1] : 0;
       d[i] = Math.min(d[i], down + 1, right + 1);
@@ -177,11 +179,11 @@ function depth(m: CroppedMask): Int32Array {
 }
 
 /** Pairs of neighbouring masks (indices) and pairs that overlap too much to be neighbours. */
-function pairs(objs: WallObject[], maxOverlap: number): { near: [number, number][]; clash: [number, number][] } {
+function pairs(objs: WallObject[], maxOverlap: number): { near: [number, number][]; clash: [number, number][]; ext: MaskRuns[] } {
   const near: [number, number][] = [];
   const clash: [number, number][] = [];
   const boxes = objs.map((o) => boxOf(o.mask));
-  const ext = objs.map((o) => extentOf(o.mask));
+  const ext = objs.map((o) => maskRuns(o.mask));
   const areas = ext.map((e) => e.area);
   // Set pixels more than 2 apart in x or in y can neither overlap nor be near (contact's definition).
   const apart = (s: Box, t: Box): boolean => s[0] > t[2] + 1 || t[0] > s[2] + 1 || s[1] > t[3] + 1 || t[1] > s[3] + 1;
@@ -193,13 +195,13 @@ function pairs(objs: WallObject[], maxOverlap: number): { near: [number, number]
       if (boxes[j][0] > boxes[i][2] + 1) break;
       if (boxes[j][1] > boxes[i][3] + 1 || boxes[i][1] > boxes[j][3] + 1) continue;
       if (apart(ext[i].tight, ext[j].tight)) continue;
-      const c = contact(objs[i].mask, objs[j].mask, ext[i].tight, ext[j].tight);
+      const c = contactRuns(ext[i], ext[j]);
       if (!c.near) continue;
       if (c.overlap <= maxOverlap * Math.min(areas[i], areas[j])) near.push([i, j]);
       else clash.push([i, j]);
     }
   }
-  return { near, clash };
+  return { near, clash, ext };
 }
 
 /**
@@ -210,7 +212,9 @@ function pairs(objs: WallObject[], maxOverlap: number): { near: [number, number]
 export function shapeObjectsWithWalls(objs: WallObject[], geo: GeoRef, options: SharedWallOptions & { maxOverlap?: number } = {}): Map<number, WallPart[]> {
   const result = new Map<number, WallPart[]>();
   const maxOverlap = options.maxOverlap ?? 0.15;
-  let { near, clash } = pairs(objs, maxOverlap);
+  const found = pairs(objs, maxOverlap);
+  const { clash, ext } = found;
+  let near = found.near;
   // A mask that overlaps another candidate heavily (nested, duplicate) stays on its own; the lower score yields.
   const out = new Set<number>();
   for (const [i, j] of clash) out.add(objs[i].score >= objs[j].score ? j : i);
@@ -235,24 +239,32 @@ export function shapeObjectsWithWalls(objs: WallObject[], geo: GeoRef, options: 
     }
   }
   for (const members of groups.values()) {
+    // The grid: the members' tight boxes with a background margin of at least one pixel, its origin
+    // on the parity of the members' mask boxes' corner less one (closeWallGaps alternates by row and
+    // column parity), so the result is that of a grid over the whole mask boxes, on fewer pixels.
     const bs = members.map((k) => boxOf(objs[k].mask));
-    const x0 = Math.min(...bs.map((b) => b[0])) - 1, y0 = Math.min(...bs.map((b) => b[1])) - 1;
-    const x1 = Math.max(...bs.map((b) => b[2])) + 1, y1 = Math.max(...bs.map((b) => b[3])) + 1;
+    const ts = members.map((k) => ext[k].tight);
+    const bx0 = Math.min(...bs.map((b) => b[0])) - 1, by0 = Math.min(...bs.map((b) => b[1])) - 1;
+    let x0 = Math.min(...ts.map((b) => b[0])) - 1, y0 = Math.min(...ts.map((b) => b[1])) - 1;
+    x0 -= (x0 - bx0) & 1;
+    y0 -= (y0 - by0) & 1;
+    const x1 = Math.max(...ts.map((b) => b[2])) + 1, y1 = Math.max(...ts.map((b) => b[3])) + 1;
     const w = x1 - x0, h = y1 - y0;
     const grid = new Int32Array(w * h);
     const owner = new Int32Array(w * h).fill(-1); // member index within the group
-    const depths = members.map((k) => depth(objs[k].mask));
+    const depths = members.map((k) => depth(objs[k].mask, ext[k].tight));
     members.forEach((k, mi) => {
       const m = objs[k].mask;
-      for (let r = 0; r < m.height; r++) {
-        for (let c = 0; c < m.width; c++) {
+      const t = ext[k].tight;
+      for (let r = t[1] - m.y; r < t[3] - m.y; r++) {
+        for (let c = t[0] - m.x; c < t[2] - m.x; c++) {
           if (!m.data[r * m.width + c]) continue;
           const gi = (m.y + r - y0) * w + (m.x + c - x0);
           const prev = owner[gi];
           if (prev >= 0) {
-            const pm = objs[members[prev]].mask;
-            const dPrev = depths[prev][(m.y + r - pm.y) * pm.width + (m.x + c - pm.x)];
-            const dThis = depths[mi][r * m.width + c];
+            const pt = ext[members[prev]].tight;
+            const dPrev = depths[prev][(m.y + r - pt[1]) * (pt[2] - pt[0]) + (m.x + c - pt[0])];
+            const dThis = depths[mi][(m.y + r - t[1]) * (t[2] - t[0]) + (m.x + c - t[0])];
             if (dPrev > dThis || (dPrev === dThis && objs[members[prev]].score >= objs[k].score)) continue;
           }
           owner[gi] = mi;

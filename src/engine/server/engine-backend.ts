@@ -125,6 +125,18 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
     return { grid, area, tiles: grid.filter((t) => intersects(t.window, area)) };
   };
 
+  /** The model, the request's tiles, their parameters and the raster's georeferencing (the raster is closed again). */
+  const planRequest = async (req: SegmentRequest, signal?: AbortSignal): Promise<{ model: SegModel; modelPath: string; area: Tile[]; p: TileParams; geo: GeoRef }> => {
+    const { model, path: modelPath } = await getModel();
+    const raster = await openRaster(req.path, { signal });
+    try {
+      const p = params(model, req.options);
+      return { model, modelPath, area: areaTiles(raster, req, p).tiles, p, geo: makeGeoRef({ ...raster, source: req.rel }, { crs: 'wgs84' }) };
+    } finally {
+      await raster.close();
+    }
+  };
+
   return {
     version: () => version(),
     device: () => ({ requested, active }),
@@ -156,18 +168,7 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
     },
 
     async segment(req: SegmentRequest, ctx: JobContext): Promise<FeatureCollection> {
-      const { model, path: modelPath } = await getModel();
-      const raster = await openRaster(req.path, { signal: ctx.signal });
-      let area: Tile[];
-      let p: TileParams;
-      let geo: GeoRef;
-      try {
-        p = params(model, req.options);
-        area = areaTiles(raster, req, p).tiles;
-        geo = makeGeoRef({ ...raster, source: req.rel }, { crs: 'wgs84' });
-      } finally {
-        await raster.close();
-      }
+      const { model, modelPath, area, p, geo } = await planRequest(req, ctx.signal);
       const byWindow = new Map(area.map((t) => [t.window.join(','), t]));
       // Each finished tile's objects are published at once (GET /api/jobs/:id/partial): the map draws
       // the job tile by tile. A tile is global-grid numbered; an object belongs to the tile it lies deepest in.
@@ -268,18 +269,7 @@ export function createEngineBackend(options: EngineBackendOptions = {}): EngineB
     },
 
     async tileObjects(req: TilesRequest, signal?: AbortSignal): Promise<TileObjects> {
-      const { model, path: modelPath } = await getModel();
-      const raster = await openRaster(req.path, { signal });
-      let area: Tile[];
-      let p: TileParams;
-      let geo: GeoRef;
-      try {
-        p = params(model, req.options);
-        area = areaTiles(raster, req, p).tiles;
-        geo = makeGeoRef({ ...raster, source: req.rel }, { crs: 'wgs84' });
-      } finally {
-        await raster.close();
-      }
+      const { modelPath, area, p, geo } = await planRequest(req, signal);
       const skip = new Set(req.skip ?? []);
       const wanted = area.filter((t) => !skip.has(t.index)).slice(0, MAX_TILE_OBJECTS);
       const found = await tiles.lookup(req.path, modelPath, wanted, p, signal);

@@ -9,26 +9,18 @@
 import type { FastifyInstance } from 'fastify';
 import { EngineError, asEngineError } from '../../errors.js';
 import type { RouteContext } from '../app.js';
-import type { Extent, FeatureCollection, SegmentOptions, SegmentRequest } from '../backend.js';
+import type { FeatureCollection } from '../backend.js';
 import { jobBodySchema, jobParamsSchema, partialQuerySchema } from '../schemas.js';
 import { streamJobEvents } from '../sse.js';
 import { abortOnDisconnect } from './disconnect.js';
+import { segmentRequest } from './segment-request.js';
+import type { SegmentBody } from './segment-request.js';
 
-interface JobBody {
-  path: string;
-  extent?: Extent;
-  options?: SegmentOptions;
-}
+type JobBody = SegmentBody;
 
 export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.post<{ Body: JobBody }>('/api/jobs', { schema: { body: jobBodySchema } }, async (request, reply) => {
-    const abs = await ctx.root.resolve(request.body.path);
-    const req: SegmentRequest = {
-      path: abs,
-      rel: ctx.root.relative(abs),
-      ...(request.body.extent ? { extent: { ...request.body.extent, crs: request.body.extent.crs ?? 'EPSG:4326' } } : {}),
-      ...(request.body.options ? { options: request.body.options } : {}),
-    };
+    const req = await segmentRequest(ctx, request.body);
     // Opening the raster and counting tiles first turns a bad file or extent into a 4xx now,
     // rather than a failed job later.
     const total = await ctx.backend.countTiles(req, abortOnDisconnect(reply));
@@ -44,13 +36,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext): void
   });
 
   app.post<{ Body: JobBody }>('/api/jobs/plan', { schema: { body: jobBodySchema } }, async (request, reply) => {
-    const abs = await ctx.root.resolve(request.body.path);
-    const req: SegmentRequest = {
-      path: abs,
-      rel: ctx.root.relative(abs),
-      ...(request.body.extent ? { extent: { ...request.body.extent, crs: request.body.extent.crs ?? 'EPSG:4326' } } : {}),
-      ...(request.body.options ? { options: request.body.options } : {}),
-    };
+    const req = await segmentRequest(ctx, request.body);
     return { total: await ctx.backend.countTiles(req, abortOnDisconnect(reply)) };
   });
 

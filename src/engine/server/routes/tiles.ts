@@ -6,26 +6,21 @@
 import type { FastifyInstance } from 'fastify';
 import { EngineError } from '../../errors.js';
 import type { RouteContext } from '../app.js';
-import type { Extent, SegmentOptions, TilesRequest } from '../backend.js';
+import type { TilesRequest } from '../backend.js';
 import { tilesBodySchema } from '../schemas.js';
 import { abortOnDisconnect } from './disconnect.js';
+import { segmentRequest } from './segment-request.js';
+import type { SegmentBody } from './segment-request.js';
 
-interface TilesBody {
-  path: string;
-  extent?: Extent;
-  options?: SegmentOptions;
+interface TilesBody extends SegmentBody {
   skip?: number[];
 }
 
 export function registerTileRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.post<{ Body: TilesBody }>('/api/tiles', { schema: { body: tilesBodySchema } }, async (request, reply) => {
     if (!ctx.backend.tileObjects) throw new EngineError('NOT_FOUND', 'this engine keeps no tile results to answer /api/tiles');
-    const abs = await ctx.root.resolve(request.body.path);
     const req: TilesRequest = {
-      path: abs,
-      rel: ctx.root.relative(abs),
-      ...(request.body.extent ? { extent: { ...request.body.extent, crs: request.body.extent.crs ?? 'EPSG:4326' } } : {}),
-      ...(request.body.options ? { options: request.body.options } : {}),
+      ...(await segmentRequest(ctx, request.body)),
       ...(request.body.skip ? { skip: request.body.skip } : {}),
     };
     return ctx.backend.tileObjects(req, abortOnDisconnect(reply));

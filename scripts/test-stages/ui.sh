@@ -3,7 +3,8 @@
 # driven by Galata/Playwright in Debian's chromium (headless). Screenshots land in ui-tests/test-results.
 # Closes with `ui: N passed, N failed` (Playwright's own summary is not read by CI).
 # Usage: bash scripts/test-stages/ui.sh [playwright args, e.g. a spec file or -g 'pattern']
-# Env: FSG_UI_SKIP_BUILD=1 reuses fastsam_geo/labextension; FSG_UI_PORT (default: a free loopback port).
+# Env: FSG_UI_SKIP_BUILD=1 reuses fastsam_geo/labextension; FSG_UI_PORT (default: a free loopback port);
+# FSG_UI_RETRIES (default 1: a test that passes on its retry counts as passed and is listed as flaky).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -56,5 +57,9 @@ read -r passed failed < <(node -e '
   // skipped tests count as failures in this project
   console.log((s.expected + s.flaky) + " " + (s.unexpected + s.skipped + (s.expected + s.flaky + s.unexpected === 0 ? 1 : 0)));
 ' "$report")
+node -e '
+  const walk = (s) => [...(s.specs ?? []).flatMap((sp) => sp.tests.filter((t) => t.status === "flaky").map(() => sp.file + ": " + sp.title)), ...(s.suites ?? []).flatMap(walk)];
+  for (const t of JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).suites.flatMap(walk)) console.log("flaky (failed once, passed on its retry): " + t);
+' "$report"
 echo "screenshots: ui-tests/test-results"
 finish "$passed" "$failed"

@@ -4,7 +4,7 @@
 // Regression: with a fixed-size model of another size than the tileSize setting, both "Everything in
 // view" and a point prompt failed with `options.tileSize: got 1024, expected 320 [BAD_INPUT]`.
 import { expect, test } from '@jupyterlab/galata';
-import { ATLANTA, gotoLabWithHook, shot } from './helpers';
+import { ATLANTA, gotoLabWithHook, newPointRun, shot } from './helpers';
 import { openMap } from './squares';
 
 test.use({ autoGoto: false });
@@ -23,8 +23,7 @@ test('first action works with the server\'s model on default settings: Everythin
   expect(job.status).toBe('done');
   console.log(`model ${seg?.name}: Everything in view on ${ATLANTA}: ${await message.textContent()} (${job.total} tiles, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   await shot(page, testInfo, 'first-everything');
-  await page.locator('.jp-FastSamGeo-map').focus();
-  await page.keyboard.press('p');
+  await newPointRun(page, ATLANTA);
   const box = (await page.locator('.jp-FastSamGeo-map').boundingBox())!;
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
   await expect(message).toHaveText(/selected by 1 point|no object under 1 point|failed/, { timeout: 120000 });

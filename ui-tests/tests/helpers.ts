@@ -221,3 +221,21 @@ export function collectPageErrors(page: Page): string[] {
   page.on('pageerror', (e) => errors.push(e.message));
   return errors;
 }
+
+/**
+ * Starts a fresh point run the way a user does (focus the map, press P) and waits until the panel
+ * took it: point tool on, no marker left from the previous run. A click sent before that would land
+ * in the previous run (JupyterLab runs a shortcut only after the key is released).
+ */
+export async function newPointRun(page: Page, path: string): Promise<void> {
+  await page.locator('.jp-FastSamGeo-map').last().focus();
+  await page.keyboard.press('p');
+  await page.waitForFunction(
+    (p) => {
+      const v = (window as any).__fastsamGeo?.panels[p]?.view;
+      return v?.tools.current === 'point' && v.tools.points().length === 0;
+    },
+    path,
+    { timeout: 60000 }
+  );
+}

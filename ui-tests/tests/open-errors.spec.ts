@@ -3,7 +3,7 @@
 // "Everything in view" failed with "give a pixel window". The fixtures (write-fixtures.mjs):
 // fixture/broken.tif (a text file), fixture/pixels.tif (the squares without geotransform or CRS).
 import { expect, test } from '@jupyterlab/galata';
-import { collectPageErrors, shot } from './helpers';
+import { collectPageErrors, newPointRun, shot } from './helpers';
 import { SQUARES, openFixture } from './squares';
 
 test.use({ autoGoto: false });
@@ -64,8 +64,7 @@ test('no georeferencing: the raster opens in pixel coordinates (said so, no scal
   await shot(page, testInfo, 'pixels-everything');
 
   // A point on the large square (pixel 368, 624 → map y = 1024 − 624) selects it.
-  await page.locator('.jp-FastSamGeo-map').focus();
-  await page.keyboard.press('p');
+  await newPointRun(page, PIXELS);
   const [x, y] = await page.evaluate((p) => {
     const v = (window as any).__fastsamGeo.panels[p].view;
     const r = v.element.getBoundingClientRect();

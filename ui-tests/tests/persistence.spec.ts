@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { expect, galata, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
-import { gotoLabWithHook, pagePixel, shot } from './helpers';
+import { gotoLabWithHook, newPointRun, pagePixel, shot } from './helpers';
 import { RASTER, SQUARES, expectExtent, extentOf, openFixture, openMap, sidecarFile, world } from './squares';
 
 test.use({ autoGoto: false });
@@ -39,11 +39,10 @@ const onDisk = () => {
 
 test('work is lost: layers are saved beside the raster and restored after closing the tab and after a reload', async ({ page }, testInfo) => {
   await openFixture(page);
-  await page.locator('.jp-FastSamGeo-map').focus();
-  await page.keyboard.press('p');
+  await newPointRun(page, RASTER);
   await pointOn(page, SQUARES.redLarge);
-  await expect(page.locator('.jp-FastSamGeo-message')).toContainText('1 object(s) selected', { timeout: 120000 });
-  await page.keyboard.press('p');
+  await expect(page.locator('.jp-FastSamGeo-layer[data-run^="run-"]')).toHaveCount(1, { timeout: 120000 });
+  await newPointRun(page, RASTER);
   await pointOn(page, SQUARES.magenta);
   await expect(page.locator('.jp-FastSamGeo-layer[data-run^="run-"]')).toHaveCount(2, { timeout: 120000 });
   // saved shortly after the change: both layers, with the display state

@@ -5,7 +5,7 @@
 // hover preview that a click accepts.
 import { expect, galata, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
-import { pagePixel, shot } from './helpers';
+import { newPointRun, pagePixel, shot } from './helpers';
 import { RASTER, SQUARES, activeFeatures, expectExtent, extentOf, openFixture, squareOf, world } from './squares';
 
 test.use({ autoGoto: false });
@@ -32,8 +32,7 @@ test('first action fails (fixed-size model, default tile size); a click outside 
     const v = (window as any).__fastsamGeo.panels[p].view.map.getView();
     v.setResolution(v.getResolution() * 2);
   }, RASTER);
-  await page.locator('.jp-FastSamGeo-map').focus();
-  await page.keyboard.press('p');
+  await newPointRun(page, RASTER);
   await click(page, -40, 300);
   await expect(page.locator('.jp-FastSamGeo-message')).toContainText('outside the raster');
   expect(await markers(page)).toBe(0);
@@ -44,8 +43,8 @@ test('first action fails (fixed-size model, default tile size); a click outside 
   expect(sent.length).toBeGreaterThan(0);
   for (const body of sent) expect(body.options.tileSize).toBeUndefined();
   expectExtent((await activeFeatures(page))[0].extent, extentOf(a));
-  // P again: a new run with no old markers
-  await page.keyboard.press('p');
+  // P again: a new run with no old markers (newPointRun waits for them to be gone)
+  await newPointRun(page, RASTER);
   expect(await markers(page)).toBe(0);
   const b = SQUARES.redLarge;
   await click(page, b.x + b.side / 2, b.y + b.side / 2);
@@ -67,8 +66,7 @@ test('a point inside every polygon of Everything in view selects it; click → p
   }, RASTER);
   const latencies: number[] = [];
   for (const it of interiors) {
-    await page.locator('.jp-FastSamGeo-map').focus();
-    await page.keyboard.press('p'); // a fresh point run for each
+    await newPointRun(page, RASTER); // a fresh point run for each
     const before = await page.locator('.jp-FastSamGeo-layer[data-run^="run-"]').count();
     const [x, y] = await pagePixel(page, RASTER, it.point as [number, number]);
     await page.mouse.click(x, y);
@@ -93,8 +91,7 @@ test('a point inside every polygon of Everything in view selects it; click → p
   page.on('request', (r) => {
     if (r.url().includes('/fastsam-geo/api/prompt')) prompts++;
   });
-  await page.locator('.jp-FastSamGeo-map').focus();
-  await page.keyboard.press('p');
+  await newPointRun(page, RASTER);
   const m = SQUARES.magenta;
   const [hx, hy] = await pagePixel(page, RASTER, world(m.x + m.side / 2, m.y + m.side / 2));
   await page.mouse.move(hx - 5, hy - 5);
@@ -132,8 +129,7 @@ test('click → polygon answered in the browser from the finished tiles, also af
     if (r.url().includes('/fastsam-geo/api/tiles')) tileRequests++;
   });
   await page.evaluate((p) => ((window as any).__fastsamGeo.panels[p].preview.enabled = false), RASTER);
-  await page.locator('.jp-FastSamGeo-map').focus();
-  await page.keyboard.press('p');
+  await newPointRun(page, RASTER);
   await expect.poll(() => page.evaluate((p) => (window as any).__fastsamGeo.panels[p].points.tiles.size, RASTER), { timeout: 120000 }).toBeGreaterThan(0);
   expect(tileRequests).toBeGreaterThan(0);
   const squares = Object.values(SQUARES);
@@ -143,8 +139,7 @@ test('click → polygon answered in the browser from the finished tiles, also af
     const s = squares[k % squares.length];
     // points spread over the square's interior
     const f = 0.2 + 0.6 * ((k * 7) % 12) / 11;
-    await page.locator('.jp-FastSamGeo-map').focus();
-    await page.keyboard.press('p'); // a fresh run
+    await newPointRun(page, RASTER); // a fresh run
     await page.evaluate((p) => ((window as any).__fastsamGeo.panels[p].lastPointLatency = null), RASTER);
     await click(page, s.x + s.side * f, s.y + s.side * (1 - f));
     await expect.poll(() => page.evaluate((p) => (window as any).__fastsamGeo.panels[p].lastPointLatency, RASTER)).not.toBeNull();

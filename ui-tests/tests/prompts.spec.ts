@@ -2,7 +2,7 @@
 // point → the square clicked, box → the square boxed, text → the square(s) of that colour (with the
 // threshold deciding which), and an engine error → a JupyterLab notification with the engine's message.
 import { expect, galata, test } from '@jupyterlab/galata';
-import { mapState, pagePixel } from './helpers';
+import { mapState, newPointRun, pagePixel } from './helpers';
 import { RASTER, SQUARES, activeFeatures, expectExtent, extentOf, openFixture, squareOf, world } from './squares';
 
 test.use({ autoGoto: false });
@@ -12,8 +12,7 @@ test.use({ mockSettings: { ...galata.DEFAULT_SETTINGS, 'fastsam-geo:plugin': { l
 
 test('a point on a square selects that square', async ({ page }, testInfo) => {
   await openFixture(page);
-  await page.locator('.jp-FastSamGeo-map').focus();
-  await page.keyboard.press('p');
+  await newPointRun(page, RASTER);
   await expect(page.locator('.jp-FastSamGeo-panel')).toHaveAttribute('data-tool', 'point');
   const s = SQUARES.redLarge;
   const [x, y] = await pagePixel(page, RASTER, world(s.x + s.side / 2, s.y + s.side / 2));

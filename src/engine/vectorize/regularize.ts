@@ -31,10 +31,33 @@ export interface Regularized {
   areaChange: number;
 }
 
-/** Convex hull (Andrew's monotone chain) of a flat ring, as [x, y] pairs counter-clockwise. */
+/**
+ * Convex hull (Andrew's monotone chain) of a flat ring, as [x, y] pairs counter-clockwise. Points
+ * strictly inside the quadrilateral of the four extreme points cannot be on the hull and are dropped
+ * before the sort (Akl–Toussaint): the same hull, for a fraction of the sorting on a traced outline.
+ */
 function convexHull(ring: ArrayLike<number>): [number, number][] {
+  const n = ring.length / 2;
+  // Extreme points: min x, max y, max x, min y (counter-clockwise in x right / y up).
+  let a = 0, b = 0, c = 0, d = 0;
+  for (let i = 1; i < n; i++) {
+    const x = ring[2 * i], y = ring[2 * i + 1];
+    if (x < ring[2 * a]) a = i;
+    if (y > ring[2 * b + 1]) b = i;
+    if (x > ring[2 * c]) c = i;
+    if (y < ring[2 * d + 1]) d = i;
+  }
+  const quad = [a, d, c, b].map((i) => [ring[2 * i], ring[2 * i + 1]]);
+  // Inside when strictly left of every edge of the counter-clockwise quad (x right, y up); a
+  // degenerate quad (repeated corners) keeps every point.
+  const side = (o: number[], p: number[], x: number, y: number): number => (p[0] - o[0]) * (y - o[1]) - (p[1] - o[1]) * (x - o[0]);
+  const area2 = side(quad[0], quad[1], quad[2][0], quad[2][1]) + side(quad[0], quad[2], quad[3][0], quad[3][1]);
   const pts: [number, number][] = [];
-  for (let i = 0; i < ring.length; i += 2) pts.push([ring[i], ring[i + 1]]);
+  for (let i = 0; i < n; i++) {
+    const x = ring[2 * i], y = ring[2 * i + 1];
+    if (area2 > 0 && side(quad[0], quad[1], x, y) > 0 && side(quad[1], quad[2], x, y) > 0 && side(quad[2], quad[3], x, y) > 0 && side(quad[3], quad[0], x, y) > 0) continue;
+    pts.push([x, y]);
+  }
   pts.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   if (pts.length < 3) return pts;
   const cross = (o: number[], a: number[], b: number[]): number => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);

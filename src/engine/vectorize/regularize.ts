@@ -10,6 +10,8 @@
 import { simplifyRing } from './simplify.js';
 import { polygonIoU } from './polygon-iou.js';
 import { polygonArea } from './rings.js';
+import { mergeSame } from './wall-geometry.js';
+import type { Run } from './wall-geometry.js';
 
 export interface RegularizeOptions {
   /** Douglas–Peucker tolerance before snapping, in ring units (e.g. ~1.5 pixel sides). Required > 0. */
@@ -110,12 +112,6 @@ export function dominantAngle(ring: ArrayLike<number>): number {
   return angle - q * Math.round(angle / q);
 }
 
-interface Run {
-  axis: 0 | 1; // 0: parallel to u (value = v), 1: parallel to v (value = u)
-  sum: number; // Σ length · coordinate
-  len: number;
-}
-
 function snapRing(ring: Float64Array, angle: number, minSide: number): Float64Array | null {
   const n = ring.length / 2;
   const cos = Math.cos(angle);
@@ -138,23 +134,7 @@ function snapRing(ring: Float64Array, angle: number, minSide: number): Float64Ar
     const mid = axis === 0 ? (v[i] + v[j]) / 2 : (u[i] + u[j]) / 2;
     runs.push({ axis, sum: mid * len, len });
   }
-  const mergeSame = (rs: Run[]): Run[] => {
-    const out: Run[] = [];
-    for (const r of rs) {
-      const last = out[out.length - 1];
-      if (last && last.axis === r.axis) {
-        last.sum += r.sum;
-        last.len += r.len;
-      } else out.push({ ...r });
-    }
-    while (out.length > 1 && out[0].axis === out[out.length - 1].axis) {
-      const last = out.pop()!;
-      out[0].sum += last.sum;
-      out[0].len += last.len;
-    }
-    return out;
-  };
-  runs = mergeSame(runs);
+  runs = mergeSame(runs, true);
   // Absorb short jogs: drop the shortest run under minSide, re-merge its neighbours; repeat.
   for (;;) {
     if (runs.length <= 4) break;
@@ -162,7 +142,7 @@ function snapRing(ring: Float64Array, angle: number, minSide: number): Float64Ar
     for (let i = 0; i < runs.length; i++) if (runs[i].len < minSide && (k < 0 || runs[i].len < runs[k].len)) k = i;
     if (k < 0) break;
     runs.splice(k, 1);
-    runs = mergeSame(runs);
+    runs = mergeSame(runs, true);
   }
   if (runs.length < 4 || runs.length % 2 !== 0) return null;
   const out = new Float64Array(runs.length * 2);

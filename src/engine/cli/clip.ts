@@ -4,9 +4,9 @@
  * `--no-pad` prints SOT … EOT only. The merges file is --bpe, else bpe_simple_vocab_16e6.txt.gz in the
  * models directory.
  */
-import { parseArgs } from 'node:util';
 import { EngineError } from '../errors.js';
 import type { Command } from './command.js';
+import { parseCommand } from './command.js';
 import { loadClipTokenizer } from '../prompts/clip/tokenizer.js';
 import { resolveClipFile } from '../prompts/clip/models.js';
 
@@ -20,20 +20,13 @@ Prints the CLIP token ids of TEXT as a JSON array (as OpenAI's clip.tokenize).
 export const command: Command = {
   summary: 'CLIP utilities: `clip tokenize TEXT` prints token ids',
   async run(argv: string[]): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        bpe: { type: 'string' },
-        'no-pad': { type: 'boolean' },
-        'context-length': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-    if (values.help) {
-      process.stdout.write(USAGE + '\n');
-      return 0;
-    }
+    const parsed = parseCommand(argv, USAGE + '\n', {
+      bpe: { type: 'string' },
+      'no-pad': { type: 'boolean' },
+      'context-length': { type: 'string' },
+    }, true);
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
     const [sub, ...words] = positionals;
     if (sub !== 'tokenize' || words.length === 0) {
       process.stderr.write(USAGE + '\n');

@@ -1,7 +1,7 @@
 /** `fastsam-geo evaluate PREDICTED TRUTH [--iou 0.5] [-o matches.gpkg]`: the SpaceNet building metric. */
-import { parseArgs } from 'node:util';
 import { EngineError } from '../errors.js';
 import type { Command } from './command.js';
+import { parseCommand } from './command.js';
 import { numberArg } from './geo-args.js';
 import { OUTPUT_HELP, outputChoice } from './output.js';
 import { evaluateFiles, EVALUATE_FIELDS, reprojectFeatures } from '../evaluate/evaluate.js';
@@ -38,24 +38,12 @@ export function formatMetrics(m: EvaluateMetrics): string {
 export const command: Command = {
   summary: 'predicted footprints vs ground truth: SpaceNet metric (TP/FP/FN, precision, recall, F1), mean IoU, area bias',
   async run(argv: string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          iou: { type: 'string' }, output: { type: 'string', short: 'o' }, format: { type: 'string' }, crs: { type: 'string' },
-          json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (err) {
-      throw new EngineError('BAD_INPUT', `${(err as Error).message}\n\n${HELP}`);
-    }
+    const parsed = parseCommand(argv, HELP, {
+      iou: { type: 'string' }, output: { type: 'string', short: 'o' }, format: { type: 'string' }, crs: { type: 'string' },
+      json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' },
+    }, true);
+    if (!parsed) return 0;
     const { values: v, positionals } = parsed;
-    if (v.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
     if (positionals.length !== 2) throw new EngineError('BAD_INPUT', `expected PREDICTED and TRUTH, got ${positionals.length} files\n\n${HELP}`);
     const [predicted, truth] = positionals;
     const iou = numberArg('iou', v.iou, (n) => n > 0 && n <= 1, 'a number in (0, 1]');

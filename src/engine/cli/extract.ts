@@ -1,10 +1,10 @@
 /** `fastsam-geo extract area.tif [--model M] -o out.geojson`: GeoTIFF → building footprints (GeoJSON). */
-import { parseArgs } from 'node:util';
 import { DEFAULTS, intraOpThreads } from '../config.js';
 import { DEFAULT_SEG_MODEL } from '../models/registry.js';
 import { ensureSegModel } from '../models/ensure.js';
 import { EngineError } from '../errors.js';
 import type { Command } from './command.js';
+import { parseCommand } from './command.js';
 import { bandsArg, checkCliOutput, numberArg } from './geo-args.js';
 import { OUTPUT_HELP, outputChoice } from './output.js';
 import { progressBar } from './progress.js';
@@ -71,30 +71,18 @@ const fmt = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` 
 export const command: Command = {
   summary: 'GeoTIFF → building footprints as GeoJSON (tiles, FastSAM, seam merge, regularization)',
   async run(argv: string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          output: { type: 'string', short: 'o' }, format: { type: 'string' }, model: { type: 'string' }, device: { type: 'string' }, threads: { type: 'string' }, sessions: { type: 'string' },
-          bands: { type: 'string' }, stretch: { type: 'string' }, nodata: { type: 'string' }, srs: { type: 'string' },
-          crs: { type: 'string' }, resolution: { type: 'string' }, 'tile-size': { type: 'string' }, overlap: { type: 'string' }, window: { type: 'string' },
-          bbox: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' },
-          simplify: { type: 'string' }, 'no-regularize': { type: 'boolean' }, 'no-shared-walls': { type: 'boolean' }, 'min-area': { type: 'string' },
-          'max-area': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
-          'no-cache': { type: 'boolean' }, queue: { type: 'string' }, detach: { type: 'boolean' },
-          ...PROMPT_FLAG_SPECS,
-        },
-      });
-    } catch (err) {
-      throw new EngineError('BAD_INPUT', `${(err as Error).message}\n\n${HELP}`);
-    }
+    const parsed = parseCommand(argv, HELP, {
+      output: { type: 'string', short: 'o' }, format: { type: 'string' }, model: { type: 'string' }, device: { type: 'string' }, threads: { type: 'string' }, sessions: { type: 'string' },
+      bands: { type: 'string' }, stretch: { type: 'string' }, nodata: { type: 'string' }, srs: { type: 'string' },
+      crs: { type: 'string' }, resolution: { type: 'string' }, 'tile-size': { type: 'string' }, overlap: { type: 'string' }, window: { type: 'string' },
+      bbox: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' },
+      simplify: { type: 'string' }, 'no-regularize': { type: 'boolean' }, 'no-shared-walls': { type: 'boolean' }, 'min-area': { type: 'string' },
+      'max-area': { type: 'string' }, quiet: { type: 'boolean', short: 'q' },
+      'no-cache': { type: 'boolean' }, queue: { type: 'string' }, detach: { type: 'boolean' },
+      ...PROMPT_FLAG_SPECS,
+    }, true);
+    if (!parsed) return 0;
     const { values: v, positionals } = parsed;
-    if (v.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
     if (positionals.length !== 1) throw new EngineError('BAD_INPUT', `expected one RASTER.tif, got ${positionals.length}\n\n${HELP}`);
     const raster = positionals[0];
     const out = await outputChoice('extract', v, v.model ? [raster, v.model] : [raster]);

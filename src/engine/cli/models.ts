@@ -1,13 +1,13 @@
 /** `fastsam-geo models [list | path NAME | download NAME | convert FILE.pt]`: the known model files. */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { modelsDir } from '../config.js';
 import { EngineError } from '../errors.js';
 import { convertCheckpointFile } from '../models/convert.js';
 import { fetchModel } from '../models/ensure.js';
 import { findModel, knownModels, modelPath } from '../models/registry.js';
 import type { Command } from './command.js';
+import { parseCommand } from './command.js';
 
 const HELP = `usage: fastsam-geo models [list | path NAME | download NAME | convert FILE.pt [-o FILE.onnx]] [--json]
 
@@ -34,18 +34,9 @@ function entryOrFail(name: string | undefined) {
 export const command: Command = {
   summary: 'list, locate, download and convert model files (FastSAM-s/x, CLIP)',
   async run(argv: string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, output: { type: 'string', short: 'o' }, imgsz: { type: 'string' }, quantized: { type: 'boolean' } },
-      });
-    } catch (err) {
-      throw new EngineError('BAD_INPUT', `${(err as Error).message}\n\n${HELP}`);
-    }
+    const parsed = parseCommand(argv, HELP, { json: { type: 'boolean' }, output: { type: 'string', short: 'o' }, imgsz: { type: 'string' }, quantized: { type: 'boolean' } }, true);
+    if (!parsed) return 0;
     const { values: v, positionals } = parsed;
-    if (v.help) { process.stdout.write(HELP); return 0; }
     const [sub = 'list', name, ...extra] = positionals;
     if (extra.length) throw new EngineError('BAD_INPUT', `unexpected arguments: ${extra.join(' ')}\n\n${HELP}`);
     if (sub === 'list') {

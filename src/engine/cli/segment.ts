@@ -9,7 +9,6 @@
  * atomically, and only after everything succeeded.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULTS } from '../config.js';
 import { EngineError } from '../errors.js';
 import { maskToCocoRle } from '../export/rle.js';
@@ -21,6 +20,7 @@ import { ensureSegModel } from '../models/ensure.js';
 import { writeOutput } from '../util/output-path.js';
 import { checkCliOutput } from './geo-args.js';
 import type { Command } from './command.js';
+import { parseCommand } from './command.js';
 
 const HELP = `usage: fastsam-geo segment IMAGE --out RESULT.json [options]
 
@@ -57,34 +57,21 @@ const round = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;
 export const command: Command = {
   summary: 'segment everything in an image (FastSAM / YOLO-seg ONNX) → JSON with COCO RLE masks',
   async run(argv: string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          model: { type: 'string', short: 'm' },
-          out: { type: 'string', short: 'o' },
-          overlay: { type: 'string' },
-          conf: { type: 'string' },
-          iou: { type: 'string' },
-          imgsz: { type: 'string' },
-          'max-det': { type: 'string' },
-          device: { type: 'string' },
-          threads: { type: 'string' },
-          rle: { type: 'string' },
-          quiet: { type: 'boolean', short: 'q' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (err) {
-      throw new EngineError('BAD_INPUT', `${(err as Error).message}\n\n${HELP}`);
-    }
+    const parsed = parseCommand(argv, HELP, {
+      model: { type: 'string', short: 'm' },
+      out: { type: 'string', short: 'o' },
+      overlay: { type: 'string' },
+      conf: { type: 'string' },
+      iou: { type: 'string' },
+      imgsz: { type: 'string' },
+      'max-det': { type: 'string' },
+      device: { type: 'string' },
+      threads: { type: 'string' },
+      rle: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+    }, true);
+    if (!parsed) return 0;
     const { values: v, positionals } = parsed;
-    if (v.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
     if (positionals.length !== 1) throw new EngineError('BAD_INPUT', `expected one IMAGE, got ${positionals.length}\n\n${HELP}`);
     if (!v.out) throw new EngineError('BAD_INPUT', `--out: missing, expected the JSON file to write\n\n${HELP}`);
     if (v.rle !== undefined && v.rle !== 'plain' && v.rle !== 'compressed') {

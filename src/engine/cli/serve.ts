@@ -4,13 +4,13 @@
  * and `token: T` (random unless given, or taken from $FASTSAM_GEO_TOKEN), then serves until SIGINT /
  * SIGTERM (or until stdin closes, with --exit-on-stdin-close, for a parent process that may die).
  */
-import { parseArgs } from 'node:util';
 import { EngineError } from '../errors.js';
 import { DEFAULTS } from '../config.js';
 import { randomToken } from '../server/auth.js';
 import { createServer } from '../server/app.js';
 import { createEngineBackend } from '../server/engine-backend.js';
 import type { Command } from './command.js';
+import { parseCommand } from './command.js';
 import { statSync } from 'node:fs';
 import { parseDevice } from '../model/session.js';
 
@@ -43,35 +43,23 @@ options:
 export const command: Command = {
   summary: 'run the engine as an HTTP service on 127.0.0.1',
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          root: { type: 'string' },
-          port: { type: 'string' },
-          token: { type: 'string' },
-          model: { type: 'string' },
-          'clip-vision': { type: 'string' },
-          'clip-text': { type: 'string' },
-          'clip-bpe': { type: 'string' },
-          device: { type: 'string' },
-          threads: { type: 'string' },
-          'body-limit': { type: 'string' },
-          'allow-url': { type: 'string', multiple: true },
-          'exit-on-stdin-close': { type: 'boolean' },
-          queue: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-        strict: true,
-      }));
-    } catch (err) {
-      throw new EngineError('BAD_INPUT', `${(err as Error).message}\n\n${HELP}`);
-    }
-    if (values.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
+    const parsed = parseCommand(argv, HELP, {
+      root: { type: 'string' },
+      port: { type: 'string' },
+      token: { type: 'string' },
+      model: { type: 'string' },
+      'clip-vision': { type: 'string' },
+      'clip-text': { type: 'string' },
+      'clip-bpe': { type: 'string' },
+      device: { type: 'string' },
+      threads: { type: 'string' },
+      'body-limit': { type: 'string' },
+      'allow-url': { type: 'string', multiple: true },
+      'exit-on-stdin-close': { type: 'boolean' },
+      queue: { type: 'string' },
+    });
+    if (!parsed) return 0;
+    const { values } = parsed;
     if (!values.root) throw new EngineError('BAD_INPUT', `--root: missing, expected the directory to serve\n\n${HELP}`);
     const port = values.port === undefined ? 0 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {

@@ -1,8 +1,8 @@
 /** `fastsam-geo tune RASTER --truth TRUTH [--conf 0.1:0.6:0.05] [--resolution 0.3,0.5,1]`. */
-import { parseArgs } from 'node:util';
 import { EngineError } from '../errors.js';
 import { resolveModel } from '../models/registry.js';
 import type { Command } from './command.js';
+import { parseCommand } from './command.js';
 import { bandsArg, numberArg } from './geo-args.js';
 import { parseSweep, tune } from '../evaluate/tune.js';
 import type { TuneRow } from '../evaluate/tune.js';
@@ -44,28 +44,16 @@ const line = (r: TuneRow): string => {
 export const command: Command = {
   summary: 'sweep --conf and --resolution against ground truth; prints the best settings by F1',
   async run(argv: string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          truth: { type: 'string' }, conf: { type: 'string' }, resolution: { type: 'string' }, 'match-iou': { type: 'string' },
-          model: { type: 'string' }, device: { type: 'string' }, bands: { type: 'string' }, stretch: { type: 'string' },
-          nodata: { type: 'string' }, srs: { type: 'string' }, 'tile-size': { type: 'string' }, overlap: { type: 'string' },
-          window: { type: 'string' }, bbox: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' },
-          simplify: { type: 'string' }, 'no-regularize': { type: 'boolean' }, 'min-area': { type: 'string' }, 'max-area': { type: 'string' },
-          json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (err) {
-      throw new EngineError('BAD_INPUT', `${(err as Error).message}\n\n${HELP}`);
-    }
+    const parsed = parseCommand(argv, HELP, {
+      truth: { type: 'string' }, conf: { type: 'string' }, resolution: { type: 'string' }, 'match-iou': { type: 'string' },
+      model: { type: 'string' }, device: { type: 'string' }, bands: { type: 'string' }, stretch: { type: 'string' },
+      nodata: { type: 'string' }, srs: { type: 'string' }, 'tile-size': { type: 'string' }, overlap: { type: 'string' },
+      window: { type: 'string' }, bbox: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' },
+      simplify: { type: 'string' }, 'no-regularize': { type: 'boolean' }, 'min-area': { type: 'string' }, 'max-area': { type: 'string' },
+      json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' },
+    }, true);
+    if (!parsed) return 0;
     const { values: v, positionals } = parsed;
-    if (v.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
     if (positionals.length !== 1) throw new EngineError('BAD_INPUT', `expected one RASTER.tif, got ${positionals.length}\n\n${HELP}`);
     if (!v.truth) throw new EngineError('BAD_INPUT', `tune: missing --truth FILE\n\n${HELP}`);
     const confs = parseSweep('conf', v.conf ?? '0.1:0.6:0.05', (n) => n >= 0 && n <= 1, 'start:stop:step or a list of numbers in 0..1');

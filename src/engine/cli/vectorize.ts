@@ -1,7 +1,7 @@
 /** `fastsam-geo vectorize MASK.tif -o out.geojson`: mask / label raster → GeoJSON polygons. */
-import { parseArgs } from 'node:util';
 import { EngineError } from '../errors.js';
 import type { Command } from './command.js';
+import { parseCommand } from './command.js';
 import { checkCliOutput, numberArg } from './geo-args.js';
 import { OUTPUT_HELP, outputChoice } from './output.js';
 import { vectorizeRasterFeatures } from '../pipeline/vectorize-raster.js';
@@ -31,35 +31,22 @@ ${OUTPUT_HELP}
 export const command: Command = {
   summary: 'mask/label raster → GeoJSON polygons (exact pixel edges by default)',
   async run(argv: string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          output: { type: 'string', short: 'o' },
-          format: { type: 'string' },
-          band: { type: 'string' },
-          nodata: { type: 'string' },
-          crs: { type: 'string' },
-          srs: { type: 'string' },
-          simplify: { type: 'string' },
-          regularize: { type: 'boolean' },
-          'no-shared-walls': { type: 'boolean' },
-          'min-area': { type: 'string' },
-          'max-area': { type: 'string' },
-          quiet: { type: 'boolean', short: 'q' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (err) {
-      throw new EngineError('BAD_INPUT', `${(err as Error).message}\n\n${HELP}`);
-    }
+    const parsed = parseCommand(argv, HELP, {
+      output: { type: 'string', short: 'o' },
+      format: { type: 'string' },
+      band: { type: 'string' },
+      nodata: { type: 'string' },
+      crs: { type: 'string' },
+      srs: { type: 'string' },
+      simplify: { type: 'string' },
+      regularize: { type: 'boolean' },
+      'no-shared-walls': { type: 'boolean' },
+      'min-area': { type: 'string' },
+      'max-area': { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+    }, true);
+    if (!parsed) return 0;
     const { values: v, positionals } = parsed;
-    if (v.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
     if (positionals.length !== 1) throw new EngineError('BAD_INPUT', `expected one MASK.tif, got ${positionals.length}\n\n${HELP}`);
     const out = await outputChoice('vectorize', v, [positionals[0]]);
     const output = out.path;

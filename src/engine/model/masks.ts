@@ -62,12 +62,12 @@ function taps(from: number, to: number, len: number, out: number): { i0: Int32Ar
 
 /**
  * The prototypes [nm, mh, mw] laid out cell by cell ([mh, mw, nm]), once per tile: a mask's logits are
- * then one contiguous nm-long dot product per cell instead of nm passes over its window.
+ * then one contiguous nm-long dot product per cell instead of nm passes over its window. `out`: where
+ * to write them (e.g. over a SharedArrayBuffer), mh · mw · nm floats.
  */
-export function protosByCell(protos: Float32Array, g: ProtoGeometry): Float32Array {
+export function protosByCell(protos: Float32Array, g: ProtoGeometry, out: Float32Array<ArrayBufferLike> = new Float32Array(g.mh * g.mw * g.nm)): Float32Array<ArrayBufferLike> {
   const { nm, mh, mw } = g;
   const plane = mh * mw;
-  const out = new Float32Array(plane * nm);
   // Cells outer, channels inner: sequential writes (2.5× faster than channel by channel at 256²).
   for (let i = 0; i < plane; i += 1) {
     const o = i * nm;

@@ -16,7 +16,9 @@ import { EngineError, throwIfAborted } from '../errors.js';
 import type { Detection, RawImage, SegmentResult } from '../types.js';
 import { decodeDetections, unletterboxBoxes } from './decode.js';
 import { letterbox } from './letterbox.js';
-import { maskInBox, protoGeometry, protosByCell } from './masks.js';
+import { protoGeometry, protosByCell } from './masks.js';
+import { computeMasks, maskSplitReady } from './mask-helper.js';
+import { startHelperThread } from '../util/helper-thread.js';
 import { parseUltralyticsImgsz, parseUltralyticsNames } from './onnx-metadata.js';
 import type { OnnxSession, SessionOptions, TensorInfo } from './session.js';
 import { openSession } from './session.js';
@@ -73,6 +75,7 @@ export async function loadSegModel(model: string | Uint8Array, options: LoadSegM
   const { worker = true, spinning = false, sessions = 1, ...rest } = options;
   if (!(Number.isInteger(sessions) && sessions >= 1 && sessions <= 64)) throw new EngineError('BAD_INPUT', `sessions: got ${sessions}, expected an integer from 1 to 64`);
   const sessionOptions = { ...rest, spinning };
+  startHelperThread();
   let session: OnnxSession;
   if (sessions > 1) {
     if (!worker) throw new EngineError('BAD_INPUT', 'sessions: more than one session needs worker threads (worker: true)');
@@ -239,7 +242,7 @@ export async function runModel(model: SegModel, input: PreparedInput, signal?: A
 }
 
 /** NMS and masks at the original resolution (stage "decode"). */
-export function decodeOutputs(model: SegModel, raw: RawOutputs, signal?: AbortSignal): SegmentResult {
+export async function decodeOutputs(model: SegModel, raw: RawOutputs, signal?: AbortSignal): Promise<SegmentResult> {
   const { det, proto, input } = raw;
   const { conf, iou, maxDet } = input.options;
   const t2 = performance.now();
@@ -258,17 +261,21 @@ export function decodeOutputs(model: SegModel, raw: RawOutputs, signal?: AbortSi
   const boxes = Float64Array.from(cands.boxes);
   unletterboxBoxes(boxes, input.geometry);
   const pg = protoGeometry(nm, proto.dims[2], proto.dims[3], input.image.height, input.image.width);
-  const coeffs = new Float32Array(nm);
-  // Cell-major prototypes pay off from a handful of masks on (a few ms per tile, then faster masks).
-  const byCell = cands.scores.length >= 8 ? protosByCell(protos, pg) : undefined;
-  const detections: Detection[] = [];
-  for (let i = 0; i < cands.scores.length; i += 1) {
-    if (i % 16 === 15) throwIfAborted(signal);
+  const k = cands.scores.length;
+  const coeffs = new Float32Array(k * nm);
+  for (let i = 0; i < k; i += 1) {
     const a = cands.index[i];
-    for (let c = 0; c < nm; c += 1) coeffs[c] = out0[(4 + numClasses + c) * N + a];
+    for (let c = 0; c < nm; c += 1) coeffs[i * nm + c] = out0[(4 + numClasses + c) * N + a];
+  }
+  // Cell-major prototypes pay off from a handful of masks on (a few ms per tile, then faster masks);
+  // in shared memory when a helper thread takes part of the masks (mask-helper.ts).
+  const cells = proto.dims[2] * proto.dims[3] * nm;
+  const byCell = k >= 8 ? protosByCell(protos, pg, maskSplitReady() ? new Float32Array(new SharedArrayBuffer(cells * 4)) : undefined) : undefined;
+  const masks = await computeMasks(protos, byCell, pg, coeffs, boxes, signal);
+  const detections: Detection[] = [];
+  for (let i = 0; i < k; i += 1) {
     const box: [number, number, number, number] = [boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3]];
-    const { mask, area } = maskInBox(protos, coeffs, box, pg, byCell);
-    detections.push({ box, score: cands.scores[i], classId: cands.classes[i], mask, area });
+    detections.push({ box, score: cands.scores[i], classId: cands.classes[i], mask: masks[i].mask, area: masks[i].area });
   }
   const t4 = performance.now();
 
@@ -297,5 +304,5 @@ export function decodeOutputs(model: SegModel, raw: RawOutputs, signal?: AbortSi
 export async function segmentImage(model: SegModel, image: RawImage, options: SegmentOptions = {}): Promise<SegmentResult> {
   const input = prepareInput(model, image, options);
   const raw = await runModel(model, input, options.signal);
-  return decodeOutputs(model, raw, options.signal);
+  return await decodeOutputs(model, raw, options.signal);
 }

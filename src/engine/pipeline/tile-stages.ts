@@ -72,7 +72,7 @@ export async function inferTile(ctx: TileContext, tile: Tile, rgb: Rgb8): Promis
 }
 
 /** Stage "decode": NMS and masks (tile-local pixels). */
-export function decodeTile(ctx: TileContext, raw: RawOutputs): SegmentResult {
+export function decodeTile(ctx: TileContext, raw: RawOutputs): Promise<SegmentResult> {
   return decodeOutputs(ctx.model, raw, ctx.signal);
 }
 
@@ -80,7 +80,7 @@ export function decodeTile(ctx: TileContext, raw: RawOutputs): SegmentResult {
 export async function segmentTile(ctx: TileContext, tile: Tile): Promise<SegmentedTile> {
   const rgb = await readTile(ctx, tile);
   if (rgb.validCount === 0) return { tile, result: null, valid: rgb.valid, stored: false };
-  const result = decodeTile(ctx, await inferTile(ctx, tile, rgb));
+  const result = await decodeTile(ctx, await inferTile(ctx, tile, rgb));
   return { tile, result, valid: rgb.valid, stored: false };
 }
 
@@ -135,7 +135,7 @@ export function segmentTiles(ctx: TileContext, tiles: Iterable<Tile> | AsyncIter
         continue;
       }
       const d0 = performance.now();
-      const result = decodeTile(ctx, t.raw);
+      const result = await decodeTile(ctx, t.raw);
       timings.decode += performance.now() - d0;
       // Persisted before the tile counts as done (progress, resume after a kill): the write is small,
       // and it overlaps the next tile's inference, which runs ahead in the worker thread.

@@ -69,6 +69,24 @@ export class RootDir {
     return new RootDir(real);
   }
 
+  /**
+   * `joined`'s directory resolved to its real path (it must exist, inside the root) + its own name,
+   * which must not be a symbolic link (`linkWhy` says so).
+   */
+  private async inRealParent(norm: string, joined: string, linkWhy: string): Promise<string> {
+    let parent: string;
+    try {
+      parent = await fs.realpath(path.dirname(joined));
+    } catch {
+      throw new EngineError('NOT_FOUND', `directory '${path.posix.dirname(norm)}' does not exist in the served root`);
+    }
+    if (!inside(this.dir, parent)) throw forbidden(norm, 'its directory is a link that leads outside the served root');
+    const abs = path.join(parent, path.basename(joined));
+    const lst = await fs.lstat(abs).catch(() => null);
+    if (lst?.isSymbolicLink()) throw forbidden(norm, linkWhy);
+    return abs;
+  }
+
   /** Absolute, real path of `rel` inside the root; FORBIDDEN / NOT_FOUND otherwise. */
   async resolve(rel: unknown, options: ResolveOptions = {}): Promise<string> {
     const mustExist = options.mustExist ?? true;
@@ -80,19 +98,9 @@ export class RootDir {
       real = await fs.realpath(joined);
     } catch {
       if (mustExist) throw new EngineError('NOT_FOUND', `'${norm}' does not exist in the served root`);
-      // A file to be created: its parent must exist and be inside the root.
-      let parent: string;
-      try {
-        parent = await fs.realpath(path.dirname(joined));
-      } catch {
-        throw new EngineError('NOT_FOUND', `directory '${path.posix.dirname(norm)}' does not exist in the served root`);
-      }
-      if (!inside(this.dir, parent)) throw forbidden(norm, 'its directory is a link that leads outside the served root');
-      // A dangling symlink at the target would be followed by nothing (rename replaces the link),
-      // but refuse it anyway: it can only be a trick.
-      const lst = await fs.lstat(joined).catch(() => null);
-      if (lst?.isSymbolicLink()) throw forbidden(norm, 'it is a symbolic link');
-      return path.join(parent, path.basename(joined));
+      // A file to be created. A dangling symlink at the target would be followed by nothing (rename
+      // replaces the link), but it is refused anyway: it can only be a trick.
+      return this.inRealParent(norm, joined, 'it is a symbolic link');
     }
     if (!inside(this.dir, real)) throw forbidden(norm, 'it is a link that leads outside the served root');
     return real;
@@ -107,17 +115,7 @@ export class RootDir {
     const norm = checkRelativePath(rel);
     const joined = path.join(this.dir, norm);
     if (!inside(this.dir, joined) || joined === this.dir) throw forbidden(norm, 'outside the served root');
-    let parent: string;
-    try {
-      parent = await fs.realpath(path.dirname(joined));
-    } catch {
-      throw new EngineError('NOT_FOUND', `directory '${path.posix.dirname(norm)}' does not exist in the served root`);
-    }
-    if (!inside(this.dir, parent)) throw forbidden(norm, 'its directory is a link that leads outside the served root');
-    const abs = path.join(parent, path.basename(joined));
-    const lst = await fs.lstat(abs).catch(() => null);
-    if (lst?.isSymbolicLink()) throw forbidden(norm, 'it is a symbolic link: an export never writes through a link');
-    return abs;
+    return this.inRealParent(norm, joined, 'it is a symbolic link: an export never writes through a link');
   }
 
   /** `message` with every absolute path under the root shown relative to it (errors never reveal the root). */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { regularizePolygon } from './regularize.js';
+import { dominantAngle, regularizePolygon } from './regularize.js';
 import { tracePolygons } from './trace.js';
 import { vectorizeRaster } from '../pipeline/vectorize-raster.js';
 import { burnAtlantaLabels, sharedData, tmpDir } from '../testing/raster-fixtures.js';
@@ -125,4 +125,39 @@ test('SpaceNet footprints: right-angled outlines within 10 % of the area and IoU
   const regHand = med(rows.map((r) => r.iou_hand));
   const rawHand = med(rows.map((r) => r.raw_iou_hand));
   assert.ok(regHand >= rawHand - 0.03 && regHand >= 0.93, `median IoU with the hand-drawn footprints: regularized ${regHand.toFixed(3)}, traced ${rawHand.toFixed(3)}`);
+});
+
+test('dominantAngle: the minimum-area bounding rectangle of a brute-force search over every supporting edge (random outlines, staircases, duplicates)', () => {
+  let s = 11;
+  const r = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rectArea = (pts: number[][], t: number): number => {
+    const c = Math.cos(t), si = Math.sin(t);
+    let umin = Infinity, umax = -Infinity, vmin = Infinity, vmax = -Infinity;
+    for (const [x, y] of pts) {
+      const u = x * c + y * si, v = -x * si + y * c;
+      umin = Math.min(umin, u); umax = Math.max(umax, u); vmin = Math.min(vmin, v); vmax = Math.max(vmax, v);
+    }
+    return (umax - umin) * (vmax - vmin);
+  };
+  for (let k = 0; k < 300; k++) {
+    const n = 4 + Math.floor(r() * 40);
+    const ring = new Float64Array(2 * n);
+    const rot = r() * 6.28;
+    for (let i = 0; i < n; i++) {
+      const t = (i / n) * 6.28, rad = 5 + r() * 20;
+      ring[2 * i] = Math.round(100 + rad * Math.cos(t + rot));
+      ring[2 * i + 1] = Math.round(100 + rad * Math.sin(t + rot));
+      if (k % 3 === 0) { ring[2 * i] = Math.round(ring[2 * i] / 4); ring[2 * i + 1] = Math.round(ring[2 * i + 1] / 4); }
+    }
+    const pts = Array.from({ length: n }, (_, i) => [ring[2 * i], ring[2 * i + 1]]);
+    // Supporting edges by brute force: p→q with every point on one side; the best rectangle has a side on one.
+    let best = Infinity;
+    for (const p of pts) for (const q of pts) {
+      if (p[0] === q[0] && p[1] === q[1]) continue;
+      const side = pts.map(([x, y]) => (q[0] - p[0]) * (y - p[1]) - (q[1] - p[1]) * (x - p[0]));
+      if (side.every((v) => v >= -1e-9) || side.every((v) => v <= 1e-9)) best = Math.min(best, rectArea(pts, Math.atan2(q[1] - p[1], q[0] - p[0])));
+    }
+    const got = rectArea(pts, dominantAngle(ring));
+    assert.ok(Math.abs(got - best) <= 1e-9 * Math.max(1, best), `outline ${k}: rectangle ${got}, brute force ${best}`);
+  }
 });

@@ -10,6 +10,8 @@
 import { simplifyRing } from './simplify.js';
 import { polygonIoU } from './polygon-iou.js';
 import { polygonArea } from './rings.js';
+import { mergeSame } from './wall-geometry.js';
+import type { Run } from './wall-geometry.js';
 
 export interface RegularizeOptions {
   /** Douglas–Peucker tolerance before snapping, in ring units (e.g. ~1.5 pixel sides). Required > 0. */
@@ -31,10 +33,33 @@ export interface Regularized {
   areaChange: number;
 }
 
-/** Convex hull (Andrew's monotone chain) of a flat ring, as [x, y] pairs counter-clockwise. */
+/**
+ * Convex hull (Andrew's monotone chain) of a flat ring, as [x, y] pairs counter-clockwise. Points
+ * strictly inside the quadrilateral of the four extreme points cannot be on the hull and are dropped
+ * before the sort (Akl–Toussaint): the same hull, for a fraction of the sorting on a traced outline.
+ */
 function convexHull(ring: ArrayLike<number>): [number, number][] {
+  const n = ring.length / 2;
+  // Extreme points: min x, max y, max x, min y (counter-clockwise in x right / y up).
+  let a = 0, b = 0, c = 0, d = 0;
+  for (let i = 1; i < n; i++) {
+    const x = ring[2 * i], y = ring[2 * i + 1];
+    if (x < ring[2 * a]) a = i;
+    if (y > ring[2 * b + 1]) b = i;
+    if (x > ring[2 * c]) c = i;
+    if (y < ring[2 * d + 1]) d = i;
+  }
+  const quad = [a, d, c, b].map((i) => [ring[2 * i], ring[2 * i + 1]]);
+  // Inside when strictly left of every edge of the counter-clockwise quad (x right, y up); a
+  // degenerate quad (repeated corners) keeps every point.
+  const side = (o: number[], p: number[], x: number, y: number): number => (p[0] - o[0]) * (y - o[1]) - (p[1] - o[1]) * (x - o[0]);
+  const area2 = side(quad[0], quad[1], quad[2][0], quad[2][1]) + side(quad[0], quad[2], quad[3][0], quad[3][1]);
   const pts: [number, number][] = [];
-  for (let i = 0; i < ring.length; i += 2) pts.push([ring[i], ring[i + 1]]);
+  for (let i = 0; i < n; i++) {
+    const x = ring[2 * i], y = ring[2 * i + 1];
+    if (area2 > 0 && side(quad[0], quad[1], x, y) > 0 && side(quad[1], quad[2], x, y) > 0 && side(quad[2], quad[3], x, y) > 0 && side(quad[3], quad[0], x, y) > 0) continue;
+    pts.push([x, y]);
+  }
   pts.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   if (pts.length < 3) return pts;
   const cross = (o: number[], a: number[], b: number[]): number => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
@@ -87,12 +112,6 @@ export function dominantAngle(ring: ArrayLike<number>): number {
   return angle - q * Math.round(angle / q);
 }
 
-interface Run {
-  axis: 0 | 1; // 0: parallel to u (value = v), 1: parallel to v (value = u)
-  sum: number; // Σ length · coordinate
-  len: number;
-}
-
 function snapRing(ring: Float64Array, angle: number, minSide: number): Float64Array | null {
   const n = ring.length / 2;
   const cos = Math.cos(angle);
@@ -115,23 +134,7 @@ function snapRing(ring: Float64Array, angle: number, minSide: number): Float64Ar
     const mid = axis === 0 ? (v[i] + v[j]) / 2 : (u[i] + u[j]) / 2;
     runs.push({ axis, sum: mid * len, len });
   }
-  const mergeSame = (rs: Run[]): Run[] => {
-    const out: Run[] = [];
-    for (const r of rs) {
-      const last = out[out.length - 1];
-      if (last && last.axis === r.axis) {
-        last.sum += r.sum;
-        last.len += r.len;
-      } else out.push({ ...r });
-    }
-    while (out.length > 1 && out[0].axis === out[out.length - 1].axis) {
-      const last = out.pop()!;
-      out[0].sum += last.sum;
-      out[0].len += last.len;
-    }
-    return out;
-  };
-  runs = mergeSame(runs);
+  runs = mergeSame(runs, true);
   // Absorb short jogs: drop the shortest run under minSide, re-merge its neighbours; repeat.
   for (;;) {
     if (runs.length <= 4) break;
@@ -139,7 +142,7 @@ function snapRing(ring: Float64Array, angle: number, minSide: number): Float64Ar
     for (let i = 0; i < runs.length; i++) if (runs[i].len < minSide && (k < 0 || runs[i].len < runs[k].len)) k = i;
     if (k < 0) break;
     runs.splice(k, 1);
-    runs = mergeSame(runs);
+    runs = mergeSame(runs, true);
   }
   if (runs.length < 4 || runs.length % 2 !== 0) return null;
   const out = new Float64Array(runs.length * 2);

@@ -7,7 +7,9 @@ import type { GeoRef } from '../geo/georef.js';
 import { regularizePolygon } from './regularize.js';
 import { simplifyRing } from './simplify.js';
 import { orientRightHand, polygonArea, toPositions } from './rings.js';
+import { tracePolygons } from './trace.js';
 import type { TracedPolygon } from './trace.js';
+import type { CroppedMask } from '../types.js';
 
 export interface ShapeOptions {
   /** Douglas–Peucker tolerance in metres (pixels without georeferencing); 0 = exact pixel edges. */
@@ -50,4 +52,20 @@ export function shapePolygon(poly: TracedPolygon, geo: GeoRef, options: ShapeOpt
   const out = orientRightHand(rings.map((r) => geo.workToOutput(r)));
   const decimals = options.decimals ?? (geo.output === 'wgs84' || geo.outputCrs?.geographic ? 9 : 3);
   return { coordinates: out.map((r) => toPositions(r, decimals)), areaM2: areaM2Of(areaWork), areaWork, regularized };
+}
+
+/** A traced polygon and its shape (what one object's outline becomes). */
+export interface ShapedPart {
+  p: TracedPolygon;
+  s: Shaped;
+}
+
+/** One object's mask (its own pixels, at its place in the raster) → its shaped polygons (the area filter applied). */
+export function shapeMask(mask: CroppedMask, geo: GeoRef, options: ShapeOptions = {}): ShapedPart[] {
+  const out: ShapedPart[] = [];
+  for (const p of tracePolygons(mask.data, mask.width, mask.height, { offsetX: mask.x, offsetY: mask.y })) {
+    const s = shapePolygon(p, geo, options);
+    if (s) out.push({ p, s });
+  }
+  return out;
 }

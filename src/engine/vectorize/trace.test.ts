@@ -104,3 +104,14 @@ test('tracePolygons: a mask inside a mostly empty frame (traced on its crop) giv
   }
   assert.deepEqual(tracePolygons(new Uint8Array(50), 10, 5), []);
 });
+
+test('tracePolygons reuses scratch arrays: a large mask between two traces of a small one changes nothing', () => {
+  const small = grid(['.##.', '####', '#..#', '####']);
+  const first = tracePolygons(small.data, small.w, small.h);
+  const big = new Uint8Array(200 * 150);
+  for (let y = 10; y < 140; y++) for (let x = 5; x < 190; x++) big[y * 200 + x] = (x * y) % 7 ? 1 : 0;
+  const bigTraced = tracePolygons(big, 200, 150);
+  assert.deepEqual(tracePolygons(small.data, small.w, small.h), first);
+  assert.deepEqual(tracePolygons(big, 200, 150), bigTraced);
+  assert.equal(first.reduce((a, p) => a + p.pixels, 0), 12);
+});

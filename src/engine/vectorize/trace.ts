@@ -28,13 +28,28 @@ export interface TraceOptions {
   offsetY?: number;
 }
 
+// Grow-only scratch arrays, reused from call to call on this thread (tracing is synchronous): a tile
+// traces hundreds of masks, and fresh arrays per mask were most of the garbage a tile made (profiled:
+// ~20 ms of collection per 640 tile).
+let scratchI32: Int32Array[] = [];
+let scratchU8 = new Uint8Array(0);
+function i32(slot: number, n: number): Int32Array {
+  if (!scratchI32[slot] || scratchI32[slot].length < n) scratchI32[slot] = new Int32Array(Math.max(n, 2 * (scratchI32[slot]?.length ?? 0)));
+  return scratchI32[slot].subarray(0, n);
+}
+function u8(n: number): Uint8Array {
+  if (scratchU8.length < n) scratchU8 = new Uint8Array(Math.max(n, 2 * scratchU8.length));
+  return scratchU8.subarray(0, n);
+}
+
 /**
  * Labels 4-connected components of pixels with the same nonzero value (a 0/1 mask: of nonzero pixels).
  * Returns labels (0 = background, 1..n) and n.
  */
-export function labelComponents(mask: ArrayLike<number>, width: number, height: number): { labels: Int32Array; count: number } {
+export function labelComponents(mask: ArrayLike<number>, width: number, height: number, into?: Int32Array): { labels: Int32Array; count: number } {
   const n = width * height;
-  const labels = new Int32Array(n);
+  // `into` (scratch, n long): written over, returned as the labels.
+  const labels = into ? into.fill(0) : new Int32Array(n);
   const parent: number[] = [0];
   const find = (a: number): number => {
     while (parent[a] !== a) {
@@ -103,7 +118,7 @@ export function tracePolygons(mask: ArrayLike<number>, width: number, height: nu
   if (cw * ch < 0.8 * width * height) {
     let crop: Uint8Array | Float64Array;
     if (mask instanceof Uint8Array) {
-      crop = new Uint8Array(cw * ch);
+      crop = u8(cw * ch);
       for (let y = 0; y < ch; y++) crop.set(mask.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + cw), y * cw);
     } else {
       crop = new Float64Array(cw * ch);
@@ -113,10 +128,10 @@ export function tracePolygons(mask: ArrayLike<number>, width: number, height: nu
         for (let x = 0; x < cw; x++) crop[dst + x] = mask[src + x];
       }
     }
-    const { labels, count } = labelComponents(crop, cw, ch);
+    const { labels, count } = labelComponents(crop, cw, ch, i32(0, cw * ch));
     return traceComponents(labels, count, cw, ch, { offsetX: (options.offsetX ?? 0) + x0, offsetY: (options.offsetY ?? 0) + y0 });
   }
-  const { labels, count } = labelComponents(mask, width, height);
+  const { labels, count } = labelComponents(mask, width, height, i32(0, width * height));
   return traceComponents(labels, count, width, height, options);
 }
 
@@ -133,11 +148,11 @@ export function traceComponents(labels: Int32Array, count: number, width: number
   // each pixel), with two outgoing slots per vertex; where three or four labels meet, the rest go to
   // `more`. One pass with inline neighbour tests; the edge arrays grow by doubling.
   let cap = 4 * (width + height) + 16;
-  let eStart = new Int32Array(cap);
+  let eStart = i32(1, cap);
   let eDir = new Uint8Array(cap);
-  let eLabel = new Int32Array(cap);
-  const out0 = new Int32Array(W1 * (height + 1)).fill(-1);
-  const out1 = new Int32Array(W1 * (height + 1)).fill(-1);
+  let eLabel = i32(2, cap);
+  const out0 = i32(3, W1 * (height + 1)).fill(-1);
+  const out1 = i32(4, W1 * (height + 1)).fill(-1);
   const more = new Map<number, number[]>();
   let k = 0;
   const add = (v: number, dir: number, label: number): void => {

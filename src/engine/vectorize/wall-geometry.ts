@@ -34,7 +34,8 @@ export function simplifyOpen(points: ArrayLike<number>, tolerance: number): Floa
   return flat;
 }
 
-function mergeSame(rs: Run[], cyclic: boolean): Run[] {
+/** Consecutive runs on one axis merged into one (length-weighted); `cyclic`: also the last into the first. */
+export function mergeSame(rs: Run[], cyclic: boolean): Run[] {
   const out: Run[] = [];
   for (const r of rs) {
     const last = out[out.length - 1];

@@ -1,0 +1,41 @@
+/**
+ * The helper thread (helper-thread.ts): does the part of a tile's work it is sent and sends it back.
+ *
+ *   ← {type: 'ready'} once, at start
+ *   → {type: 'masks', id, byCell, geometry, coeffs, boxes}  ← {type: 'done', id, result: masks} (bitmaps moved)
+ *   ← {type: 'error', id, message} when a job throws (the caller then does it itself)
+ *
+ * `byCell` are the tile's cell-major prototypes over a SharedArrayBuffer (not copied).
+ */
+import { parentPort } from 'node:worker_threads';
+import { maskInBox } from '../model/masks.js';
+import type { ProtoGeometry } from '../model/masks.js';
+import type { CroppedMask } from '../types.js';
+
+export type HelperJob = { type: 'masks'; id: number; byCell: Float32Array; geometry: ProtoGeometry; coeffs: Float32Array; boxes: Float64Array };
+
+export type HelperReply =
+  | { type: 'ready' }
+  | { type: 'done'; id: number; result: unknown }
+  | { type: 'error'; id: number; message: string };
+
+function masks(job: HelperJob): { result: { mask: CroppedMask; area: number }[]; transfer: ArrayBuffer[] } {
+  const nm = job.geometry.nm;
+  const result: { mask: CroppedMask; area: number }[] = [];
+  for (let i = 0; i < job.boxes.length / 4; i += 1) {
+    // The raw prototypes are not read when the cell-major ones are given.
+    result.push(maskInBox(job.byCell, job.coeffs.subarray(i * nm, (i + 1) * nm), job.boxes.subarray(4 * i, 4 * i + 4), job.geometry, job.byCell));
+  }
+  return { result, transfer: result.map((m) => m.mask.data.buffer as ArrayBuffer) };
+}
+
+const port = parentPort!;
+port.on('message', (job: HelperJob) => {
+  try {
+    const { result, transfer } = masks(job);
+    port.postMessage({ type: 'done', id: job.id, result } satisfies HelperReply, transfer);
+  } catch (err) {
+    port.postMessage({ type: 'error', id: job.id, message: err instanceof Error ? err.message : String(err) } satisfies HelperReply);
+  }
+});
+port.postMessage({ type: 'ready' } satisfies HelperReply);

@@ -13,7 +13,7 @@ import type { Figure } from './figures.js';
 import { bareRun } from './floor.js';
 import { withFootprintMasks } from './footprint-masks.js';
 import { medians, sideBySide } from './measure.js';
-import { useHelperThread, whenHelperReady } from '../util/helper-thread.js';
+import { useHelperThreads, whenHelpersReady } from '../util/helper-thread.js';
 
 export interface ModelPathOptions {
   device?: string;
@@ -43,7 +43,7 @@ export async function benchModelPath(arch: FastSamArch, imgsz: number, options: 
   try {
     const bare = bareRun(bareModel, image, imgsz);
     options.onLog?.(`FastSAM-${arch} eq. @${imgsz} on ${device}: ${options.warmup ?? 1} warm-up + ${options.runs ?? 5} runs of bare and end-to-end, interleaved`);
-    await whenHelperReady();
+    await whenHelpersReady();
     const t = await sideBySide({
       bare,
       e2e: async () => {
@@ -52,13 +52,13 @@ export async function benchModelPath(arch: FastSamArch, imgsz: number, options: 
         else runsE2e.push(r);
         return r.total;
       },
-      // The same path with every mask decoded on this thread (util/helper-thread.ts turned off).
+      // The same path with every mask decoded on this thread (util/helper-thread.ts's helpers not used).
       e2eOneThread: async () => {
-        useHelperThread(false);
+        useHelperThreads(false);
         try {
           return (await endToEndRun(outlined, raster, { tileSize: imgsz })).total;
         } finally {
-          useHelperThread(true);
+          useHelperThreads(true);
         }
       },
     }, { warmup: options.warmup ?? 1, runs: options.runs ?? 5 });
@@ -71,7 +71,7 @@ export async function benchModelPath(arch: FastSamArch, imgsz: number, options: 
       { key: `floor.${k}`, section: sec, label: `${label}: bare session.run`, value: t.bare.median, unit: 'ms', note: `${t.bare.runs} runs, min ${t.bare.min.toFixed(0)}` },
       { key: `e2e.${k}`, section: sec, label: `${label}: end to end (1-tile GeoTIFF)`, value: t.e2e.median, unit: 'ms', note: `${t.e2e.runs} runs, min ${t.e2e.min.toFixed(0)}; ${last.detections} detections → ${last.buildings} polygons` },
       { key: `ratio.${k}`, section: sec, label: `${label}: end to end / bare`, value: t.e2e.median / t.bare.median, unit: 'ratio', target: { max: ratioTarget(imgsz) } },
-      { key: `helper.${k}`, section: sec, label: `${label}: end to end without / with the mask helper thread`, value: t.e2eOneThread.median / t.e2e.median, unit: 'ratio', note: `${t.e2eOneThread.median.toFixed(0)} vs ${t.e2e.median.toFixed(0)} ms` },
+      { key: `helper.${k}`, section: sec, label: `${label}: end to end without / with the mask helper threads`, value: t.e2eOneThread.median / t.e2e.median, unit: 'ratio', note: `${t.e2eOneThread.median.toFixed(0)} vs ${t.e2e.median.toFixed(0)} ms` },
       // The same ratio from the stage medians: (bare + every non-inference stage) / bare. Less sensitive
       // to load from other processes than the ratio of two wall-time medians.
       { key: `ratioStages.${k}`, section: sec, label: `${label}: (bare + other stages) / bare`, value: 1 + STAGES.filter((s) => s !== 'inference').reduce((a, s) => a + stageMed[s], 0) / t.bare.median, unit: 'ratio', target: { max: ratioTarget(imgsz) } },

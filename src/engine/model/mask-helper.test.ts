@@ -1,14 +1,16 @@
 /**
- * Masks split between this thread and the helper thread (mask-helper.ts, util/helper-thread.ts) are the
- * masks a one-thread decode gives, bit for bit and in the same order; a helper that fails leaves the
- * work to this thread.
+ * Masks split between this thread and the helper threads (mask-helper.ts, util/helper-thread.ts) are the
+ * masks a one-thread decode gives, bit for bit and in the same order; a helper part that fails is done on
+ * this thread. Three helpers here ($FASTSAM_GEO_HELPER_THREADS, read when the pool starts), so the split
+ * has four parts whatever the machine's cores.
  */
+process.env.FASTSAM_GEO_HELPER_THREADS = '3';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeOutputs } from './segmodel.js';
 import type { RawOutputs, SegModel } from './segmodel.js';
 import { letterboxGeometry } from './letterbox.js';
-import { helperJobsSent, splitWork, useHelperThread, whenHelperReady } from '../util/helper-thread.js';
+import { helperJobsSent, splitWork, useHelperThreads, whenHelpersReady } from '../util/helper-thread.js';
 
 /** Seeded uniform numbers in [0, 1). */
 function rng(seed: number): () => number {
@@ -49,15 +51,15 @@ function rawOutputs(): RawOutputs {
 
 const model = { name: 'synthetic', detName: 'output0', protoName: 'output1', device: 'cpu' } as unknown as SegModel;
 
-test('masks decoded on two threads equal the one-thread decode, bit for bit, in order', async (t) => {
-  assert.equal(await whenHelperReady(), true, 'the helper thread starts on this machine (2 cores)');
+test('masks decoded on four threads equal the one-thread decode, bit for bit, in order', async (t) => {
+  assert.equal(await whenHelpersReady(), 3, 'three helper threads start');
   const raw = rawOutputs();
-  useHelperThread(false);
+  useHelperThreads(false);
   const one = await decodeOutputs(model, raw);
   assert.equal(helperJobsSent(), 0, 'turned off: nothing sent');
-  useHelperThread(true);
+  useHelperThreads(true);
   const two = await decodeOutputs(model, raw);
-  assert.equal(helperJobsSent(), 1, 'part of the masks went to the helper');
+  assert.equal(helperJobsSent(), 3, 'one part of the masks went to each helper');
   t.diagnostic(`${one.detections.length} detections`);
   assert.ok(one.detections.length >= 100, 'enough masks to be split');
   assert.equal(two.detections.length, one.detections.length);
@@ -71,20 +73,20 @@ test('masks decoded on two threads equal the one-thread decode, bit for bit, in 
   assert.ok(one.detections.some((d) => d.area > 0), 'masks are not empty');
 });
 
-test('splitWork: results in item order; a helper part that fails is done on this thread', async () => {
-  assert.equal(await whenHelperReady(), true);
+test('splitWork: parts that cannot be sent or that fail in a helper are done on this thread, in item order', async () => {
+  assert.equal(await whenHelpersReady(), 3);
   const items = Array.from({ length: 40 }, (_, i) => i);
-  const sent: number[][] = [];
-  const ok = await splitWork(items, () => 1, (i) => i * i, async (part) => {
-    sent.push(part);
-    return part.map((i) => i * i);
+  // The job cannot be made: done here.
+  const unsent = await splitWork(items, () => 1, (i) => -i, () => {
+    throw new Error('no job');
   });
-  assert.deepEqual(ok, items.map((i) => i * i));
-  assert.ok(sent[0].length >= 19 && sent[0].length <= 21, 'about half goes to the helper');
-  const failed = await splitWork(items, () => 1, (i) => -i, () => Promise.reject(new Error('helper died')));
-  assert.deepEqual(failed, items.map((i) => -i));
+  assert.deepEqual(unsent, items.map((i) => -i));
+  // The helper throws on the job (no geometry): done here.
+  const before = helperJobsSent();
+  const failed = await splitWork(items, () => 1, (i) => i * i, () => ({ job: { type: 'masks' } as never }));
+  assert.deepEqual(failed, items.map((i) => i * i));
+  assert.equal(helperJobsSent() - before, 3, 'each helper was sent its part');
   // Below the threshold nothing is sent.
-  sent.length = 0;
-  await splitWork(items.slice(0, 5), () => 1, (i) => i, async (part) => (sent.push(part), part));
-  assert.equal(sent.length, 0);
+  await splitWork(items.slice(0, 5), () => 1, (i) => i, () => ({ job: { type: 'masks' } as never }));
+  assert.equal(helperJobsSent() - before, 3);
 });

@@ -1,12 +1,12 @@
 /**
- * A tile's masks on two threads (util/helper-thread.ts): about half the box area is computed on the
- * helper thread while this thread computes the rest. The cell-major prototypes live in a
+ * A tile's masks on several threads (util/helper-thread.ts): the box area is split between this thread and
+ * the helper threads (one per core beyond this one's), each computing its part meanwhile. The cell-major prototypes live in a
  * SharedArrayBuffer both threads read (nothing copied), and both run the same maskInBox, so the masks
  * are bit-identical to a one-thread decode.
  */
 import { throwIfAborted } from '../errors.js';
 import type { CroppedMask } from '../types.js';
-import { helperReady, helperRun, splitWork } from '../util/helper-thread.js';
+import { helperReady, splitWork } from '../util/helper-thread.js';
 import { maskInBox } from './masks.js';
 import type { ProtoGeometry } from './masks.js';
 
@@ -42,7 +42,7 @@ export async function computeMasks(protos: Float32Array, byCell: Float32Array | 
         c.set(coeffs.subarray(i * nm, (i + 1) * nm), j * nm);
         b.set(boxes.subarray(4 * i, 4 * i + 4), 4 * j);
       });
-      return helperRun<MaskResult[]>({ type: 'masks', byCell, geometry: g, coeffs: c, boxes: b }, [c.buffer, b.buffer]);
+      return { job: { type: 'masks', byCell, geometry: g, coeffs: c, boxes: b }, transfer: [c.buffer, b.buffer] };
     },
   );
   throwIfAborted(signal);

@@ -18,7 +18,7 @@ import { decodeDetections, unletterboxBoxes } from './decode.js';
 import { letterbox } from './letterbox.js';
 import { protoGeometry, protosByCell } from './masks.js';
 import { computeMasks, maskSplitReady } from './mask-helper.js';
-import { startHelperThread } from '../util/helper-thread.js';
+import { startHelperThreads } from '../util/helper-thread.js';
 import { parseUltralyticsImgsz, parseUltralyticsNames } from './onnx-metadata.js';
 import type { OnnxSession, SessionOptions, TensorInfo } from './session.js';
 import { openSession } from './session.js';
@@ -75,7 +75,7 @@ export async function loadSegModel(model: string | Uint8Array, options: LoadSegM
   const { worker = true, spinning = false, sessions = 1, ...rest } = options;
   if (!(Number.isInteger(sessions) && sessions >= 1 && sessions <= 64)) throw new EngineError('BAD_INPUT', `sessions: got ${sessions}, expected an integer from 1 to 64`);
   const sessionOptions = { ...rest, spinning };
-  startHelperThread();
+  startHelperThreads();
   let session: OnnxSession;
   if (sessions > 1) {
     if (!worker) throw new EngineError('BAD_INPUT', 'sessions: more than one session needs worker threads (worker: true)');
@@ -268,7 +268,7 @@ export async function decodeOutputs(model: SegModel, raw: RawOutputs, signal?: A
     for (let c = 0; c < nm; c += 1) coeffs[i * nm + c] = out0[(4 + numClasses + c) * N + a];
   }
   // Cell-major prototypes pay off from a handful of masks on (a few ms per tile, then faster masks);
-  // in shared memory when a helper thread takes part of the masks (mask-helper.ts).
+  // in shared memory when helper threads take part of the masks (mask-helper.ts).
   const cells = proto.dims[2] * proto.dims[3] * nm;
   const byCell = k >= 8 ? protosByCell(protos, pg, maskSplitReady() ? new Float32Array(new SharedArrayBuffer(cells * 4)) : undefined) : undefined;
   const masks = await computeMasks(protos, byCell, pg, coeffs, boxes, signal);

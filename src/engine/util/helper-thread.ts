@@ -1,46 +1,50 @@
 /**
- * One helper thread per process for the CPU work of a tile that splits well (its masks, tracing and
- * shaping its objects): after the model run the cores are idle but for this thread, so part of that
- * work goes to the helper (helper-worker.ts) while this thread does the rest.
+ * Helper threads for the CPU work of a tile that splits well (its masks): after the model run the cores
+ * are idle but for this thread, so parts of that work go to the helpers (helper-worker.ts) while this
+ * thread does its own part. A pool sized to the cores: one helper per core beyond this thread's (at most
+ * 7), or $FASTSAM_GEO_HELPER_THREADS (0 turns them off).
  *
- * The helper starts when a model is loaded (startHelperThread) and takes work once it has said it is
- * ready; before that, on one core, after a failure, or with FASTSAM_GEO_HELPER_THREAD=0, `helperReady()`
- * is false and callers do everything on their own thread. It never keeps the process alive while idle.
+ * The helpers start when a model is loaded (startHelperThreads) and take work once they have said they are
+ * ready; before that, on one core, after a failure, or when turned off, `helperReady()` is false and callers
+ * do everything on their own thread. They never keep the process alive while idle.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { HelperJob, HelperReply } from './helper-worker.js';
 
 const WORKER_URL = new URL('./helper-worker.js', import.meta.url);
+const MAX_HELPERS = 7;
 
 interface Helper {
   worker: Worker;
   ready: boolean;
+  dead: boolean;
   onReady: (() => void)[];
   pending: Map<number, { resolve: (m: unknown) => void; reject: (e: Error) => void }>;
   nextId: number;
 }
 
-/** undefined: not started; null: not available (one core, turned off, or failed). */
-let helper: Helper | null | undefined;
+/** null: not started yet. */
+let helpers: Helper[] | null = null;
+let enabled = true;
 
-/** Starts the helper thread (once per process); cheap to call again. */
-export function startHelperThread(): void {
-  if (helper !== undefined) return;
-  if (availableParallelism() < 2 || process.env.FASTSAM_GEO_HELPER_THREAD === '0') {
-    helper = null;
-    return;
-  }
+/** How many helpers a process gets: $FASTSAM_GEO_HELPER_THREADS, else one per core beyond this thread's. */
+export function helperCount(): number {
+  const env = process.env.FASTSAM_GEO_HELPER_THREADS;
+  if (env !== undefined && env.trim() !== '' && Number.isInteger(Number(env)) && Number(env) >= 0) return Math.min(Number(env), MAX_HELPERS);
+  return Math.max(0, Math.min(availableParallelism() - 1, MAX_HELPERS));
+}
+
+function startOne(): Helper | null {
   let worker: Worker;
   try {
     worker = new Worker(WORKER_URL);
   } catch {
-    helper = null;
-    return;
+    return null;
   }
-  const h: Helper = { worker, ready: false, onReady: [], pending: new Map(), nextId: 1 };
+  const h: Helper = { worker, ready: false, dead: false, onReady: [], pending: new Map(), nextId: 1 };
   const fail = (err: Error): void => {
-    if (helper === h) helper = null;
+    h.dead = true;
     h.onReady.splice(0).forEach((f) => f());
     for (const p of h.pending.values()) p.reject(err);
     h.pending.clear();
@@ -61,49 +65,57 @@ export function startHelperThread(): void {
   worker.on('error', (err) => fail(err));
   worker.on('exit', () => fail(new Error('helper thread exited')));
   worker.unref();
-  helper = h;
+  return h;
 }
 
-let enabled = true;
+/** Starts the helper threads (once per process); cheap to call again. */
+export function startHelperThreads(): void {
+  if (helpers) return;
+  helpers = [];
+  for (let i = 0; i < helperCount(); i++) {
+    const h = startOne();
+    if (h) helpers.push(h);
+  }
+}
 
-/** Turns the use of the helper off / on again (the bench measures both side by side). */
-export function useHelperThread(on: boolean): void {
+/** Resolves once every helper has started or failed: how many are ready. */
+export async function whenHelpersReady(): Promise<number> {
+  startHelperThreads();
+  await Promise.all(helpers!.map((h) => {
+    if (h.ready || h.dead) return undefined;
+    h.worker.ref(); // an idle helper does not keep the process alive: this wait must
+    return new Promise<void>((resolve) =>
+      h.onReady.push(() => {
+        if (h.pending.size === 0) h.worker.unref();
+        resolve();
+      }),
+    );
+  }));
+  return ready().length;
+}
+
+/** Turns the use of the helpers off / on again (the bench measures both side by side). */
+export function useHelperThreads(on: boolean): void {
   enabled = on;
 }
 
-/** Resolves once the helper has started (true) or is not available (false). */
-export function whenHelperReady(): Promise<boolean> {
-  startHelperThread();
-  const h = helper;
-  if (!h || h.ready) return Promise.resolve(!!h);
-  h.worker.ref(); // an idle helper does not keep the process alive: this wait must
-  return new Promise((resolve) =>
-    h.onReady.push(() => {
-      if (h.pending.size === 0) h.worker.unref();
-      resolve(helper === h && h.ready);
-    }),
-  );
-}
-
-/** Jobs sent to the helper so far (tests, bench). */
-export function helperJobsSent(): number {
-  return helper ? helper.nextId - 1 : 0;
+function ready(): Helper[] {
+  return enabled && helpers ? helpers.filter((h) => h.ready && !h.dead) : [];
 }
 
 /** True when work can be sent now. */
 export function helperReady(): boolean {
-  return enabled && !!helper?.ready;
+  return ready().length > 0;
+}
+
+/** Jobs sent to the helpers so far (tests, bench). */
+export function helperJobsSent(): number {
+  return helpers ? helpers.reduce((a, h) => a + h.nextId - 1, 0) : 0;
 }
 
 type Job = HelperJob extends infer J ? (J extends { id: number } ? Omit<J, 'id'> : never) : never;
 
-/**
- * Sends a job; resolves with its result. Rejects when the helper is not ready or fails (the caller
- * then does the work itself). Arrays in `transfer` are moved, not copied.
- */
-export function helperRun<R>(job: Job, transfer: ArrayBuffer[] = []): Promise<R> {
-  const h = helper;
-  if (!h?.ready) return Promise.reject(new Error('helper thread not ready'));
+function send<R>(h: Helper, job: Job, transfer: ArrayBuffer[]): Promise<R> {
   const id = h.nextId++;
   return new Promise<R>((resolve, reject) => {
     h.pending.set(id, { resolve: resolve as (m: unknown) => void, reject });
@@ -113,39 +125,55 @@ export function helperRun<R>(job: Job, transfer: ArrayBuffer[] = []): Promise<R>
 }
 
 /**
- * Runs `items` split in two, balanced by `weight`: one part on the helper thread (`far`, one message),
- * the other here (`near`, one call per item) meanwhile. Results in item order. Without a ready helper,
- * below `minItems`, or if the helper fails, every item is done here.
+ * Runs `items` split into one part per ready helper plus one here, balanced by `weight` (each item goes to
+ * the lightest part): each helper's part in one message (`far(part)` makes the job: the items and what
+ * to move rather than copy), this thread's part meanwhile (`near`, one call per item). Results in item
+ * order. Without a ready helper or below `minItems` everything is done here; a helper's part that fails is
+ * done here too.
  */
 export async function splitWork<T, R>(
   items: readonly T[],
   weight: (t: T) => number,
   near: (t: T) => R,
-  far: (part: T[]) => Promise<R[]>,
+  far: (part: T[]) => { job: Job; transfer?: ArrayBuffer[] },
   minItems = 16,
 ): Promise<R[]> {
   const out = new Array<R>(items.length);
-  if (!helperReady() || items.length < minItems) {
+  const hs = ready();
+  if (hs.length === 0 || items.length < minItems) {
     for (let i = 0; i < items.length; i++) out[i] = near(items[i]);
     return out;
   }
-  const mine: number[] = [];
-  const theirs: number[] = [];
-  let wMine = 0, wTheirs = 0;
+  const parts: number[][] = Array.from({ length: hs.length + 1 }, () => []);
+  const load = new Array<number>(parts.length).fill(0);
   for (let i = 0; i < items.length; i++) {
-    const w = weight(items[i]);
-    if (wTheirs < wMine) { theirs.push(i); wTheirs += w; }
-    else { mine.push(i); wMine += w; }
+    let p = 0;
+    for (let q = 1; q < parts.length; q++) if (load[q] < load[p]) p = q;
+    parts[p].push(i);
+    load[p] += weight(items[i]);
   }
-  const pending = far(theirs.map((i) => items[i]));
-  pending.catch(() => {}); // awaited below; a failure falls back to this thread
-  for (const i of mine) out[i] = near(items[i]);
-  let got: R[] | null = null;
-  try {
-    got = await pending;
-  } catch {
-    got = null;
+  const pending = hs.map((h, k) => {
+    const part = parts[k + 1];
+    if (part.length === 0) return Promise.resolve([] as R[]);
+    let sent: Promise<R[]>;
+    try {
+      const { job, transfer } = far(part.map((i) => items[i]));
+      sent = send<R[]>(h, job, transfer ?? []);
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    sent.catch(() => {}); // awaited below; a failure falls back to this thread
+    return sent;
+  });
+  for (const i of parts[0]) out[i] = near(items[i]);
+  for (let k = 0; k < hs.length; k++) {
+    let got: R[] | null = null;
+    try {
+      got = await pending[k];
+    } catch {
+      got = null;
+    }
+    parts[k + 1].forEach((i, j) => (out[i] = got ? got[j] : near(items[i])));
   }
-  theirs.forEach((i, j) => (out[i] = got ? got[j] : near(items[i])));
   return out;
 }

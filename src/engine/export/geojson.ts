@@ -26,6 +26,22 @@ export interface CollectionOptions {
   extra?: Record<string, unknown>;
 }
 
+/** Where a streaming producer (extractFeatures, vectorizeRasterFeatures) sends its features. */
+export interface FeatureSink {
+  /** Once, before any feature: the collection without its features ("crs" member, note) — what a writer needs to open its file. */
+  open?(head: FeatureCollection): void | Promise<void>;
+  /** Each feature, in id order, as soon as it is final. */
+  write(feature: Feature): void | Promise<void>;
+}
+
+/** Runs a streaming producer into memory: its summary plus the whole FeatureCollection. */
+export async function collectFeatures<S extends object>(produce: (sink: FeatureSink) => Promise<S>): Promise<S & { collection: FeatureCollection }> {
+  let head: FeatureCollection | null = null;
+  const features: Feature[] = [];
+  const summary = await produce({ open: (h) => void (head = h), write: (f) => void features.push(f) });
+  return { collection: { ...head!, features }, ...summary };
+}
+
 export function featureCollection(features: Feature[], options: CollectionOptions = {}): FeatureCollection {
   const fc: FeatureCollection = { type: 'FeatureCollection', ...(options.extra ?? {}), features };
   const crs = options.nativeCrs;

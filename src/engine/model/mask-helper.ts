@@ -1,21 +1,16 @@
 /**
  * A tile's masks on several threads (util/helper-thread.ts): the box area is split between this thread and
  * the helper threads (one per core beyond this one's), each computing its part meanwhile. The cell-major prototypes live in a
- * SharedArrayBuffer both threads read (nothing copied), and both run the same maskInBox, so the masks
+ * SharedArrayBuffer all threads read (nothing copied), and all run the same maskInBox, so the masks
  * are bit-identical to a one-thread decode.
  */
 import { throwIfAborted } from '../errors.js';
 import type { CroppedMask } from '../types.js';
-import { helperReady, splitWork } from '../util/helper-thread.js';
-import { maskInBox } from './masks.js';
+import { splitWork } from '../util/helper-thread.js';
+import { maskAt } from './masks.js';
 import type { ProtoGeometry } from './masks.js';
 
 export type MaskResult = { mask: CroppedMask; area: number };
-
-/** True when the masks of the next tile can be split: its cell-major prototypes should then be in shared memory. */
-export function maskSplitReady(): boolean {
-  return helperReady();
-}
 
 /**
  * The masks of k detections (coefficients k × nm, boxes k × 4 xyxy in image pixels), in order.
@@ -26,7 +21,7 @@ export async function computeMasks(protos: Float32Array, byCell: Float32Array | 
   let n = 0;
   const near = (i: number): MaskResult => {
     if (++n % 16 === 0) throwIfAborted(signal);
-    return maskInBox(protos, coeffs.subarray(i * nm, (i + 1) * nm), boxes.subarray(4 * i, 4 * i + 4), g, byCell);
+    return maskAt(protos, coeffs, boxes, i, g, byCell);
   };
   const index = Array.from({ length: boxes.length / 4 }, (_, i) => i);
   if (!byCell || !(byCell.buffer instanceof SharedArrayBuffer)) return index.map(near);

@@ -184,3 +184,8 @@ export function maskInBox(
   }
   return { mask: { x: x0, y: y0, width: w, height: h, data }, area };
 }
+
+/** maskInBox of detection i of a batch: coefficients k × nm, boxes k × 4 (what the decode and its helper threads call). */
+export function maskAt(protos: Float32Array, coeffs: Float32Array, boxes: Float64Array, i: number, g: ProtoGeometry, byCell?: Float32Array): { mask: CroppedMask; area: number } {
+  return maskInBox(protos, coeffs.subarray(i * g.nm, (i + 1) * g.nm), boxes.subarray(4 * i, 4 * i + 4), g, byCell);
+}

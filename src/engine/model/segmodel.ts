@@ -17,8 +17,8 @@ import type { Detection, RawImage, SegmentResult } from '../types.js';
 import { decodeDetections, unletterboxBoxes } from './decode.js';
 import { letterbox } from './letterbox.js';
 import { protoGeometry, protosByCell } from './masks.js';
-import { computeMasks, maskSplitReady } from './mask-helper.js';
-import { startHelperThreads } from '../util/helper-thread.js';
+import { computeMasks } from './mask-helper.js';
+import { helperReady, startHelperThreads } from '../util/helper-thread.js';
 import { parseUltralyticsImgsz, parseUltralyticsNames } from './onnx-metadata.js';
 import type { OnnxSession, SessionOptions, TensorInfo } from './session.js';
 import { openSession } from './session.js';
@@ -270,7 +270,7 @@ export async function decodeOutputs(model: SegModel, raw: RawOutputs, signal?: A
   // Cell-major prototypes pay off from a handful of masks on (a few ms per tile, then faster masks);
   // in shared memory when helper threads take part of the masks (mask-helper.ts).
   const cells = proto.dims[2] * proto.dims[3] * nm;
-  const byCell = k >= 8 ? protosByCell(protos, pg, maskSplitReady() ? new Float32Array(new SharedArrayBuffer(cells * 4)) : undefined) : undefined;
+  const byCell = k >= 8 ? protosByCell(protos, pg, helperReady() ? new Float32Array(new SharedArrayBuffer(cells * 4)) : undefined) : undefined;
   const masks = await computeMasks(protos, byCell, pg, coeffs, boxes, signal);
   const detections: Detection[] = [];
   for (let i = 0; i < k; i += 1) {

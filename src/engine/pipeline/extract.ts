@@ -30,8 +30,8 @@ import { mergeFinished, touchesInnerEdge } from '../vectorize/merge.js';
 import type { Candidate, MergedObject } from '../vectorize/merge.js';
 import { shapeMask } from '../vectorize/shape.js';
 import { shapeObjectsWithWalls, WallBatcher } from '../vectorize/wall-grid.js';
-import { featureCollection } from '../export/geojson.js';
-import type { Feature, FeatureCollection } from '../export/geojson.js';
+import { collectFeatures, featureCollection } from '../export/geojson.js';
+import type { Feature, FeatureCollection, FeatureSink } from '../export/geojson.js';
 import type { Extent } from './plan.js';
 import { PositionOrder } from './position-order.js';
 import { segmentTiles } from './tile-stages.js';
@@ -106,16 +106,8 @@ export interface ExtractResult extends ExtractSummary {
   collection: FeatureCollection;
 }
 
-/** Where extractFeatures sends its output. */
-export interface ExtractOutput {
-  /**
-   * Once, before any feature: the collection the features belong to, without them (its "crs" member
-   * when not WGS84, a note for native / pixel coordinates) — what a writer needs to open its file.
-   */
-  open?(head: FeatureCollection): void | Promise<void>;
-  /** Each feature, in id order (1, 2, …), as soon as no later building can take a smaller id. */
-  write(feature: Feature): void | Promise<void>;
-}
+/** Where extractFeatures sends its output: each feature in id order (1, 2, …), as soon as no later building can take a smaller id. */
+export type ExtractOutput = FeatureSink;
 
 export interface ExtractSummary {
   tiles: number;
@@ -150,18 +142,8 @@ function globalMask(m: CroppedMask, tile: Tile, valid: Uint8Array | null, knownA
 }
 
 /** The whole FeatureCollection in memory (server jobs, the notebook API, tests); the CLI streams with extractFeatures. */
-export async function extract(rasterPath: string, options: ExtractOptions): Promise<ExtractResult> {
-  let head: FeatureCollection | null = null;
-  const features: Feature[] = [];
-  const summary = await extractFeatures(rasterPath, options, {
-    open: (h) => {
-      head = h;
-    },
-    write: (f) => {
-      features.push(f);
-    },
-  });
-  return { collection: { ...head!, features }, ...summary };
+export function extract(rasterPath: string, options: ExtractOptions): Promise<ExtractResult> {
+  return collectFeatures((sink) => extractFeatures(rasterPath, options, sink));
 }
 
 export async function extractFeatures(rasterPath: string, options: ExtractOptions, output: ExtractOutput): Promise<ExtractSummary> {

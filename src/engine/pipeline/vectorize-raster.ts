@@ -14,8 +14,8 @@ import type { OutputCrs } from '../geo/georef.js';
 import { labelComponents } from '../vectorize/trace.js';
 import { shapeLabelGrid } from '../vectorize/shared-walls.js';
 import { closeWallGaps } from '../vectorize/wall-grid.js';
-import { featureCollection } from '../export/geojson.js';
-import type { Feature, FeatureCollection } from '../export/geojson.js';
+import { collectFeatures, featureCollection } from '../export/geojson.js';
+import type { Feature, FeatureCollection, FeatureSink } from '../export/geojson.js';
 
 export interface VectorizeRasterOptions {
   /** 1-based band. Default 1. */
@@ -47,29 +47,14 @@ export interface VectorizeRasterSummary {
 }
 
 /** Where vectorizeRasterFeatures sends its polygons (as extract's ExtractOutput). */
-export interface VectorizeOutput {
-  /** Once, before any feature: the collection without its features ("crs" member, note). */
-  open?(head: FeatureCollection): void | Promise<void>;
-  /** Each feature, in id order, as it is built. */
-  write(feature: Feature): void | Promise<void>;
-}
+export type VectorizeOutput = FeatureSink;
 
 /** Largest raster the vectorize command reads in one piece (pixels). */
 export const MAX_VECTORIZE_PIXELS = 400_000_000;
 
 /** The whole FeatureCollection in memory; the CLI streams with vectorizeRasterFeatures. */
-export async function vectorizeRaster(rasterPath: string, options: VectorizeRasterOptions = {}): Promise<VectorizeRasterResult> {
-  let head: FeatureCollection | null = null;
-  const features: Feature[] = [];
-  const summary = await vectorizeRasterFeatures(rasterPath, options, {
-    open: (h) => {
-      head = h;
-    },
-    write: (f) => {
-      features.push(f);
-    },
-  });
-  return { collection: { ...head!, features }, ...summary };
+export function vectorizeRaster(rasterPath: string, options: VectorizeRasterOptions = {}): Promise<VectorizeRasterResult> {
+  return collectFeatures((sink) => vectorizeRasterFeatures(rasterPath, options, sink));
 }
 
 export async function vectorizeRasterFeatures(rasterPath: string, options: VectorizeRasterOptions, output: VectorizeOutput): Promise<VectorizeRasterSummary> {

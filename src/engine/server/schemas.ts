@@ -39,11 +39,14 @@ export const rasterQuerySchema = {
   properties: { path: relPath, url: { type: 'string', minLength: 1, maxLength: 4096 } },
 } as const;
 
+/** What every request on an area of a raster carries: the raster, the area, the segmentation options. */
+const areaProperties = { path: relPath, extent: extentSchema, options: segmentOptionsSchema } as const;
+
 export const jobBodySchema = {
   type: 'object',
   additionalProperties: false,
   required: ['path'],
-  properties: { path: relPath, extent: extentSchema, options: segmentOptionsSchema },
+  properties: areaProperties,
 } as const;
 
 export const jobParamsSchema = {
@@ -65,9 +68,7 @@ export const tilesBodySchema = {
   additionalProperties: false,
   required: ['path'],
   properties: {
-    path: relPath,
-    extent: extentSchema,
-    options: segmentOptionsSchema,
+    ...areaProperties,
     /** Tile indices the client holds already (left out of the answer). */
     skip: { type: 'array', items: { type: 'integer', minimum: 0 }, maxItems: 100000 },
   },
@@ -78,9 +79,7 @@ export const promptBodySchema = {
   additionalProperties: false,
   required: ['path'],
   properties: {
-    path: relPath,
-    extent: extentSchema,
-    options: segmentOptionsSchema,
+    ...areaProperties,
     crs,
     points: {
       type: 'array',

@@ -1,5 +1,5 @@
 /**
- * The helper thread (helper-thread.ts): does the part of a tile's work it is sent and sends it back.
+ * A helper thread (helper-thread.ts): does the part of a tile's work it is sent and sends it back.
  *
  *   ← {type: 'ready'} once, at start
  *   → {type: 'masks', id, byCell, geometry, coeffs, boxes}  ← {type: 'done', id, result: masks} (bitmaps moved)
@@ -8,7 +8,7 @@
  * `byCell` are the tile's cell-major prototypes over a SharedArrayBuffer (not copied).
  */
 import { parentPort } from 'node:worker_threads';
-import { maskInBox } from '../model/masks.js';
+import { maskAt } from '../model/masks.js';
 import type { ProtoGeometry } from '../model/masks.js';
 import type { CroppedMask } from '../types.js';
 
@@ -20,12 +20,9 @@ export type HelperReply =
   | { type: 'error'; id: number; message: string };
 
 function masks(job: HelperJob): { result: { mask: CroppedMask; area: number }[]; transfer: ArrayBuffer[] } {
-  const nm = job.geometry.nm;
   const result: { mask: CroppedMask; area: number }[] = [];
-  for (let i = 0; i < job.boxes.length / 4; i += 1) {
-    // The raw prototypes are not read when the cell-major ones are given.
-    result.push(maskInBox(job.byCell, job.coeffs.subarray(i * nm, (i + 1) * nm), job.boxes.subarray(4 * i, 4 * i + 4), job.geometry, job.byCell));
-  }
+  // The raw prototypes are not read when the cell-major ones are given.
+  for (let i = 0; i < job.boxes.length / 4; i += 1) result.push(maskAt(job.byCell, job.coeffs, job.boxes, i, job.geometry, job.byCell));
   return { result, transfer: result.map((m) => m.mask.data.buffer as ArrayBuffer) };
 }
 

@@ -12,8 +12,7 @@
 import type { CroppedMask } from '../types.js';
 import type { GeoRef } from '../geo/georef.js';
 import { labelComponents } from './trace.js';
-import type { TracedPolygon } from './trace.js';
-import type { Shaped } from './shape.js';
+import type { ShapedPart } from './shape.js';
 import { shapeLabelGrid } from './shared-walls.js';
 import { contactRuns, maskRuns } from './mask-runs.js';
 import type { MaskRuns } from './mask-runs.js';
@@ -22,11 +21,6 @@ import type { SharedWallOptions } from './shared-walls.js';
 export interface WallObject {
   mask: CroppedMask;
   score: number;
-}
-
-export interface WallPart {
-  p: TracedPolygon;
-  s: Shaped;
 }
 
 /**
@@ -209,8 +203,8 @@ function pairs(objs: WallObject[], maxOverlap: number): { near: [number, number]
  * (traced pixel polygon + shaped geometry; several when the painted object falls apart). Objects not
  * in the map have no neighbour: shape them one by one as before.
  */
-export function shapeObjectsWithWalls(objs: WallObject[], geo: GeoRef, options: SharedWallOptions & { maxOverlap?: number } = {}): Map<number, WallPart[]> {
-  const result = new Map<number, WallPart[]>();
+export function shapeObjectsWithWalls(objs: WallObject[], geo: GeoRef, options: SharedWallOptions & { maxOverlap?: number } = {}): Map<number, ShapedPart[]> {
+  const result = new Map<number, ShapedPart[]>();
   const maxOverlap = options.maxOverlap ?? 0.15;
   const found = pairs(objs, maxOverlap);
   const { clash, ext } = found;

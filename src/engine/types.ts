@@ -24,6 +24,13 @@ export interface CroppedMask {
   width: number;
   height: number;
   data: Uint8Array;
+  /**
+   * Where the producer knows it (the decode does): the box [x0, y0, x1, y1) of the set pixels in the
+   * bitmap's own coordinates (0 ≤ x0 ≤ x1 ≤ width), [0, 0, 0, 0] when none is set. The tracer and the
+   * wall search then skip the empty margin instead of scanning it. Moving the mask (x, y) keeps it
+   * valid; a new bitmap must not copy it.
+   */
+  setBox?: Box;
 }
 
 export interface Detection {

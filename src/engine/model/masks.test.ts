@@ -88,6 +88,15 @@ test('maskInBox: random prototypes and boxes match a per-pixel bilinear upsample
         }
       }
       assert.equal(area, count);
+      // setBox: the box of the set pixels, found here by scanning the bitmap.
+      let sx0 = mask.width, sy0 = mask.height, sx1 = 0, sy1 = 0;
+      for (let y = 0; y < mask.height; y++) {
+        for (let x = 0; x < mask.width; x++) {
+          if (!mask.data[y * mask.width + x]) continue;
+          sx0 = Math.min(sx0, x); sy0 = Math.min(sy0, y); sx1 = Math.max(sx1, x + 1); sy1 = Math.max(sy1, y + 1);
+        }
+      }
+      assert.deepEqual(mask.setBox, area > 0 ? [sx0, sy0, sx1, sy1] : [0, 0, 0, 0], `detection ${k}: setBox`);
       if (area > 0 && area < mask.width * mask.height) edges++;
       filled += area;
     }

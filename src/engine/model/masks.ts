@@ -9,7 +9,7 @@
  * each box, on typed arrays, never over the whole frame. Result: a CroppedMask whose bitmap spans the
  * box's pixel range.
  */
-import type { CroppedMask } from '../types.js';
+import type { Box, CroppedMask } from '../types.js';
 import { pyRound } from './letterbox.js';
 
 export interface ProtoGeometry {
@@ -95,7 +95,7 @@ export function maskInBox(
   const w = Math.max(0, x1 - x0);
   const h = Math.max(0, y1 - y0);
   const data = new Uint8Array(w * h);
-  if (w === 0 || h === 0) return { mask: { x: x0, y: y0, width: w, height: h, data }, area: 0 };
+  if (w === 0 || h === 0) return { mask: { x: x0, y: y0, width: w, height: h, data, setBox: [0, 0, 0, 0] }, area: 0 };
 
   const cw = g.right - g.left;
   const ch = g.bottom - g.top;
@@ -155,7 +155,11 @@ export function maskInBox(
   for (let c = 0; c < w; c += 1) if (c === 0 || tx.i0[c] !== tx.i0[c - 1] || tx.i1[c] !== tx.i1[c - 1]) runStart.push(c);
   runStart.push(w);
   let area = 0;
+  // The set pixels' box, found on the way (the tracer and the wall search then skip the empty margin).
+  let sx0 = w, sy0 = h, sx1 = 0, sy1 = 0;
   for (let r = 0; r < h; r += 1) {
+    const areaBefore = area;
+    let first = w, last = 0;
     const ya = ty.i0[r] - py0;
     const yb = ty.i1[r] - py0;
     const ly = ty.l[r];
@@ -170,6 +174,8 @@ export function maskInBox(
       if (n === 4) {
         data.fill(1, o + c0, o + c1);
         area += c1 - c0;
+        if (c0 < first) first = c0;
+        last = c1;
         continue;
       }
       const a0 = logits[ya * lw + xa], a1 = logits[ya * lw + xb];
@@ -178,11 +184,23 @@ export function maskInBox(
         const lx = tx.l[c];
         const ra = a0 * (1 - lx) + a1 * lx;
         const rb = b0 * (1 - lx) + b1 * lx;
-        if (ra * (1 - ly) + rb * ly > 0) { data[o + c] = 1; area += 1; }
+        if (ra * (1 - ly) + rb * ly > 0) {
+          data[o + c] = 1;
+          area += 1;
+          if (c < first) first = c;
+          last = c + 1;
+        }
       }
     }
+    if (area > areaBefore) {
+      if (r < sy0) sy0 = r;
+      sy1 = r + 1;
+      if (first < sx0) sx0 = first;
+      if (last > sx1) sx1 = last;
+    }
   }
-  return { mask: { x: x0, y: y0, width: w, height: h, data }, area };
+  const setBox: Box = area > 0 ? [sx0, sy0, sx1, sy1] : [0, 0, 0, 0];
+  return { mask: { x: x0, y: y0, width: w, height: h, data, setBox }, area };
 }
 
 /** maskInBox of detection i of a batch: coefficients k × nm, boxes k × 4 (what the decode and its helper threads call). */

@@ -127,7 +127,7 @@ export interface ExtractSummary {
 
 function globalMask(m: CroppedMask, tile: Tile, valid: Uint8Array | null, knownArea: number): { mask: CroppedMask; area: number } {
   // Every pixel valid: the mask is only moved to global pixels (its bitmap is shared, never written).
-  if (!valid) return { mask: { x: m.x + tile.window[0], y: m.y + tile.window[1], width: m.width, height: m.height, data: m.data }, area: knownArea };
+  if (!valid) return { mask: { x: m.x + tile.window[0], y: m.y + tile.window[1], width: m.width, height: m.height, data: m.data, setBox: m.setBox }, area: knownArea };
   const tw = tile.window[2] - tile.window[0];
   const data = new Uint8Array(m.data);
   let area = 0;

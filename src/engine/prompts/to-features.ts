@@ -30,7 +30,7 @@ export function selectionToFeatures(selected: RasterSelected[], geo: GeoRef, opt
     const m = s.mask;
     if (m.width === 0 || m.height === 0) continue;
     nonEmpty++;
-    const parts = walls?.get(nonEmpty)?.map((x) => x.s) ?? tracePolygons(m.data, m.width, m.height, { offsetX: m.x, offsetY: m.y })
+    const parts = walls?.get(nonEmpty)?.map((x) => x.s) ?? tracePolygons(m.data, m.width, m.height, { offsetX: m.x, offsetY: m.y, setBox: m.setBox })
       .map((p) => shapePolygon(p, geo, options))
       .filter((p): p is NonNullable<typeof p> => p !== null);
     if (parts.length === 0) continue;

@@ -36,10 +36,15 @@ export function maskRuns(m: CroppedMask): MaskRuns {
   // Four pixels at a time where the mask is empty (most of a detection box is): words of the data
   // that are 0 are skipped.
   const words = data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.length >> 2) : null;
+  // Rows and columns outside the set pixels' box, where the decode gave it, are not scanned.
+  const known = m.setBox && m.setBox[0] >= 0 && m.setBox[1] >= 0 && m.setBox[2] <= width && m.setBox[3] <= height ? m.setBox : null;
+  const cx0 = known ? known[0] : 0, cx1 = known ? known[2] : width;
+  const ry0 = known ? known[1] : 0, ry1 = known ? known[3] : height;
   for (let r = 0; r < height; r++) {
     start[r] = n >> 1;
-    const row = r * width, end = row + width;
-    let i = row;
+    if (r < ry0 || r >= ry1) continue;
+    const row = r * width, end = row + cx1;
+    let i = row + cx0;
     while (i < end) {
       // Background up to the next set pixel: bytes up to a word boundary, then zero words, then bytes.
       if (words) {

@@ -63,7 +63,7 @@ export interface ShapedPart {
 /** One object's mask (its own pixels, at its place in the raster) → its shaped polygons (the area filter applied). */
 export function shapeMask(mask: CroppedMask, geo: GeoRef, options: ShapeOptions = {}): ShapedPart[] {
   const out: ShapedPart[] = [];
-  for (const p of tracePolygons(mask.data, mask.width, mask.height, { offsetX: mask.x, offsetY: mask.y })) {
+  for (const p of tracePolygons(mask.data, mask.width, mask.height, { offsetX: mask.x, offsetY: mask.y, setBox: mask.setBox })) {
     const s = shapePolygon(p, geo, options);
     if (s) out.push({ p, s });
   }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { contours } from 'd3-contour';
-import { tracePolygons } from './trace.js';
+import { labelComponents, tracePolygons } from './trace.js';
 import { polygonArea } from './rings.js';
 import { xor } from 'polyclip-ts';
 import { toPairs } from './rings.js';
@@ -114,4 +114,58 @@ test('tracePolygons reuses scratch arrays: a large mask between two traces of a 
   assert.deepEqual(tracePolygons(small.data, small.w, small.h), first);
   assert.deepEqual(tracePolygons(big, 200, 150), bigTraced);
   assert.equal(first.reduce((a, p) => a + p.pixels, 0), 12);
+});
+
+/** Reference labelling: flood fill (breadth first) from each unlabelled pixel in scan order, 4-neighbours of equal value. */
+function floodLabels(mask: Uint8Array, w: number, h: number): { labels: Int32Array; count: number } {
+  const labels = new Int32Array(w * h);
+  let count = 0;
+  for (let i = 0; i < w * h; i++) {
+    if (!mask[i] || labels[i]) continue;
+    labels[i] = ++count;
+    const queue = [i];
+    while (queue.length) {
+      const p = queue.shift()!;
+      const x = p % w, y = (p - x) / w;
+      for (const [nx, ny] of [[x - 1, y], [x + 1, y], [x, y - 1], [x, y + 1]]) {
+        if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
+        const q = ny * w + nx;
+        if (!labels[q] && mask[q] === mask[p]) { labels[q] = count; queue.push(q); }
+      }
+    }
+  }
+  return { labels, count };
+}
+
+test('labelComponents (runs + union–find) equals a flood fill on random multi-valued masks, components numbered in scan order', () => {
+  let seed = 11;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  let components = 0;
+  for (let t = 0; t < 400; t++) {
+    const w = 1 + Math.floor(rnd() * 24), h = 1 + Math.floor(rnd() * 24), values = 1 + Math.floor(rnd() * 3), density = rnd();
+    const mask = Uint8Array.from({ length: w * h }, () => (rnd() < density ? 1 + Math.floor(rnd() * values) : 0));
+    const want = floodLabels(mask, w, h);
+    const got = labelComponents(mask, w, h, t % 2 ? new Int32Array(w * h).fill(9) : undefined);
+    assert.equal(got.count, want.count, `mask ${t}`);
+    assert.deepEqual(Array.from(got.labels), Array.from(want.labels), `mask ${t}`);
+    components += want.count;
+  }
+  assert.ok(components > 2000, `${components} components`);
+});
+
+test('tracePolygons given the box of the set pixels (setBox) equals tracing without it', () => {
+  let seed = 5;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let t = 0; t < 200; t++) {
+    const w = 1 + Math.floor(rnd() * 40), h = 1 + Math.floor(rnd() * 40);
+    const mask = new Uint8Array(w * h);
+    // A blob in a sub-box (or nothing), so the box is mostly empty as a detection's is.
+    const bx = Math.floor(rnd() * w), by = Math.floor(rnd() * h), bw = Math.floor(rnd() * (w - bx)), bh = Math.floor(rnd() * (h - by));
+    for (let y = by; y < by + bh; y++) for (let x = bx; x < bx + bw; x++) if (rnd() < 0.7) mask[y * w + x] = 1;
+    let x0 = w, y0 = h, x1 = 0, y1 = 0;
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (mask[y * w + x]) { x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x + 1); y1 = Math.max(y1, y + 1); }
+    const setBox: [number, number, number, number] = x1 > x0 ? [x0, y0, x1, y1] : [0, 0, 0, 0];
+    const plain = tracePolygons(mask, w, h, { offsetX: 3, offsetY: 4 });
+    assert.deepEqual(tracePolygons(mask, w, h, { offsetX: 3, offsetY: 4, setBox }), plain, `mask ${t}`);
+  }
 });

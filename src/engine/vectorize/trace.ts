@@ -26,6 +26,8 @@ export interface TraceOptions {
   /** Added to every x / y (e.g. a cropped mask's position in the full image). Default 0. */
   offsetX?: number;
   offsetY?: number;
+  /** The box [x0, y0, x1, y1) of the set pixels in the mask, when known (CroppedMask.setBox): not scanned for. */
+  setBox?: readonly [number, number, number, number];
 }
 
 // Grow-only scratch arrays, reused from call to call on this thread (tracing is synchronous): a tile
@@ -44,12 +46,14 @@ function u8(n: number): Uint8Array {
 
 /**
  * Labels 4-connected components of pixels with the same nonzero value (a 0/1 mask: of nonzero pixels).
- * Returns labels (0 = background, 1..n) and n.
+ * Returns labels (0 = background, 1..n, numbered in the scan order of each component's first pixel) and n.
+ * Works on runs of equal pixels along rows (a run joins the runs of the row above that it overlaps and
+ * that have its value; union–find over run labels), so the per-pixel work is finding the runs and
+ * filling them: a building mask has a run or two per row.
  */
 export function labelComponents(mask: ArrayLike<number>, width: number, height: number, into?: Int32Array): { labels: Int32Array; count: number } {
-  const n = width * height;
-  // `into` (scratch, n long): written over, returned as the labels.
-  const labels = into ? into.fill(0) : new Int32Array(n);
+  // `into` (scratch, width × height long): written over, returned as the labels.
+  const labels = into ? into.fill(0) : new Int32Array(width * height);
   const parent: number[] = [0];
   const find = (a: number): number => {
     while (parent[a] !== a) {
@@ -58,26 +62,59 @@ export function labelComponents(mask: ArrayLike<number>, width: number, height: 
     }
     return a;
   };
+  // Every run: its first pixel's index, its end (exclusive, same row), its provisional label. The runs
+  // of the row above are runs [prev0, prev1) of these arrays, in order along the row.
+  let cap = 2 * height + 16;
+  let rS = i32(5, cap), rE = i32(6, cap), rL = i32(7, cap);
+  let runs = 0;
+  let prev0 = 0, prev1 = 0;
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
+    const row = y * width;
+    const end = row + width;
+    const first = runs;
+    let p = prev0;
+    let i = row;
+    while (i < end) {
       const v = mask[i];
-      if (!v) continue;
-      const left = x > 0 && mask[i - 1] === v ? labels[i - 1] : 0;
-      const up = y > 0 && mask[i - width] === v ? labels[i - width] : 0;
-      if (left && up) {
-        const a = find(left);
-        const b = find(up);
-        labels[i] = a < b ? a : b;
-        if (a !== b) parent[a > b ? a : b] = a < b ? a : b;
-      } else if (left || up) {
-        labels[i] = left || up;
-      } else {
-        labels[i] = parent.length;
-        parent.push(parent.length);
+      if (!v) { i++; continue; }
+      const s = i;
+      while (i < end && mask[i] === v) i++;
+      // Runs above overlapping [s, i): columns s − row … i − row − 1.
+      const cs = s - width, ce = i - width;
+      while (p < prev1 && rE[p] <= cs) p++;
+      let label = 0;
+      for (let q = p; q < prev1 && rS[q] < ce; q++) {
+        if (mask[rS[q]] !== v) continue;
+        const b = find(rL[q]);
+        if (!label) label = b;
+        else if (b !== label) {
+          const a = find(label);
+          if (a !== b) {
+            const lo = a < b ? a : b;
+            parent[a > b ? a : b] = lo;
+            label = lo;
+          }
+        }
       }
+      if (!label) {
+        label = parent.length;
+        parent.push(label);
+      }
+      if (runs === cap) {
+        cap *= 2;
+        const s2 = new Int32Array(cap); s2.set(rS.subarray(0, runs)); rS = s2;
+        const e2 = new Int32Array(cap); e2.set(rE.subarray(0, runs)); rE = e2;
+        const l2 = new Int32Array(cap); l2.set(rL.subarray(0, runs)); rL = l2;
+      }
+      rS[runs] = s;
+      rE[runs] = i;
+      rL[runs] = label;
+      runs++;
     }
+    prev0 = first;
+    prev1 = runs;
   }
+  [scratchI32[5], scratchI32[6], scratchI32[7]] = [rS, rE, rL];
   const remap = new Int32Array(parent.length);
   let count = 0;
   for (let k = 1; k < parent.length; k++) {
@@ -85,7 +122,7 @@ export function labelComponents(mask: ArrayLike<number>, width: number, height: 
     if (r === k) remap[k] = ++count;
   }
   for (let k = 1; k < parent.length; k++) remap[k] = remap[find(k)];
-  for (let i = 0; i < n; i++) if (labels[i]) labels[i] = remap[labels[i]];
+  for (let r = 0; r < runs; r++) labels.fill(remap[rL[r]], rS[r], rE[r]);
   return { labels, count };
 }
 
@@ -102,7 +139,10 @@ export function tracePolygons(mask: ArrayLike<number>, width: number, height: nu
   // the box): label and trace only the rows and columns that hold set pixels. Same polygons (the scan
   // order of the pixels is unchanged), shifted back by the crop's corner.
   let x0 = width, x1 = -1, y0 = -1, y1 = -1;
-  for (let y = 0; y < height; y++) {
+  const known = options.setBox;
+  if (known && known[0] >= 0 && known[1] >= 0 && known[2] <= width && known[3] <= height) {
+    if (known[2] > known[0] && known[3] > known[1]) [x0, y0, x1, y1] = [known[0], known[1], known[2] - 1, known[3] - 1];
+  } else for (let y = 0; y < height; y++) {
     const row = y * width;
     let first = -1;
     for (let x = 0; x < width; x++) if (mask[row + x]) { first = x; break; }

@@ -158,6 +158,10 @@ test('contact: overlap and nearness as the per-pixel definition counts them (ran
     assert.deepEqual(contactRuns(ra, rb), got, JSON.stringify({ a, b }));
     assert.equal(ra.area, a.data.reduce((s, v) => s + (v ? 1 : 0), 0));
     if (ra.area) assert.deepEqual(ra.tight, tight(a));
+    // Given the set pixels' box (setBox, as the decode gives it): the same runs, not scanned for.
+    const t = tight(a);
+    const withBox = maskRuns({ ...a, setBox: ra.area ? [t[0] - a.x, t[1] - a.y, t[2] - a.x, t[3] - a.y] : [0, 0, 0, 0] });
+    assert.deepEqual(withBox, ra);
     if (got.near) nears++;
     if (got.overlap) overlaps++;
   }

@@ -11,6 +11,7 @@
  */
 import type { Box, CroppedMask } from '../types.js';
 import { pyRound } from './letterbox.js';
+import { cellLogits } from './mask-logits.js';
 
 export interface ProtoGeometry {
   /** Number of mask coefficients / prototype channels. */
@@ -76,6 +77,43 @@ export function protosByCell(protos: Float32Array, g: ProtoGeometry, out: Float3
   return out;
 }
 
+/** maskInBox's logits in JavaScript: the window of lw × lh cells whose first is `corner` (row-major in the grid). */
+function jsLogits(protos: Float32Array, coeffs: Float32Array, corner: number, lw: number, lh: number, g: ProtoGeometry, byCell?: Float32Array): Float32Array {
+  const logits = new Float32Array(lw * lh);
+  const nm = g.nm;
+  const nm4 = nm - (nm % 4);
+  const plane = g.mh * g.mw;
+  for (let yy = 0; yy < lh; yy += 1) {
+    const cell0 = corner + yy * g.mw;
+    const o = yy * lw;
+    for (let xx = 0; xx < lw; xx += 1) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let c = 0;
+      if (byCell) {
+        const b = (cell0 + xx) * nm;
+        for (; c < nm4; c += 4) {
+          s0 += coeffs[c] * byCell[b + c];
+          s1 += coeffs[c + 1] * byCell[b + c + 1];
+          s2 += coeffs[c + 2] * byCell[b + c + 2];
+          s3 += coeffs[c + 3] * byCell[b + c + 3];
+        }
+        for (; c < nm; c += 1) s0 += coeffs[c] * byCell[b + c];
+      } else {
+        const b = cell0 + xx;
+        for (; c < nm4; c += 4) {
+          s0 += coeffs[c] * protos[b + c * plane];
+          s1 += coeffs[c + 1] * protos[b + (c + 1) * plane];
+          s2 += coeffs[c + 2] * protos[b + (c + 2) * plane];
+          s3 += coeffs[c + 3] * protos[b + (c + 3) * plane];
+        }
+        for (; c < nm; c += 1) s0 += coeffs[c] * protos[b + c * plane];
+      }
+      logits[o + xx] = (s0 + s1) + (s2 + s3);
+    }
+  }
+  return logits;
+}
+
 /**
  * The mask of one detection. `protos` is [nm, mh, mw] (row-major), `coeffs` its nm coefficients,
  * `box` xyxy in image pixels (already clipped to the image). `byCell` (protosByCell of the same
@@ -108,42 +146,14 @@ export function maskInBox(
   const py1 = ty.i1[h - 1];
   const lw = px1 - px0 + 1;
   const lh = py1 - py0 + 1;
-  const logits = new Float32Array(lw * lh);
   // One nm-long dot product per cell, accumulated in doubles (four partial sums, then rounded once to
   // float32): more exact than a float32 running sum and half its cost; the same arithmetic whichever
-  // layout the prototypes come in. (Torch's float32 matmul sums in yet another order: the logits agree
+  // layout the prototypes come in, and in the WebAssembly kernel (mask-logits.ts, 4× faster; where it
+  // is unavailable, the loop below). (Torch's float32 matmul sums in yet another order: the logits agree
   // to float32 rounding.) Cell-major prototypes (byCell) make the dot product contiguous.
   const nm = g.nm;
-  const nm4 = nm - (nm % 4);
-  const plane = g.mh * g.mw;
-  for (let yy = 0; yy < lh; yy += 1) {
-    const cell0 = (g.top + py0 + yy) * g.mw + g.left + px0;
-    const o = yy * lw;
-    for (let xx = 0; xx < lw; xx += 1) {
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      let c = 0;
-      if (byCell) {
-        const b = (cell0 + xx) * nm;
-        for (; c < nm4; c += 4) {
-          s0 += coeffs[c] * byCell[b + c];
-          s1 += coeffs[c + 1] * byCell[b + c + 1];
-          s2 += coeffs[c + 2] * byCell[b + c + 2];
-          s3 += coeffs[c + 3] * byCell[b + c + 3];
-        }
-        for (; c < nm; c += 1) s0 += coeffs[c] * byCell[b + c];
-      } else {
-        const b = cell0 + xx;
-        for (; c < nm4; c += 4) {
-          s0 += coeffs[c] * protos[b + c * plane];
-          s1 += coeffs[c + 1] * protos[b + (c + 1) * plane];
-          s2 += coeffs[c + 2] * protos[b + (c + 2) * plane];
-          s3 += coeffs[c + 3] * protos[b + (c + 3) * plane];
-        }
-        for (; c < nm; c += 1) s0 += coeffs[c] * protos[b + c * plane];
-      }
-      logits[o + xx] = (s0 + s1) + (s2 + s3);
-    }
-  }
+  const corner = (g.top + py0) * g.mw + g.left + px0;
+  const logits = (byCell && cellLogits(byCell, coeffs, corner, lw, lh, nm, g.mw)) || jsLogits(protos, coeffs, corner, lw, lh, g, byCell);
   // Bilinear weights are ≥ 0 and (1 − l) > 0, so where the four logits around a run of output pixels
   // are all > 0 every pixel of the run is > 0, and where all are ≤ 0 none is: only runs on a mask edge
   // (mixed signs) are interpolated, with the same double arithmetic per pixel as the full separable form

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { contours } from 'd3-contour';
-import { labelComponents, tracePolygons } from './trace.js';
+import { labelComponents, traceComponents, tracePolygons } from './trace.js';
 import { polygonArea } from './rings.js';
 import { xor } from 'polyclip-ts';
 import { toPairs } from './rings.js';
@@ -148,6 +148,9 @@ test('labelComponents (runs + union–find) equals a flood fill on random multi-
     const got = labelComponents(mask, w, h, t % 2 ? new Int32Array(w * h).fill(9) : undefined);
     assert.equal(got.count, want.count, `mask ${t}`);
     assert.deepEqual(Array.from(got.labels), Array.from(want.labels), `mask ${t}`);
+    // Tracing from the runs visits only them: the same polygons as the scan of every pixel.
+    const fromRuns = traceComponents(got.labels, got.count, w, h, { offsetX: 2 }, got.runs);
+    assert.deepEqual(fromRuns, traceComponents(got.labels, got.count, w, h, { offsetX: 2 }), `mask ${t}`);
     components += want.count;
   }
   assert.ok(components > 2000, `${components} components`);

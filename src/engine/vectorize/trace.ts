@@ -45,13 +45,22 @@ function u8(n: number): Uint8Array {
 }
 
 /**
+ * The runs of equal nonzero pixels along rows, in scan order: pixels start[k] ≤ i < end[k] (indices into
+ * the grid, one row each). labelComponents' are views of scratch arrays, valid until its next call.
+ */
+export interface PixelRuns {
+  start: Int32Array;
+  end: Int32Array;
+}
+
+/**
  * Labels 4-connected components of pixels with the same nonzero value (a 0/1 mask: of nonzero pixels).
  * Returns labels (0 = background, 1..n, numbered in the scan order of each component's first pixel) and n.
  * Works on runs of equal pixels along rows (a run joins the runs of the row above that it overlaps and
  * that have its value; union–find over run labels), so the per-pixel work is finding the runs and
  * filling them: a building mask has a run or two per row.
  */
-export function labelComponents(mask: ArrayLike<number>, width: number, height: number, into?: Int32Array): { labels: Int32Array; count: number } {
+export function labelComponents(mask: ArrayLike<number>, width: number, height: number, into?: Int32Array): { labels: Int32Array; count: number; runs: PixelRuns } {
   // `into` (scratch, width × height long): written over, returned as the labels.
   const labels = into ? into.fill(0) : new Int32Array(width * height);
   const parent: number[] = [0];
@@ -123,7 +132,7 @@ export function labelComponents(mask: ArrayLike<number>, width: number, height: 
   }
   for (let k = 1; k < parent.length; k++) remap[k] = remap[find(k)];
   for (let r = 0; r < runs; r++) labels.fill(remap[rL[r]], rS[r], rE[r]);
-  return { labels, count };
+  return { labels, count, runs: { start: rS.subarray(0, runs), end: rE.subarray(0, runs) } };
 }
 
 // Directions in screen coordinates (y down): 0 east, 1 south, 2 west, 3 north; (d + 1) % 4 turns right.
@@ -168,18 +177,20 @@ export function tracePolygons(mask: ArrayLike<number>, width: number, height: nu
         for (let x = 0; x < cw; x++) crop[dst + x] = mask[src + x];
       }
     }
-    const { labels, count } = labelComponents(crop, cw, ch, i32(0, cw * ch));
-    return traceComponents(labels, count, cw, ch, { offsetX: (options.offsetX ?? 0) + x0, offsetY: (options.offsetY ?? 0) + y0 });
+    const { labels, count, runs } = labelComponents(crop, cw, ch, i32(0, cw * ch));
+    return traceComponents(labels, count, cw, ch, { offsetX: (options.offsetX ?? 0) + x0, offsetY: (options.offsetY ?? 0) + y0 }, runs);
   }
-  const { labels, count } = labelComponents(mask, width, height, i32(0, width * height));
-  return traceComponents(labels, count, width, height, options);
+  const { labels, count, runs } = labelComponents(mask, width, height, i32(0, width * height));
+  return traceComponents(labels, count, width, height, options, runs);
 }
 
 /**
  * Traces the components of a label grid (0 = background, 1..count, each label 4-connected, as
  * labelComponents makes): result[k] is label k + 1. Touching labels share their pixel edges.
+ * `runs`: the grid's runs as labelComponents gives them (each run one label, its neighbours along the
+ * row other labels); then only the runs' pixels are visited, not the background.
  */
-export function traceComponents(labels: Int32Array, count: number, width: number, height: number, options: TraceOptions = {}): TracedPolygon[] {
+export function traceComponents(labels: Int32Array, count: number, width: number, height: number, options: TraceOptions = {}, runs?: PixelRuns): TracedPolygon[] {
   const ox = options.offsetX ?? 0;
   const oy = options.offsetY ?? 0;
   if (count === 0) return [];
@@ -242,7 +253,32 @@ export function traceComponents(labels: Int32Array, count: number, width: number
   for (let c = 0; c <= count; c++) comps.push({ pixels: 0, x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity, rings: [], outer: -1 });
   const lastX = width - 1;
   const lastY = height - 1;
-  for (let y = 0; y < height; y++) {
+  if (runs) {
+    // The same edges in the same order as the pixel scan below: a run's first pixel has a left edge,
+    // its last a right edge (the pixels beside it hold other labels), the rest only top / bottom ones.
+    for (let r = 0; r < runs.start.length; r++) {
+      const s = runs.start[r];
+      const e = runs.end[r];
+      const y = (s / width) | 0;
+      const xs = s - y * width;
+      const xl = e - 1 - y * width;
+      const L = labels[s];
+      const c = comps[L];
+      c.pixels += e - s;
+      if (xs < c.x0) c.x0 = xs;
+      if (y < c.y0) c.y0 = y;
+      if (xl + 1 > c.x1) c.x1 = xl + 1;
+      if (y + 1 > c.y1) c.y1 = y + 1;
+      const vRow = y * W1 - y * width;
+      for (let i = s; i < e; i++) {
+        const v = vRow + i;
+        if (y === 0 || labels[i - width] !== L) add(v, 0, L);
+        if (i === e - 1) add(v + 1, 1, L);
+        if (y === lastY || labels[i + width] !== L) add(v + W1 + 1, 2, L);
+        if (i === s) add(v + W1, 3, L);
+      }
+    }
+  } else for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) {
       const i = row + x;

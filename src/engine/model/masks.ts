@@ -161,9 +161,17 @@ export function maskInBox(
   const pos = new Uint8Array(lw * lh);
   for (let i = 0; i < pos.length; i += 1) pos[i] = logits[i] > 0 ? 1 : 0;
   // Runs of output columns that share their two x taps.
-  const runStart: number[] = [];
-  for (let c = 0; c < w; c += 1) if (c === 0 || tx.i0[c] !== tx.i0[c - 1] || tx.i1[c] !== tx.i1[c - 1]) runStart.push(c);
-  runStart.push(w);
+  const runStart = new Int32Array(w + 1);
+  let nRuns = 0;
+  for (let c = 0; c < w; c += 1) if (c === 0 || tx.i0[c] !== tx.i0[c - 1] || tx.i1[c] !== tx.i1[c - 1]) runStart[nRuns++] = c;
+  runStart[nRuns] = w;
+  // Output rows with the same y taps (about four per prototype row) share which runs have a set
+  // corner: found once per prototype row (most runs of a detection box have none), then only those runs
+  // are visited.
+  const active = new Int32Array(nRuns);
+  const corners = new Uint8Array(nRuns);
+  let nActive = 0;
+  let activeFor = -1;
   let area = 0;
   // The set pixels' box, found on the way (the tracer and the wall search then skip the empty margin).
   let sx0 = w, sy0 = h, sx1 = 0, sy1 = 0;
@@ -174,14 +182,26 @@ export function maskInBox(
     const yb = ty.i1[r] - py0;
     const ly = ty.l[r];
     const o = r * w;
-    for (let q = 0; q + 1 < runStart.length; q += 1) {
+    if (ya !== activeFor) {
+      // (yb follows from ya: the next prototype row, or ya itself at the grid's edge.)
+      nActive = 0;
+      for (let q = 0; q < nRuns; q += 1) {
+        const xa = tx.i0[runStart[q]] - px0;
+        const xb = tx.i1[runStart[q]] - px0;
+        const n = pos[ya * lw + xa] + pos[ya * lw + xb] + pos[yb * lw + xa] + pos[yb * lw + xb];
+        if (n === 0) continue;
+        active[nActive] = q;
+        corners[nActive++] = n;
+      }
+      activeFor = ya;
+    }
+    for (let k = 0; k < nActive; k += 1) {
+      const q = active[k];
       const c0 = runStart[q];
       const c1 = runStart[q + 1];
       const xa = tx.i0[c0] - px0;
       const xb = tx.i1[c0] - px0;
-      const n = pos[ya * lw + xa] + pos[ya * lw + xb] + pos[yb * lw + xa] + pos[yb * lw + xb];
-      if (n === 0) continue;
-      if (n === 4) {
+      if (corners[k] === 4) {
         data.fill(1, o + c0, o + c1);
         area += c1 - c0;
         if (c0 < first) first = c0;

@@ -156,9 +156,9 @@ function planarize(src: Uint8Array, width: number, ya: number, yb: number, tenso
 
 /**
  * Letterboxes an image into the model input: planar RGB float32 [3, dstHeight, dstWidth], / 255,
- * padding value 114.
+ * padding value 114. `out`: the tensor to write (3 · dstHeight · dstWidth long), else a new one.
  */
-export function letterbox(image: RawImage, dstHeight: number, dstWidth: number, padValue = 114): { tensor: Float32Array; geometry: LetterboxGeometry } {
+export function letterbox(image: RawImage, dstHeight: number, dstWidth: number, padValue = 114, out?: Float32Array): { tensor: Float32Array; geometry: LetterboxGeometry } {
   if (!(image && image.width > 0 && image.height > 0 && image.data?.length === image.width * image.height * image.channels)) {
     throw new EngineError('BAD_INPUT', `image: got ${image?.width}×${image?.height}×${image?.channels} with ${image?.data?.length} bytes, expected width·height·channels bytes`);
   }
@@ -168,9 +168,10 @@ export function letterbox(image: RawImage, dstHeight: number, dstWidth: number, 
     ? rgb
     : resizeLinear(rgb, image.width, image.height, 3, g.newWidth, g.newHeight);
   const plane = dstWidth * dstHeight;
-  // Fresh typed arrays are zeroed: only the padding around the image is filled (none when the image
-  // already has the model's size), so the 4–13 MB tensor is written once, not twice.
-  const tensor = new Float32Array(3 * plane);
+  // The image is written where it lands and only the padding around it is filled (none when the image
+  // already has the model's size): the 4–13 MB tensor is written once, not twice, and every element is
+  // written, so `out` (a reused buffer) may hold anything.
+  const tensor = out && out.length === 3 * plane ? out : new Float32Array(3 * plane);
   const pad = padValue / 255;
   const nw = g.newWidth;
   const left = g.padLeft;

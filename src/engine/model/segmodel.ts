@@ -19,8 +19,9 @@ import { letterbox } from './letterbox.js';
 import { protoGeometry, protosByCell } from './masks.js';
 import { computeMasks } from './mask-helper.js';
 import { helperReady, startHelperThreads } from '../util/helper-thread.js';
+import { giveBack, takeBuffer } from '../util/buffer-pool.js';
 import { parseUltralyticsImgsz, parseUltralyticsNames } from './onnx-metadata.js';
-import type { OnnxSession, SessionOptions, TensorInfo } from './session.js';
+import type { FeedTensor, OnnxSession, SessionOptions, TensorInfo } from './session.js';
 import { openSession } from './session.js';
 import { openWorkerSession } from './worker-session.js';
 import { poolSessions } from './session-pool.js';
@@ -221,7 +222,8 @@ export function prepareInput(model: SegModel, image: RawImage, options: SegmentO
   const [ih, iw] = inputSizeFor(model, options.imgsz);
   throwIfAborted(options.signal);
   const t0 = performance.now();
-  const { tensor, geometry } = letterbox(image, ih, iw);
+  // The tensor's memory comes from the pool (runModel gives it back): reused pages, no page faults.
+  const { tensor, geometry } = letterbox(image, ih, iw, undefined, new Float32Array(takeBuffer(3 * ih * iw * 4)));
   return {
     tensor, geometry, size: [ih, iw], image: { width: image.width, height: image.height },
     options: { conf, iou, maxDet }, preprocessMs: performance.now() - t0,
@@ -234,7 +236,10 @@ export async function runModel(model: SegModel, input: PreparedInput, signal?: A
   const [ih, iw] = input.size;
   const t1 = performance.now();
   // The letterboxed tensor is used once: a worker session takes its buffer instead of copying 5–13 MB.
-  const out = await model.session.run({ [model.inputName]: { data: input.tensor, dims: [1, 3, ih, iw], transfer: true } }, signal);
+  const feed: FeedTensor = { data: input.tensor, dims: [1, 3, ih, iw], transfer: true };
+  const out = await model.session.run({ [model.inputName]: feed }, signal);
+  // Its memory serves the next tile's input (a worker session hands the moved buffer back in feed.data).
+  giveBack(feed.data.buffer);
   const inferenceMs = performance.now() - t1;
   const det = out[model.detName];
   const proto = out[model.protoName];
@@ -270,8 +275,14 @@ export async function decodeOutputs(model: SegModel, raw: RawOutputs, signal?: A
   // Cell-major prototypes pay off from a handful of masks on (a few ms per tile, then faster masks);
   // in shared memory when helper threads take part of the masks (mask-helper.ts).
   const cells = proto.dims[2] * proto.dims[3] * nm;
-  const byCell = k >= 8 ? protosByCell(protos, pg, helperReady() ? new Float32Array(new SharedArrayBuffer(cells * 4)) : undefined) : undefined;
-  const masks = await computeMasks(protos, byCell, pg, coeffs, boxes, signal);
+  const byCell = k >= 8 ? protosByCell(protos, pg, new Float32Array(takeBuffer(cells * 4, helperReady()))) : undefined;
+  let masks;
+  try {
+    masks = await computeMasks(protos, byCell, pg, coeffs, boxes, signal);
+  } finally {
+    // Done with by every thread (computeMasks waits for its helpers): the next tile reuses the memory.
+    if (byCell) giveBack(byCell.buffer);
+  }
   const detections: Detection[] = [];
   for (let i = 0; i < k; i += 1) {
     const box: [number, number, number, number] = [boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3]];

@@ -6,7 +6,7 @@
  *
  * Protocol (one message at a time is handled; runs are serialized by ONNX Runtime anyway):
  *   → {type: 'open', model, options}        ← {type: 'opened', info} | {type: 'error', id: 0, error}
- *   → {type: 'run', id, feeds}              ← {type: 'result', id, outputs} | {type: 'error', id, error}
+ *   → {type: 'run', id, feeds}              ← {type: 'result', id, outputs, inputs} | {type: 'error', id, error}
  *   → {type: 'dispose', id}                 ← {type: 'disposed', id}
  *   ← {type: 'warning', message}            (device fallback warnings)
  */
@@ -22,7 +22,7 @@ export type WorkerRequest =
 
 export type WorkerReply =
   | { type: 'opened'; info: Omit<OnnxSession, 'run' | 'dispose'> }
-  | { type: 'result'; id: number; outputs: Record<string, OutputTensor> }
+  | { type: 'result'; id: number; outputs: Record<string, OutputTensor>; inputs?: Record<string, FeedTensor['data']> }
   | { type: 'error'; id: number; error: { code: string; message: string; details?: Record<string, unknown> } }
   | { type: 'disposed'; id: number }
   | { type: 'warning'; message: string };
@@ -49,10 +49,13 @@ if (port) {
       try {
         if (!session) throw new EngineError('INTERNAL', 'worker session: run before open');
         const outputs = await session.run(m.feeds);
-        // Hand the output buffers over without a copy when they are transferable (plain ArrayBuffers).
-        const transfer = Object.values(outputs).map((o) => o.data.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+        // Hand the output buffers over without a copy when they are transferable (plain ArrayBuffers),
+        // and the inputs' back (moved here for the run: the caller reuses their memory).
+        const inputs = Object.fromEntries(Object.entries(m.feeds).map(([k, f]) => [k, f.data]));
+        const buffers = (arrays: FeedTensor['data'][]): ArrayBuffer[] => arrays.map((a) => a.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+        const transfer = [...new Set([...buffers(Object.values(outputs).map((o) => o.data)), ...buffers(Object.values(inputs))])];
         try {
-          post({ type: 'result', id: m.id, outputs }, [...new Set(transfer)]);
+          post({ type: 'result', id: m.id, outputs, inputs }, transfer);
         } catch {
           post({ type: 'result', id: m.id, outputs });
         }

@@ -37,7 +37,10 @@ export interface FeedTensor {
   dims: number[];
   /** Defaults from the typed array (Float32Array → 'float32', BigInt64Array → 'int64', ...). */
   type?: 'float32' | 'int64' | 'int32' | 'uint8' | 'float64';
-  /** The caller gives the array away: a worker session moves its buffer instead of copying it. */
+  /**
+   * The caller lends the array for the run: a worker session moves its buffer instead of copying it, and
+   * after the run puts the array (moved back) in `data` again, so its memory can be reused.
+   */
   transfer?: boolean;
 }
 

@@ -37,11 +37,16 @@ test('a worker session describes and runs the model exactly as a session on this
     }
     // The caller's feed is copied, not taken away.
     assert.equal(feeds.images.data.length, 3 * SIZE * SIZE);
-    // Marked `transfer`, it is moved instead (the caller's array is left empty), with the same result.
-    const moved = { images: { data: input(), dims: [1, 3, SIZE, SIZE], transfer: true } };
-    const c = await there.run(moved);
-    assert.equal(moved.images.data.length, 0);
+    // Marked `transfer`, it is moved instead (the caller's array is left empty during the run), with the
+    // same result, and moved back after it: the feed holds the same values again, in a new array.
+    const lent = input();
+    const moved = { images: { data: lent, dims: [1, 3, SIZE, SIZE], transfer: true } };
+    const running = there.run(moved);
+    assert.equal(lent.length, 0, 'moved to the worker');
+    const c = await running;
     assert.deepEqual(c.output1.data, a.output1.data);
+    assert.notEqual(moved.images.data, lent);
+    assert.deepEqual(moved.images.data, input(), 'moved back with its values');
   } finally {
     await here.dispose();
     await there.dispose();

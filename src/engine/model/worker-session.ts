@@ -7,7 +7,7 @@
  *   await s.dispose();                                                        // ends the worker
  *
  * Feeds are copied to the worker (structured clone; the caller may reuse its arrays) unless marked
- * `transfer: true` (moved, the caller's array is then empty); outputs come back transferred. Errors keep their EngineError code. The worker does not keep the process alive while idle.
+ * `transfer: true` (moved for the run, then moved back into the feed's `data`); outputs come back transferred. Errors keep their EngineError code. The worker does not keep the process alive while idle.
  */
 import { Worker } from 'node:worker_threads';
 import { EngineError, throwIfAborted } from '../errors.js';
@@ -94,6 +94,8 @@ export async function openWorkerSession(model: string | Uint8Array, options: Ses
       throwIfAborted(signal);
       if (r.type === 'error') throw toError(r.error);
       if (r.type !== 'result') throw new EngineError('INTERNAL', 'inference worker: unexpected reply');
+      // Moved inputs come back: the caller's feed holds its memory again (for reuse, e.g. the next tile's input).
+      for (const [name, data] of Object.entries(r.inputs ?? {})) if (feeds[name]?.transfer) feeds[name].data = data;
       return r.outputs;
     },
     async dispose(): Promise<void> {

@@ -34,14 +34,14 @@ export interface TraceOptions {
 // traces hundreds of masks, and fresh arrays per mask were most of the garbage a tile made (profiled:
 // ~20 ms of collection per 640 tile).
 let scratchI32: Int32Array[] = [];
-let scratchU8 = new Uint8Array(0);
+let scratchU8: Uint8Array[] = [];
 function i32(slot: number, n: number): Int32Array {
   if (!scratchI32[slot] || scratchI32[slot].length < n) scratchI32[slot] = new Int32Array(Math.max(n, 2 * (scratchI32[slot]?.length ?? 0)));
   return scratchI32[slot].subarray(0, n);
 }
-function u8(n: number): Uint8Array {
-  if (scratchU8.length < n) scratchU8 = new Uint8Array(Math.max(n, 2 * scratchU8.length));
-  return scratchU8.subarray(0, n);
+function u8(slot: number, n: number): Uint8Array {
+  if (!scratchU8[slot] || scratchU8[slot].length < n) scratchU8[slot] = new Uint8Array(Math.max(n, 2 * (scratchU8[slot]?.length ?? 0)));
+  return scratchU8[slot].subarray(0, n);
 }
 
 /**
@@ -167,8 +167,12 @@ export function tracePolygons(mask: ArrayLike<number>, width: number, height: nu
   if (cw * ch < 0.8 * width * height) {
     let crop: Uint8Array | Float64Array;
     if (mask instanceof Uint8Array) {
-      crop = u8(cw * ch);
-      for (let y = 0; y < ch; y++) crop.set(mask.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + cw), y * cw);
+      crop = u8(0, cw * ch);
+      // Row by row without a subarray view per row (hundreds of rows per tile: garbage).
+      for (let y = 0, d = 0; y < ch; y++) {
+        const src = (y0 + y) * width + x0;
+        for (let x = 0; x < cw; x++) crop[d++] = mask[src + x];
+      }
     } else {
       crop = new Float64Array(cw * ch);
       for (let y = 0; y < ch; y++) {
@@ -200,7 +204,7 @@ export function traceComponents(labels: Int32Array, count: number, width: number
   // `more`. One pass with inline neighbour tests; the edge arrays grow by doubling.
   let cap = 4 * (width + height) + 16;
   let eStart = i32(1, cap);
-  let eDir = new Uint8Array(cap);
+  let eDir = u8(1, cap);
   let eLabel = i32(2, cap);
   const out0 = i32(3, W1 * (height + 1)).fill(-1);
   const out1 = i32(4, W1 * (height + 1)).fill(-1);
@@ -298,7 +302,7 @@ export function traceComponents(labels: Int32Array, count: number, width: number
     }
   }
   const m = k;
-  const visited = new Uint8Array(m);
+  const visited = u8(2, m).fill(0);
   const pts: number[] = [];
   for (let e0 = 0; e0 < m; e0++) {
     if (visited[e0]) continue;

@@ -54,7 +54,7 @@ export interface SegmentedTile {
 
 /** Stage "read": the tile's window, stretched to 8-bit RGB with the raster's stretch. */
 export async function readTile(ctx: TileContext, tile: Tile): Promise<Rgb8> {
-  const win = await ctx.raster.readWindow(tile.window, { bands: ctx.bands, signal: ctx.signal });
+  const win = await ctx.raster.readWindow(tile.window, { bands: ctx.bands, signal: ctx.signal, rgb8: true });
   return toRgb8(win, ctx.stretch, ctx.nodata);
 }
 

@@ -73,3 +73,38 @@ test('window reads match GDAL on every layout, dtype and window position', async
   }
   assert.equal(checked, LAYOUTS.length * 2 * windows.length);
 });
+
+test('8-bit RGB read pixel-interleaved (rgb8) matches GDAL where stored so; other layouts and band choices read as bands', async () => {
+  const windows: [number, number, number, number][] = [[5, 3, 140, 97], [70, 31, W, H], [0, 210, 300, 217], [299, 216, 300, 217]];
+  let interleaved = 0;
+  for (const [layout, options] of LAYOUTS) {
+    const file = path.join(dir, `rgb8-${layout}.tif`);
+    writeGeoTiff(file, { width: W, height: H, bands: TYPES.uint8, geotransform: [0, 1, 0, 0, 0, -1], epsg: 32616, options });
+    const r = await openRaster(file);
+    try {
+      for (const w of windows) {
+        const out = path.join(dir, `rgb8-${layout}-${w.join('-')}.bin`);
+        gdal('gdal_translate', ['-q', '-of', 'ENVI', '-co', 'INTERLEAVE=BIP', '-srcwin', String(w[0]), String(w[1]), String(w[2] - w[0]), String(w[3] - w[1]), file, out]);
+        const want = new Uint8Array(readFileSync(out));
+        const got = await r.readWindow(w, { bands: [0, 1, 2], rgb8: true });
+        if (layout.endsWith('-pixel')) {
+          assert.ok(got.rgb8, `${layout}: pixel-interleaved bytes`);
+          assert.equal(got.data.length, 0);
+          assert.deepEqual(got.rgb8, want, `${layout} window ${w}`);
+          interleaved++;
+        } else {
+          assert.equal(got.rgb8, undefined, `${layout}: band-interleaved, read as bands`);
+          const n = (w[2] - w[0]) * (w[3] - w[1]);
+          for (let b = 0; b < 3; b++) for (let i = 0; i < n; i += 97) assert.equal(got.data[b][i], want[3 * i + b]);
+        }
+        // Other band choices read as bands, with or without the option.
+        const two = await r.readWindow(w, { bands: [1, 0], rgb8: true });
+        assert.equal(two.rgb8, undefined);
+        assert.equal(two.data.length, 2);
+      }
+    } finally {
+      await r.close();
+    }
+  }
+  assert.equal(interleaved, 2 * windows.length, 'the tiled and the strip (short last strip) pixel-interleaved layouts');
+});

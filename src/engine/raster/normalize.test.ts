@@ -63,3 +63,20 @@ test('toRgb8 equals a plain per-pixel reference: uint8/uint16/float32, 1 and 3 b
     assert.deepEqual(got.valid, want.valid, what);
   }
 });
+
+test('toRgb8 of pixel-interleaved bytes (rgb8) equals the reference on the same pixels: as is, stretched, with nodata', () => {
+  const width = 37, height = 23, n = width * height;
+  const planes = [0, 1, 2].map((b) => Uint8Array.from({ length: n }, (_, i) => (i * (7 + b) + b * 31) & 255));
+  const rgb8 = new Uint8Array(3 * n);
+  for (let i = 0; i < n; i++) for (let b = 0; b < 3; b++) rgb8[3 * i + b] = planes[b][i];
+  const cases: [Stretch, number | null][] = [[identityStretch(3), null], [[[10, 200], [0, 255], [40, 90]], null], [identityStretch(3), 77]];
+  for (const [stretch, nodata] of cases) {
+    const want = reference({ width, height, data: planes }, stretch, nodata);
+    const got = toRgb8({ width, height, data: [], rgb8 }, stretch, nodata);
+    assert.deepEqual(got.image.data, want.rgb, JSON.stringify({ stretch, nodata }));
+    assert.deepEqual(got.valid, want.valid);
+    assert.equal(got.validCount, want.count);
+  }
+  // As is: the bytes read are the image (no copy).
+  assert.equal(toRgb8({ width, height, data: [], rgb8 }, identityStretch(3), null).image.data, rgb8);
+});

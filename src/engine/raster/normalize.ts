@@ -108,6 +108,18 @@ export interface Rgb8 {
   validCount: number;
 }
 
+/** Interleaved RGB bytes → three byte planes. */
+function deinterleave(rgb: Uint8Array, n: number): Uint8Array[] {
+  const planes = [new Uint8Array(n), new Uint8Array(n), new Uint8Array(n)];
+  const [r, g, b] = planes;
+  for (let i = 0, o = 0; i < n; i++, o += 3) {
+    r[i] = rgb[o];
+    g[i] = rgb[o + 1];
+    b[i] = rgb[o + 2];
+  }
+  return planes;
+}
+
 /** Three byte planes → interleaved RGB in one pass (a function of its own: optimized on its first call). */
 function interleave8(r: Uint8Array, g: Uint8Array, b: Uint8Array, out: Uint8Array, n: number): void {
   for (let i = 0, o = 0; i < n; i++, o += 3) {
@@ -188,6 +200,13 @@ function stretchBand(d: BandArray, n: number, lo: number, s: number, hasNodata: 
 export function toRgb8(win: WindowData, stretch: Stretch, nodata: number | null): Rgb8 {
   const { width, height } = win;
   const n = width * height;
+  if (win.rgb8) {
+    // Pixel-interleaved 8-bit RGB as read: used as it is where nothing is stretched or masked.
+    if ((nodata === null || nodata === undefined) && stretch.length === 3 && stretch.every(([lo, hi]) => lo === 0 && hi === 255)) {
+      return { image: { data: win.rgb8, width, height, channels: 3 }, valid: null, validCount: n };
+    }
+    return toRgb8({ width, height, data: deinterleave(win.rgb8, n) }, stretch, nodata);
+  }
   const nb = win.data.length;
   if (nb !== 1 && nb !== 3) throw new EngineError('BAD_INPUT', `bands: got ${nb}, expected 1 or 3 bands for RGB`);
   const out = new Uint8Array(n * 3);

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { inflate } from 'node:zlib';
 import { EngineError, throwIfAborted } from '../errors.js';
 import type { Affine } from '../geo/affine.js';
-import { copyWindowBlocks } from './block-copy.js';
+import { copyWindowBlocks, copyWindowRgb8 } from './block-copy.js';
 import type { BlockSource } from './block-copy.js';
 import { HttpRangeClient, type UrlCheck } from './http-client.js';
 import { LibjpegBlockDecoder } from './jpeg-decoder.js';
@@ -93,13 +93,20 @@ export interface ReadWindowOptions {
   /** 0 = full resolution, k = k-th overview (window in that overview's pixels). Default 0. */
   overview?: number;
   signal?: AbortSignal;
+  /**
+   * The caller takes 8-bit RGB pixel-interleaved (WindowData.rgb8) where the raster stores it so and
+   * bands are [0, 1, 2]: the bytes are copied as they are, not split into bands. Otherwise bands as usual.
+   */
+  rgb8?: boolean;
 }
 
 export interface WindowData {
   width: number;
   height: number;
-  /** One typed array per requested band, row-major. */
+  /** One typed array per requested band, row-major (empty when rgb8 is given). */
   data: BandArray[];
+  /** With the rgb8 option, where it applies: the window's pixel-interleaved RGB bytes (bands 0, 1, 2). */
+  rgb8?: Uint8Array;
 }
 
 export interface Raster extends RasterInfo {
@@ -127,20 +134,31 @@ addDecoder([8, 32946], async () => NativeDeflateDecoder, undefined, false);
 /** Compressions whose decoder needs only the default parameters (the ones copyWindowBlocks can drive). */
 const SIMPLE_COMPRESSIONS = new Set([1, 5, 8, 32773, 32946, 50000]);
 
-/** readRasters' result through block-copy.ts's typed-array copy, or null where that copy does not apply. */
-async function copyBlocks(image: GeoTIFFImage, window: PixelWindow, samples: number[], dtype: RasterDType, signal?: AbortSignal): Promise<BandArray[] | null> {
+/** The decoder of the image's compression where it needs only the default parameters (what block-copy.ts can drive), else null. */
+async function simpleDecoder(image: GeoTIFFImage): Promise<unknown | null> {
   const fd = image.getFileDirectory();
   const compression = Number(fd.getValue('Compression') || 1);
   if (!SIMPLE_COMPRESSIONS.has(compression)) return null;
   const tiled = fd.hasTag('TileWidth');
-  const decoder = await getDecoder(compression, {
+  return getDecoder(compression, {
     tileWidth: image.getTileWidth(),
     tileHeight: tiled ? image.getTileHeight() : Number((await fd.loadValue('RowsPerStrip')) || image.getHeight()),
     planarConfiguration: image.planarConfiguration,
     bitsPerSample: (await fd.loadValue('BitsPerSample')) as unknown as number[],
     predictor: Number(await fd.loadValue('Predictor')) || 1,
   });
-  return copyWindowBlocks(image as unknown as BlockSource, decoder, window, samples, dtype, signal);
+}
+
+/** readRasters' result through block-copy.ts's typed-array copy, or null where that copy does not apply. */
+async function copyBlocks(image: GeoTIFFImage, window: PixelWindow, samples: number[], dtype: RasterDType, signal?: AbortSignal): Promise<BandArray[] | null> {
+  const decoder = await simpleDecoder(image);
+  return decoder ? copyWindowBlocks(image as unknown as BlockSource, decoder, window, samples, dtype, signal) : null;
+}
+
+/** copyWindowRgb8 (block-copy.ts) where the compression's decoder is a simple one, else null. */
+async function copyRgb8(image: GeoTIFFImage, window: PixelWindow, signal?: AbortSignal): Promise<Uint8Array | null> {
+  const decoder = await simpleDecoder(image);
+  return decoder ? copyWindowRgb8(image as unknown as BlockSource, decoder, window, signal) : null;
 }
 
 function dtypeOf(format: number, bits: number): RasterDType | null {
@@ -368,6 +386,10 @@ export async function openRaster(pathOrUrl: string, options: OpenRasterOptions =
           const all = Array.from(rgb as unknown as ArrayLike<BandArray>);
           data = sel.map((b) => all[b]);
         } else {
+          if (opts.rgb8 && dtype === 'uint8' && sel.length === 3 && sel.every((b, i) => b === i)) {
+            const rgb8 = await copyRgb8(image, window, opts.signal);
+            if (rgb8) return { width: x1 - x0, height: y1 - y0, data: [], rgb8 };
+          }
           data = (await copyBlocks(image, window, sel, dtype, opts.signal))
             ?? Array.from((await image.readRasters({ window, samples: sel, interleave: false, signal: opts.signal })) as unknown as ArrayLike<BandArray>);
         }

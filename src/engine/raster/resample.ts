@@ -46,7 +46,8 @@ export function resampleRaster(raster: Raster, factor: number): Raster {
     const ly0 = Math.max(0, Math.floor(y0 * fy) - 1);
     const lx1 = Math.min(lv.width, Math.ceil(x1 * fx) + 1);
     const ly1 = Math.min(lv.height, Math.ceil(y1 * fy) + 1);
-    const src = await raster.readWindow([lx0, ly0, lx1, ly1], { ...opts, overview: lv.level });
+    // Bands, not interleaved bytes: the resampling works band by band.
+    const src = await raster.readWindow([lx0, ly0, lx1, ly1], { ...opts, rgb8: false, overview: lv.level });
     const sw = src.width;
     const sh = src.height;
     const round = INTEGER.has(raster.dtype);

@@ -33,12 +33,17 @@ export interface Regularized {
   areaChange: number;
 }
 
+// Grow-only scratch for the hull's candidate points (hundreds of outlines per tile: no garbage per call).
+let hx = new Float64Array(0);
+let hy = new Float64Array(0);
+let stack = new Int32Array(0);
+
 /**
- * Convex hull (Andrew's monotone chain) of a flat ring, as [x, y] pairs counter-clockwise. Points
- * strictly inside the quadrilateral of the four extreme points cannot be on the hull and are dropped
- * before the sort (Akl–Toussaint): the same hull, for a fraction of the sorting on a traced outline.
+ * Convex hull (Andrew's monotone chain) of a flat ring, as a flat [x0, y0, x1, y1, …] counter-clockwise.
+ * Points strictly inside the quadrilateral of the four extreme points cannot be on the hull and are
+ * dropped before the sort (Akl–Toussaint): the same hull, for a fraction of the sorting on a traced outline.
  */
-function convexHull(ring: ArrayLike<number>): [number, number][] {
+function convexHull(ring: ArrayLike<number>): Float64Array {
   const n = ring.length / 2;
   // Extreme points: min x, max y, max x, min y (counter-clockwise in x right / y up).
   let a = 0, b = 0, c = 0, d = 0;
@@ -49,32 +54,61 @@ function convexHull(ring: ArrayLike<number>): [number, number][] {
     if (x > ring[2 * c]) c = i;
     if (y < ring[2 * d + 1]) d = i;
   }
-  const quad = [a, d, c, b].map((i) => [ring[2 * i], ring[2 * i + 1]]);
-  // Inside when strictly left of every edge of the counter-clockwise quad (x right, y up); a
-  // degenerate quad (repeated corners) keeps every point.
-  const side = (o: number[], p: number[], x: number, y: number): number => (p[0] - o[0]) * (y - o[1]) - (p[1] - o[1]) * (x - o[0]);
-  const area2 = side(quad[0], quad[1], quad[2][0], quad[2][1]) + side(quad[0], quad[2], quad[3][0], quad[3][1]);
-  const pts: [number, number][] = [];
+  // The quad a → d → c → b; inside when strictly left of each of its edges (x right, y up). A
+  // degenerate quad (repeated corners, area ≤ 0) keeps every point.
+  const x0 = ring[2 * a], y0 = ring[2 * a + 1], x1 = ring[2 * d], y1 = ring[2 * d + 1];
+  const x2 = ring[2 * c], y2 = ring[2 * c + 1], x3 = ring[2 * b], y3 = ring[2 * b + 1];
+  const area2 = ((x1 - x0) * (y2 - y0) - (y1 - y0) * (x2 - x0)) + ((x2 - x0) * (y3 - y0) - (y2 - y0) * (x3 - x0));
+  if (hx.length < n) {
+    hx = new Float64Array(2 * n);
+    hy = new Float64Array(2 * n);
+    stack = new Int32Array(4 * n);
+  }
+  let m = 0;
   for (let i = 0; i < n; i++) {
     const x = ring[2 * i], y = ring[2 * i + 1];
-    if (area2 > 0 && side(quad[0], quad[1], x, y) > 0 && side(quad[1], quad[2], x, y) > 0 && side(quad[2], quad[3], x, y) > 0 && side(quad[3], quad[0], x, y) > 0) continue;
-    pts.push([x, y]);
+    if (
+      area2 > 0 &&
+      (x1 - x0) * (y - y0) - (y1 - y0) * (x - x0) > 0 &&
+      (x2 - x1) * (y - y1) - (y2 - y1) * (x - x1) > 0 &&
+      (x3 - x2) * (y - y2) - (y3 - y2) * (x - x2) > 0 &&
+      (x0 - x3) * (y - y3) - (y0 - y3) * (x - x3) > 0
+    ) continue;
+    hx[m] = x;
+    hy[m] = y;
+    m++;
   }
-  pts.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  if (pts.length < 3) return pts;
-  const cross = (o: number[], a: number[], b: number[]): number => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-  const lower: [number, number][] = [];
-  for (const p of pts) {
-    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], p) <= 0) lower.pop();
-    lower.push(p);
+  const order: number[] = new Array(m);
+  for (let i = 0; i < m; i++) order[i] = i;
+  order.sort((p, q) => hx[p] - hx[q] || hy[p] - hy[q]);
+  if (m < 3) {
+    const out = new Float64Array(2 * m);
+    for (let i = 0; i < m; i++) { out[2 * i] = hx[order[i]]; out[2 * i + 1] = hy[order[i]]; }
+    return out;
   }
-  const upper: [number, number][] = [];
-  for (let i = pts.length - 1; i >= 0; i--) {
-    const p = pts[i];
-    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], p) <= 0) upper.pop();
-    upper.push(p);
+  // cross(o, p, q) > 0: a left turn o → p → q.
+  const cross = (o: number, p: number, q: number): number => (hx[p] - hx[o]) * (hy[q] - hy[o]) - (hy[p] - hy[o]) * (hx[q] - hx[o]);
+  // Lower hull in stack[0 … lo), upper hull in stack[m …): indices into hx / hy (each chain ≤ m long).
+  let lo = 0;
+  for (let k = 0; k < m; k++) {
+    const p = order[k];
+    while (lo >= 2 && cross(stack[lo - 2], stack[lo - 1], p) <= 0) lo--;
+    stack[lo++] = p;
   }
-  return lower.slice(0, -1).concat(upper.slice(0, -1));
+  const U = m;
+  let up = U;
+  for (let k = m - 1; k >= 0; k--) {
+    const p = order[k];
+    while (up >= U + 2 && cross(stack[up - 2], stack[up - 1], p) <= 0) up--;
+    stack[up++] = p;
+  }
+  // Each chain without its last point (the other chain's first).
+  const h = lo - 1 + (up - U - 1);
+  const out = new Float64Array(2 * h);
+  let o = 0;
+  for (let k = 0; k < lo - 1; k++, o += 2) { out[o] = hx[stack[k]]; out[o + 1] = hy[stack[k]]; }
+  for (let k = U; k < up - 1; k++, o += 2) { out[o] = hx[stack[k]]; out[o + 1] = hy[stack[k]]; }
+  return out;
 }
 
 /**
@@ -84,16 +118,19 @@ function convexHull(ring: ArrayLike<number>): [number, number][] {
  */
 export function dominantAngle(ring: ArrayLike<number>): number {
   const hull = convexHull(ring);
+  const h = hull.length / 2;
   let best = Infinity;
   let angle = 0;
-  for (let i = 0; i < hull.length; i++) {
-    const [x0, y0] = hull[i];
-    const [x1, y1] = hull[(i + 1) % hull.length];
+  for (let i = 0; i < h; i++) {
+    const j = (i + 1) % h;
+    const x0 = hull[2 * i], y0 = hull[2 * i + 1];
+    const x1 = hull[2 * j], y1 = hull[2 * j + 1];
     const t = Math.atan2(y1 - y0, x1 - x0);
     const c = Math.cos(t);
     const s = Math.sin(t);
     let umin = Infinity, umax = -Infinity, vmin = Infinity, vmax = -Infinity;
-    for (const [x, y] of hull) {
+    for (let k = 0; k < h; k++) {
+      const x = hull[2 * k], y = hull[2 * k + 1];
       const u = x * c + y * s;
       const v = -x * s + y * c;
       if (u < umin) umin = u;

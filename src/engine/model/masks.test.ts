@@ -103,3 +103,12 @@ test('maskInBox: random prototypes and boxes match a per-pixel bilinear upsample
   }
   assert.ok(edges > 20 && filled > 1000, `${edges} masks with an edge, ${filled} pixels: both uniform and edge runs exercised`);
 });
+
+test('protosByCell: cell-major layout out[i · nm + c] = protos[c · plane + i] (channel counts with a tail, grids not a multiple of the block)', () => {
+  for (const [nm, mh, mw] of [[32, 17, 23], [5, 40, 9], [30, 16, 16], [1, 3, 3]]) {
+    const plane = mh * mw;
+    const protos = Float32Array.from({ length: nm * plane }, (_, k) => k * 0.5 - 3);
+    const out = protosByCell(protos, protoGeometry(nm, mh, mw, 4 * mh, 4 * mw));
+    for (let i = 0; i < plane; i++) for (let c = 0; c < nm; c++) assert.equal(out[i * nm + c], protos[c * plane + i], `${nm}×${mh}×${mw} cell ${i} channel ${c}`);
+  }
+});

@@ -69,10 +69,21 @@ function taps(from: number, to: number, len: number, out: number): { i0: Int32Ar
 export function protosByCell(protos: Float32Array, g: ProtoGeometry, out: Float32Array<ArrayBufferLike> = new Float32Array(g.mh * g.mw * g.nm)): Float32Array<ArrayBufferLike> {
   const { nm, mh, mw } = g;
   const plane = mh * mw;
-  // Cells outer, channels inner: sequential writes (2.5× faster than channel by channel at 256²).
-  for (let i = 0; i < plane; i += 1) {
-    const o = i * nm;
-    for (let c = 0; c < nm; c += 1) out[o + c] = protos[c * plane + i];
+  // Blocks of 256 cells, four channels at a time: four sequential reads, four adjacent writes, the
+  // block's output in cache (2× faster than cell by cell over all channels: 32 × 256² in 2.3 vs 4.8 ms).
+  const nm4 = nm - (nm % 4);
+  for (let i0 = 0; i0 < plane; i0 += 256) {
+    const i1 = Math.min(plane, i0 + 256);
+    for (let c = 0; c < nm4; c += 4) {
+      const s0 = c * plane, s1 = s0 + plane, s2 = s1 + plane, s3 = s2 + plane;
+      for (let i = i0, o = i0 * nm + c; i < i1; i += 1, o += nm) {
+        out[o] = protos[s0 + i];
+        out[o + 1] = protos[s1 + i];
+        out[o + 2] = protos[s2 + i];
+        out[o + 3] = protos[s3 + i];
+      }
+    }
+    for (let c = nm4; c < nm; c += 1) for (let i = i0, o = i0 * nm + c; i < i1; i += 1, o += nm) out[o] = protos[c * plane + i];
   }
   return out;
 }

@@ -35,6 +35,11 @@ export interface TraceOptions {
 // ~20 ms of collection per 640 tile).
 let scratchI32: Int32Array[] = [];
 let scratchU8: Uint8Array[] = [];
+let scratchF64: Float64Array[] = [];
+function f64(slot: number, n: number): Float64Array {
+  if (!scratchF64[slot] || scratchF64[slot].length < n) scratchF64[slot] = new Float64Array(Math.max(n, 2 * (scratchF64[slot]?.length ?? 0)));
+  return scratchF64[slot].subarray(0, n);
+}
 function i32(slot: number, n: number): Int32Array {
   if (!scratchI32[slot] || scratchI32[slot].length < n) scratchI32[slot] = new Int32Array(Math.max(n, 2 * (scratchI32[slot]?.length ?? 0)));
   return scratchI32[slot].subarray(0, n);
@@ -61,6 +66,14 @@ export interface PixelRuns {
  * filling them: a building mask has a run or two per row.
  */
 export function labelComponents(mask: ArrayLike<number>, width: number, height: number, into?: Int32Array): { labels: Int32Array; count: number; runs: PixelRuns } {
+  return labelWindow(mask, width, 0, 0, width, height, into);
+}
+
+/**
+ * labelComponents of the window [x0, x0 + width) × [y0, y0 + height) of a mask whose rows are `stride`
+ * pixels long, read in place (no copy of the window): labels and runs in the window's own coordinates.
+ */
+function labelWindow(mask: ArrayLike<number>, stride: number, x0: number, y0: number, width: number, height: number, into?: Int32Array): { labels: Int32Array; count: number; runs: PixelRuns } {
   // `into` (scratch, width × height long): written over, returned as the labels.
   const labels = into ? into.fill(0) : new Int32Array(width * height);
   const parent: number[] = [0];
@@ -75,25 +88,28 @@ export function labelComponents(mask: ArrayLike<number>, width: number, height: 
   // of the row above are runs [prev0, prev1) of these arrays, in order along the row.
   let cap = 2 * height + 16;
   let rS = i32(5, cap), rE = i32(6, cap), rL = i32(7, cap);
+  let rV = f64(0, cap);
   let runs = 0;
   let prev0 = 0, prev1 = 0;
   for (let y = 0; y < height; y++) {
+    // i: index in the mask; run ends are kept in window indices (row + column).
+    const src = (y0 + y) * stride + x0 - y * width;
     const row = y * width;
     const end = row + width;
     const first = runs;
     let p = prev0;
     let i = row;
     while (i < end) {
-      const v = mask[i];
+      const v = mask[src + i];
       if (!v) { i++; continue; }
       const s = i;
-      while (i < end && mask[i] === v) i++;
+      while (i < end && mask[src + i] === v) i++;
       // Runs above overlapping [s, i): columns s − row … i − row − 1.
       const cs = s - width, ce = i - width;
       while (p < prev1 && rE[p] <= cs) p++;
       let label = 0;
       for (let q = p; q < prev1 && rS[q] < ce; q++) {
-        if (mask[rS[q]] !== v) continue;
+        if (rV[q] !== v) continue;
         const b = find(rL[q]);
         if (!label) label = b;
         else if (b !== label) {
@@ -114,16 +130,18 @@ export function labelComponents(mask: ArrayLike<number>, width: number, height: 
         const s2 = new Int32Array(cap); s2.set(rS.subarray(0, runs)); rS = s2;
         const e2 = new Int32Array(cap); e2.set(rE.subarray(0, runs)); rE = e2;
         const l2 = new Int32Array(cap); l2.set(rL.subarray(0, runs)); rL = l2;
+        const v2 = new Float64Array(cap); v2.set(rV.subarray(0, runs)); rV = v2;
       }
       rS[runs] = s;
       rE[runs] = i;
       rL[runs] = label;
+      rV[runs] = v;
       runs++;
     }
     prev0 = first;
     prev1 = runs;
   }
-  [scratchI32[5], scratchI32[6], scratchI32[7]] = [rS, rE, rL];
+  [scratchI32[5], scratchI32[6], scratchI32[7], scratchF64[0]] = [rS, rE, rL, rV];
   const remap = new Int32Array(parent.length);
   let count = 0;
   for (let k = 1; k < parent.length; k++) {
@@ -164,28 +182,9 @@ export function tracePolygons(mask: ArrayLike<number>, width: number, height: nu
   if (y0 < 0) return [];
   const cw = x1 - x0 + 1;
   const ch = y1 - y0 + 1;
-  if (cw * ch < 0.8 * width * height) {
-    let crop: Uint8Array | Float64Array;
-    if (mask instanceof Uint8Array) {
-      crop = u8(0, cw * ch);
-      // Row by row without a subarray view per row (hundreds of rows per tile: garbage).
-      for (let y = 0, d = 0; y < ch; y++) {
-        const src = (y0 + y) * width + x0;
-        for (let x = 0; x < cw; x++) crop[d++] = mask[src + x];
-      }
-    } else {
-      crop = new Float64Array(cw * ch);
-      for (let y = 0; y < ch; y++) {
-        const src = (y0 + y) * width + x0;
-        const dst = y * cw;
-        for (let x = 0; x < cw; x++) crop[dst + x] = mask[src + x];
-      }
-    }
-    const { labels, count, runs } = labelComponents(crop, cw, ch, i32(0, cw * ch));
-    return traceComponents(labels, count, cw, ch, { offsetX: (options.offsetX ?? 0) + x0, offsetY: (options.offsetY ?? 0) + y0 }, runs);
-  }
-  const { labels, count, runs } = labelComponents(mask, width, height, i32(0, width * height));
-  return traceComponents(labels, count, width, height, options, runs);
+  // Labelled in place on the set pixels' rows and columns (a window of the mask, not a copy).
+  const { labels, count, runs } = labelWindow(mask, width, x0, y0, cw, ch, i32(0, cw * ch));
+  return traceComponents(labels, count, cw, ch, { offsetX: (options.offsetX ?? 0) + x0, offsetY: (options.offsetY ?? 0) + y0 }, runs);
 }
 
 /**

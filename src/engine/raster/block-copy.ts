@@ -29,6 +29,22 @@ const ARRAYS = {
   uint32: Uint32Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
 } as const;
 
+/** Where block (bx, by) of a tw × th grid meets the window: the block's origin and the window pixels [xs, xe) × [ys, ye) it holds. */
+function overlap(bx: number, by: number, tw: number, th: number, window: PixelWindow): { fx: number; fy: number; xs: number; xe: number; ys: number; ye: number } {
+  const fx = bx * tw;
+  const fy = by * th;
+  return { fx, fy, xs: Math.max(window[0], fx), xe: Math.min(window[2], fx + tw), ys: Math.max(window[1], fy), ye: Math.min(window[3], fy + th) };
+}
+
+/** The blocks [bx, by] of a tw × th grid that the window touches, row by row. */
+function blocksOf(window: PixelWindow, tw: number, th: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let by = Math.floor(window[1] / th); by < Math.ceil(window[3] / th); by++) {
+    for (let bx = Math.floor(window[0] / tw); bx < Math.ceil(window[2] / tw); bx++) out.push([bx, by]);
+  }
+  return out;
+}
+
 /** Interleaved triples from src[i…] → a[o…e), b[o…e), c[o…e). */
 function deinterleave3(src: BandArray, i: number, a: BandArray, b: BandArray, c: BandArray, o: number, e: number): void {
   for (; o < e; o++, i += 3) {
@@ -58,19 +74,10 @@ export async function copyWindowBlocks(
   const [wx0, wy0, wx1, wy1] = window;
   const ww = wx1 - wx0;
   const out = samples.map(() => new Arr(ww * (wy1 - wy0)));
-  const tx0 = Math.floor(wx0 / tw);
-  const tx1 = Math.ceil(wx1 / tw);
-  const ty0 = Math.floor(wy0 / th);
-  const ty1 = Math.ceil(wy1 / th);
   const jobs: Promise<void>[] = [];
   const copy = (data: ArrayBufferLike, bx: number, by: number, outs: BandArray[], offsets: number[]): void => {
     const src = new Arr(data as ArrayBuffer, 0, Math.floor(data.byteLength / bytes));
-    const fx = bx * tw;
-    const fy = by * th;
-    const xs = Math.max(wx0, fx);
-    const xe = Math.min(wx1, fx + tw);
-    const ys = Math.max(wy0, fy);
-    const ye = Math.min(wy1, fy + th);
+    const { fx, fy, xs, xe, ys, ye } = overlap(bx, by, tw, th, window);
     const stride = planar === 1 ? spp : 1;
     // Pixel-interleaved RGB(-like) blocks read as bands 0, 1, 2: one pass over each row, not three.
     const rgb = stride === 3 && outs.length === 3 && offsets[0] === 0 && offsets[1] === 1 && offsets[2] === 2;
@@ -100,15 +107,13 @@ export async function copyWindowBlocks(
       }
     }
   };
-  for (let by = ty0; by < ty1; by++) {
-    for (let bx = tx0; bx < tx1; bx++) {
-      if (planar === 1) {
-        jobs.push(image.getTileOrStrip(bx, by, 0, decoder as never, signal).then((b) => copy(b.data, bx, by, out, samples)));
-      } else {
-        samples.forEach((s, k) => {
-          jobs.push(image.getTileOrStrip(bx, by, s, decoder as never, signal).then((b) => copy(b.data, bx, by, [out[k]], [0])));
-        });
-      }
+  for (const [bx, by] of blocksOf(window, tw, th)) {
+    if (planar === 1) {
+      jobs.push(image.getTileOrStrip(bx, by, 0, decoder as never, signal).then((b) => copy(b.data, bx, by, out, samples)));
+    } else {
+      samples.forEach((s, k) => {
+        jobs.push(image.getTileOrStrip(bx, by, s, decoder as never, signal).then((b) => copy(b.data, bx, by, [out[k]], [0])));
+      });
     }
   }
   await Promise.all(jobs);
@@ -131,12 +136,7 @@ export async function copyWindowRgb8(image: BlockSource, decoder: unknown, windo
   const jobs: Promise<void>[] = [];
   const copy = (data: ArrayBufferLike, bx: number, by: number): void => {
     const src = new Uint8Array(data as ArrayBuffer);
-    const fx = bx * tw;
-    const fy = by * th;
-    const xs = Math.max(wx0, fx);
-    const xe = Math.min(wx1, fx + tw);
-    const ys = Math.max(wy0, fy);
-    const ye = Math.min(wy1, fy + th);
+    const { fx, fy, xs, xe, ys, ye } = overlap(bx, by, tw, th, window);
     const len = 3 * (xe - xs);
     for (let y = ys; y < ye; y++) {
       const a = 3 * ((y - fy) * tw + (xs - fx));
@@ -144,10 +144,8 @@ export async function copyWindowRgb8(image: BlockSource, decoder: unknown, windo
       out.set(src.subarray(a, a + len), 3 * ((y - wy0) * ww + (xs - wx0)));
     }
   };
-  for (let by = Math.floor(wy0 / th); by < Math.ceil(wy1 / th); by++) {
-    for (let bx = Math.floor(wx0 / tw); bx < Math.ceil(wx1 / tw); bx++) {
-      jobs.push(image.getTileOrStrip(bx, by, 0, decoder as never, signal).then((b) => copy(b.data, bx, by)));
-    }
+  for (const [bx, by] of blocksOf(window, tw, th)) {
+    jobs.push(image.getTileOrStrip(bx, by, 0, decoder as never, signal).then((b) => copy(b.data, bx, by)));
   }
   await Promise.all(jobs);
   return out;

@@ -14,6 +14,7 @@ import { bareRun } from './floor.js';
 import { withFootprintMasks } from './footprint-masks.js';
 import { medians, sideBySide } from './measure.js';
 import { useHelperThreads, whenHelpersReady } from '../util/helper-thread.js';
+import { useWasmLogits } from '../model/mask-logits.js';
 
 export interface ModelPathOptions {
   device?: string;
@@ -61,6 +62,15 @@ export async function benchModelPath(arch: FastSamArch, imgsz: number, options: 
           useHelperThreads(true);
         }
       },
+      // The same path with the mask logits in JavaScript instead of the WebAssembly kernel (model/mask-logits.ts).
+      e2eJsLogits: async () => {
+        useWasmLogits(false);
+        try {
+          return (await endToEndRun(outlined, raster, { tileSize: imgsz })).total;
+        } finally {
+          useWasmLogits(true);
+        }
+      },
     }, { warmup: options.warmup ?? 1, runs: options.runs ?? 5 });
     const sec = `Model floor vs end to end (${device})`;
     const k = `${device === 'cpu' ? '' : `${device}.`}${arch}.${imgsz}`;
@@ -72,6 +82,7 @@ export async function benchModelPath(arch: FastSamArch, imgsz: number, options: 
       { key: `e2e.${k}`, section: sec, label: `${label}: end to end (1-tile GeoTIFF)`, value: t.e2e.median, unit: 'ms', note: `${t.e2e.runs} runs, min ${t.e2e.min.toFixed(0)}; ${last.detections} detections → ${last.buildings} polygons` },
       { key: `ratio.${k}`, section: sec, label: `${label}: end to end / bare`, value: t.e2e.median / t.bare.median, unit: 'ratio', target: { max: ratioTarget(imgsz) } },
       { key: `helper.${k}`, section: sec, label: `${label}: end to end without / with the mask helper threads`, value: t.e2eOneThread.median / t.e2e.median, unit: 'ratio', note: `${t.e2eOneThread.median.toFixed(0)} vs ${t.e2e.median.toFixed(0)} ms` },
+      { key: `wasm.${k}`, section: sec, label: `${label}: end to end with JavaScript / WebAssembly mask logits`, value: t.e2eJsLogits.median / t.e2e.median, unit: 'ratio', note: `${t.e2eJsLogits.median.toFixed(0)} vs ${t.e2e.median.toFixed(0)} ms` },
       // The same ratio from the stage medians: (bare + every non-inference stage) / bare. Less sensitive
       // to load from other processes than the ratio of two wall-time medians.
       { key: `ratioStages.${k}`, section: sec, label: `${label}: (bare + other stages) / bare`, value: 1 + STAGES.filter((s) => s !== 'inference').reduce((a, s) => a + stageMed[s], 0) / t.bare.median, unit: 'ratio', target: { max: ratioTarget(imgsz) } },

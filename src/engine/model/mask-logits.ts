@@ -43,7 +43,7 @@ function instance(): Kernel | null {
   return kernel;
 }
 
-/** Switches the kernel off (false) or back on; off, cellLogits returns null. For tests and the bench. */
+/** Switches the kernel off (false) or back on; off, cellLogits returns null (tests, and the bench's side-by-side figure). */
 export function useWasmLogits(on: boolean): void {
   enabled = on;
 }

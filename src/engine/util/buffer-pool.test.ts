@@ -20,6 +20,13 @@ test('buffer pool: a given-back buffer serves the next take of its size and kind
   for (const size of [100, 200, 300, 400, 500]) for (let i = 0; i < 3; i++) giveBack(new ArrayBuffer(size));
   assert.ok(pooledBuffers() <= 8, `${pooledBuffers()} held`);
   assert.notEqual(takeBuffer(500).byteLength, 0);
+  // At most 128 MB held: a 100 MB buffer is kept once, a second one is not.
+  const big = [new ArrayBuffer(100 * 2 ** 20), new ArrayBuffer(100 * 2 ** 20)];
+  giveBack(big[0]);
+  giveBack(big[1]);
+  assert.equal(takeBuffer(100 * 2 ** 20), big[0]);
+  const fresh = takeBuffer(100 * 2 ** 20);
+  assert.ok(fresh !== big[0] && fresh !== big[1], 'the second one was not kept');
   // A buffer moved to another thread (detached) is not kept.
   const moved = new ArrayBuffer(64);
   const { port1, port2 } = new MessageChannel();

@@ -4,12 +4,20 @@
  * touch: filling a fresh 12.6 MB Float32Array took 2.8 ms here, a reused one 0.6 ms (a fresh
  * SharedArrayBuffer of that size 6.8 ms). A buffer is taken, used, and given back when its user is
  * done; one that is never given back is simply collected. At most two buffers of each size and kind are
- * kept, and sizes not asked for lately are dropped, so the pool stays within a few tiles' worth.
+ * kept, sizes not asked for lately are dropped, and the pool holds at most 128 MB (a tile's buffers at
+ * 1024 are 21 MB; at 4096, 336 MB: those are not kept), so it stays within a few tiles' worth.
  */
 
 const MAX_PER_SIZE = 2;
 const MAX_SIZES = 4;
+const MAX_BYTES = 128 * 2 ** 20;
 const free = new Map<string, ArrayBufferLike[]>();
+
+function heldBytes(): number {
+  let n = 0;
+  for (const l of free.values()) for (const b of l) n += b.byteLength;
+  return n;
+}
 
 const keyOf = (bytes: number, shared: boolean): string => `${shared ? 'shared' : 'plain'}:${bytes}`;
 
@@ -37,7 +45,7 @@ export function giveBack(buffer: ArrayBufferLike): void {
     free.set(key, list);
     while (free.size > MAX_SIZES) free.delete(free.keys().next().value!);
   }
-  if (list.length < MAX_PER_SIZE && !list.includes(buffer)) list.push(buffer);
+  if (list.length < MAX_PER_SIZE && !list.includes(buffer) && heldBytes() + buffer.byteLength <= MAX_BYTES) list.push(buffer);
 }
 
 /** Number of buffers held (for tests). */

@@ -25,6 +25,8 @@ async function outcome(file: string): Promise<{ code: string; message: string; m
     const r = await openRaster(file);
     try {
       await r.readWindow([0, 0, r.width, r.height]);
+      // And as the tile stage reads 8-bit RGB (pixel-interleaved bytes as stored).
+      await r.readWindow([0, 0, r.width, r.height], { rgb8: r.bands === 3 });
     } finally {
       await r.close();
     }
@@ -83,6 +85,8 @@ test('a GDAL GeoTIFF truncated at 60 offsets: each read ends with BAD_IMAGE or t
   const full = readFileSync(src);
   const ref = await openRaster(src);
   const want = await ref.readWindow([0, 0, 96, 80]);
+  const wantRgb8 = await ref.readWindow([0, 0, 96, 80], { rgb8: true });
+  assert.ok(wantRgb8.rgb8, 'pixel-interleaved RGB: read as stored');
   await ref.close();
   const cuts = new Set<number>([0, 1, 2, 4, 7, 8, 9, 15, 16, 100, 200, full.length - 1, full.length - 2]);
   for (let i = 0; cuts.size < 60; i++) cuts.add(Math.floor((full.length * (i * 0.618034 % 1))));
@@ -94,8 +98,10 @@ test('a GDAL GeoTIFF truncated at 60 offsets: each read ends with BAD_IMAGE or t
     if (r.code === 'OK') {
       const got = await openRaster(path.join(dir, `cut-${cut}.tif`));
       const data = await got.readWindow([0, 0, 96, 80]);
+      const rgb8 = await got.readWindow([0, 0, 96, 80], { rgb8: true });
       await got.close();
       assert.deepEqual(data.data, want.data, `cut at ${cut}: read without error but the pixels differ`);
+      assert.deepEqual(rgb8.rgb8, wantRgb8.rgb8, `cut at ${cut}: read as RGB bytes without error but the pixels differ`);
     }
   }
   assert.ok(seen.BAD_IMAGE >= 50, JSON.stringify(seen));

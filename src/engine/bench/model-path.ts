@@ -45,6 +45,15 @@ export async function benchModelPath(arch: FastSamArch, imgsz: number, options: 
     const bare = bareRun(bareModel, image, imgsz);
     options.onLog?.(`FastSAM-${arch} eq. @${imgsz} on ${device}: ${options.warmup ?? 1} warm-up + ${options.runs ?? 5} runs of bare and end-to-end, interleaved`);
     await whenHelpersReady();
+    // One end-to-end run with a speed-up switched off (then on again): its time.
+    const e2eWithout = async (use: (on: boolean) => void): Promise<number> => {
+      use(false);
+      try {
+        return (await endToEndRun(outlined, raster, { tileSize: imgsz })).total;
+      } finally {
+        use(true);
+      }
+    };
     const t = await sideBySide({
       bare,
       e2e: async () => {
@@ -54,23 +63,9 @@ export async function benchModelPath(arch: FastSamArch, imgsz: number, options: 
         return r.total;
       },
       // The same path with every mask decoded on this thread (util/helper-thread.ts's helpers not used).
-      e2eOneThread: async () => {
-        useHelperThreads(false);
-        try {
-          return (await endToEndRun(outlined, raster, { tileSize: imgsz })).total;
-        } finally {
-          useHelperThreads(true);
-        }
-      },
+      e2eOneThread: () => e2eWithout(useHelperThreads),
       // The same path with the mask logits in JavaScript instead of the WebAssembly kernel (model/mask-logits.ts).
-      e2eJsLogits: async () => {
-        useWasmLogits(false);
-        try {
-          return (await endToEndRun(outlined, raster, { tileSize: imgsz })).total;
-        } finally {
-          useWasmLogits(true);
-        }
-      },
+      e2eJsLogits: () => e2eWithout(useWasmLogits),
     }, { warmup: options.warmup ?? 1, runs: options.runs ?? 5 });
     const sec = `Model floor vs end to end (${device})`;
     const k = `${device === 'cpu' ? '' : `${device}.`}${arch}.${imgsz}`;

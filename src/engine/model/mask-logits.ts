@@ -72,7 +72,13 @@ export function cellLogits(byCell: Float32Array, coeffs: Float32Array, cell0: nu
     // The largest window is the whole grid.
     const end = outAt + 4 * Math.ceil(byCell.length / nm);
     const have = k.memory.buffer.byteLength;
-    if (end > have) k.memory.grow(Math.ceil((end - have) / 65536));
+    if (end > have) {
+      try {
+        k.memory.grow(Math.ceil((end - have) / 65536));
+      } catch {
+        return null; // past what WebAssembly memory can hold: the JavaScript loop serves this grid
+      }
+    }
     new Float32Array(k.memory.buffer, 0, byCell.length).set(byCell);
     loaded = new WeakRef(byCell);
   }

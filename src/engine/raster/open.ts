@@ -157,6 +157,8 @@ async function copyBlocks(image: GeoTIFFImage, window: PixelWindow, samples: num
 
 /** copyWindowRgb8 (block-copy.ts) where the compression's decoder is a simple one, else null. */
 async function copyRgb8(image: GeoTIFFImage, window: PixelWindow, signal?: AbortSignal): Promise<Uint8Array | null> {
+  // Another layout: the band copy resolves the decoder, not this one too.
+  if (image.planarConfiguration !== 1 || image.getSamplesPerPixel() !== 3) return null;
   const decoder = await simpleDecoder(image);
   return decoder ? copyWindowRgb8(image as unknown as BlockSource, decoder, window, signal) : null;
 }

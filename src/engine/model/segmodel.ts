@@ -81,12 +81,13 @@ export async function loadSegModel(model: string | Uint8Array, options: LoadSegM
   if (sessions > 1) {
     if (!worker) throw new EngineError('BAD_INPUT', 'sessions: more than one session needs worker threads (worker: true)');
     const threads = rest.intraOpThreads || Math.max(1, Math.floor(intraOpThreads() / sessions));
-    const members: OnnxSession[] = [];
-    try {
-      for (let i = 0; i < sessions; i++) members.push(await openWorkerSession(model, { ...sessionOptions, intraOpThreads: threads }));
-    } catch (err) {
+    // Loaded side by side (each in its own worker thread): the second load no longer doubles the wait.
+    const opened = await Promise.allSettled(Array.from({ length: sessions }, () => openWorkerSession(model, { ...sessionOptions, intraOpThreads: threads })));
+    const members = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
       await Promise.all(members.map((m) => m.dispose()));
-      throw err;
+      throw failed.reason;
     }
     session = poolSessions(members);
   } else session = worker ? await openWorkerSession(model, sessionOptions) : await openSession(model, sessionOptions);

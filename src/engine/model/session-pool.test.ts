@@ -41,3 +41,11 @@ test('two sessions: concurrent runs match one session run by run; both workers e
   await assert.rejects(loadSegModel(fixture, { sessions: 0 }), { code: 'BAD_INPUT' });
   await assert.rejects(loadSegModel(fixture, { sessions: 2, worker: false }), { code: 'BAD_INPUT' });
 });
+
+test('two sessions of a broken model: BAD_MODEL, and no worker thread is left behind', async () => {
+  const before = threads();
+  await assert.rejects(loadSegModel(new TextEncoder().encode('not a model at all'), { intraOpThreads: 1, sessions: 2 }), { code: 'BAD_MODEL' });
+  // Worker threads end asynchronously after their failed open: wait for the count to come back.
+  for (let i = 0; i < 200 && threads() > before; i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(threads() <= before, `threads ${before} → ${threads()}`);
+});

@@ -115,15 +115,29 @@ export interface Raster extends RasterInfo {
 }
 
 const inflateAsync = promisify(inflate);
+// Blocks of up to this many decoded bytes get one output chunk of their size (1024² RGB tiles: 3 MB);
+// larger ones inflate in zlib's default chunks, so a block that only claims to be huge allocates nothing up front.
+const MAX_INFLATE_CHUNK = 4 * 2 ** 20;
+
+/** Decoded bytes of one block (tile or strip) from the decoder's parameters, or 0 when they do not say. */
+function blockBytes(p: { tileWidth?: number; tileHeight?: number; bitsPerSample?: number | ArrayLike<number>; planarConfiguration?: number }): number {
+  const bits = typeof p.bitsPerSample === 'number' ? [p.bitsPerSample] : Array.from(p.bitsPerSample ?? []);
+  const perPixel = p.planarConfiguration === 2 ? (bits[0] ?? 0) : bits.reduce((a, b) => a + b, 0);
+  const n = Math.ceil(((p.tileWidth ?? 0) * perPixel) / 8) * (p.tileHeight ?? 0);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
 
 /**
  * DEFLATE (8, Adobe 32946) through node's native zlib instead of geotiff.js's JavaScript inflate (pako):
  * 5–10× faster per block, and asynchronous, so the blocks of a window inflate in libuv's thread pool
  * while this thread goes on (runs the next stage). The predictor is applied by BaseDecoder as before.
+ * zlib's output chunk is the block's size (not its default 16 KB): one trip through the thread pool per
+ * block instead of a dozen, and no concatenation (16 blocks of 256² RGB: 11.3 → 6.4 ms).
  */
 class NativeDeflateDecoder extends BaseDecoder {
   override async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBuffer> {
-    const out = await inflateAsync(new Uint8Array(buffer));
+    const bytes = blockBytes(this.parameters);
+    const out = await inflateAsync(new Uint8Array(buffer), bytes >= 64 && bytes <= MAX_INFLATE_CHUNK ? { chunkSize: bytes } : {});
     return out.byteOffset === 0 && out.byteLength === out.buffer.byteLength
       ? (out.buffer as ArrayBuffer)
       : (out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength) as ArrayBuffer);

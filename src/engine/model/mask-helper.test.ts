@@ -1,8 +1,8 @@
 /**
  * Masks split between this thread and the helper threads (mask-helper.ts, util/helper-thread.ts) are the
- * masks a one-thread decode gives, bit for bit and in the same order; a helper part that fails is done on
- * this thread. Three helpers here ($FASTSAM_GEO_HELPER_THREADS, read when the pool starts), so the split
- * has four parts whatever the machine's cores.
+ * masks a one-thread decode gives, bit for bit and in the same order; what a helper fails to do is done on
+ * this thread. Three helpers here ($FASTSAM_GEO_HELPER_THREADS, read when the pool starts), so four
+ * threads share the work whatever the machine's cores.
  */
 process.env.FASTSAM_GEO_HELPER_THREADS = '3';
 import { test } from 'node:test';
@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { decodeOutputs } from './segmodel.js';
 import type { RawOutputs, SegModel } from './segmodel.js';
 import { letterboxGeometry } from './letterbox.js';
-import { helperJobsSent, splitWork, useHelperThreads, whenHelpersReady } from '../util/helper-thread.js';
+import { helperJobsSent, shareWork, useHelperThreads, whenHelpersReady } from '../util/helper-thread.js';
 
 /** Seeded uniform numbers in [0, 1). */
 function rng(seed: number): () => number {
@@ -73,20 +73,30 @@ test('masks decoded on four threads equal the one-thread decode, bit for bit, in
   assert.ok(one.detections.some((d) => d.area > 0), 'masks are not empty');
 });
 
-test('splitWork: parts that cannot be sent or that fail in a helper are done on this thread, in item order', async () => {
+test('shareWork: every item once, in item order; jobs that cannot be sent or that fail in a helper are done on this thread', async () => {
   assert.equal(await whenHelpersReady(), 3);
-  const items = Array.from({ length: 40 }, (_, i) => i);
+  const n = 40;
+  const items = Array.from({ length: n }, (_, i) => i);
   // The job cannot be made: done here.
-  const unsent = await splitWork(items, () => 1, (i) => -i, () => {
+  const unsent = await shareWork(n, () => 1, (i) => -i, () => {
     throw new Error('no job');
   });
   assert.deepEqual(unsent, items.map((i) => -i));
-  // The helper throws on the job (no geometry): done here.
+  // The helper throws on the job (no geometry) after claiming a mask: done here.
   const before = helperJobsSent();
-  const failed = await splitWork(items, () => 1, (i) => i * i, () => ({ job: { type: 'masks' } as never }));
+  const failed = await shareWork(n, (i) => i, (i) => i * i, (claim, order) => ({ job: { type: 'masks', claim, order } as never }));
   assert.deepEqual(failed, items.map((i) => i * i));
-  assert.equal(helperJobsSent() - before, 3, 'each helper was sent its part');
+  assert.equal(helperJobsSent() - before, 3, 'each helper was sent the job');
   // Below the threshold nothing is sent.
-  await splitWork(items.slice(0, 5), () => 1, (i) => i, () => ({ job: { type: 'masks' } as never }));
+  await shareWork(5, () => 1, (i) => i, () => ({ job: { type: 'masks' } as never }));
   assert.equal(helperJobsSent() - before, 3);
+  // Aborting: stop() ends the claiming on every thread and the error reaches the caller.
+  let calls = 0;
+  await assert.rejects(shareWork(n, () => 1, (i, stop) => {
+    if (++calls === 3) {
+      stop();
+      throw new Error('aborted');
+    }
+    return i;
+  }, (claim, order) => ({ job: { type: 'masks', claim, order } as never })), /aborted/);
 });

@@ -125,55 +125,67 @@ function send<R>(h: Helper, job: Job, transfer: ArrayBuffer[]): Promise<R> {
 }
 
 /**
- * Runs `items` split into one part per ready helper plus one here, balanced by `weight` (each item goes to
- * the lightest part): each helper's part in one message (`far(part)` makes the job: the items and what
- * to move rather than copy), this thread's part meanwhile (`near`, one call per item). Results in item
- * order. Without a ready helper or below `minItems` everything is done here; a helper's part that fails is
- * done here too.
+ * Runs items 0 … n−1, shared between this thread and every ready helper as they go: each thread claims
+ * the next item of `order` (heaviest first) from a counter in shared memory (`claim`, given to `far`),
+ * so all finish within about one item of each other whatever each thread's speed. (A split fixed in
+ * advance left this thread waiting 2–7 ms per 1024 tile for a helper that started later and ran slower.)
+ * `near(i)`: item i here; `far(claim, order)`: the job for a helper, which claims items the same way
+ * and replies with the indices it did and their results (helper-worker.ts). Results in item order.
+ * Without a ready helper or below `minItems`, everything is done here; items a helper claimed but did
+ * not return (a failure) are done here too. `stop()`, called by `near` when aborting, makes every thread
+ * stop claiming.
  */
-export async function splitWork<T, R>(
-  items: readonly T[],
-  weight: (t: T) => number,
-  near: (t: T) => R,
-  far: (part: T[]) => { job: Job; transfer?: ArrayBuffer[] },
+export async function shareWork<R>(
+  n: number,
+  weight: (i: number) => number,
+  near: (i: number, stop: () => void) => R,
+  far: (claim: Int32Array, order: Int32Array) => { job: Job; transfer?: ArrayBuffer[] },
   minItems = 16,
 ): Promise<R[]> {
-  const out = new Array<R>(items.length);
+  const out = new Array<R>(n);
   const hs = ready();
-  if (hs.length === 0 || items.length < minItems) {
-    for (let i = 0; i < items.length; i++) out[i] = near(items[i]);
+  if (hs.length === 0 || n < minItems) {
+    for (let i = 0; i < n; i++) out[i] = near(i, () => {});
     return out;
   }
-  const parts: number[][] = Array.from({ length: hs.length + 1 }, () => []);
-  const load = new Array<number>(parts.length).fill(0);
-  for (let i = 0; i < items.length; i++) {
-    let p = 0;
-    for (let q = 1; q < parts.length; q++) if (load[q] < load[p]) p = q;
-    parts[p].push(i);
-    load[p] += weight(items[i]);
-  }
-  const pending = hs.map((h, k) => {
-    const part = parts[k + 1];
-    if (part.length === 0) return Promise.resolve([] as R[]);
-    let sent: Promise<R[]>;
+  const w = Float64Array.from({ length: n }, (_, i) => weight(i));
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => w[b] - w[a] || a - b);
+  const claim = new Int32Array(new SharedArrayBuffer(4));
+  const stop = (): void => void Atomics.store(claim, 0, n);
+  const pending = hs.map((h) => {
+    let sent: Promise<{ indices: Int32Array; result: R[] }>;
     try {
-      const { job, transfer } = far(part.map((i) => items[i]));
-      sent = send<R[]>(h, job, transfer ?? []);
+      const { job, transfer } = far(claim, order);
+      sent = send(h, job, transfer ?? []);
     } catch (err) {
       sent = Promise.reject(err);
     }
     sent.catch(() => {}); // awaited below; a failure falls back to this thread
     return sent;
   });
-  for (const i of parts[0]) out[i] = near(items[i]);
-  for (let k = 0; k < hs.length; k++) {
-    let got: R[] | null = null;
+  const done = new Uint8Array(n);
+  try {
+    for (let k = Atomics.add(claim, 0, 1); k < n; k = Atomics.add(claim, 0, 1)) {
+      const i = order[k];
+      out[i] = near(i, stop);
+      done[i] = 1;
+    }
+  } finally {
+    stop(); // a throw here (an abort) stops the helpers too
+  }
+  for (const p of pending) {
+    let got: { indices: Int32Array; result: R[] } | null = null;
     try {
-      got = await pending[k];
+      got = await p;
     } catch {
       got = null;
     }
-    parts[k + 1].forEach((i, j) => (out[i] = got ? got[j] : near(items[i])));
+    if (!got) continue;
+    got.indices.forEach((i, j) => {
+      out[i] = got.result[j];
+      done[i] = 1;
+    });
   }
+  for (let i = 0; i < n; i++) if (!done[i]) out[i] = near(i, stop);
   return out;
 }

@@ -3,7 +3,7 @@
 // they test) with node's test runner. Prints the spec report, then `node: N passed, N failed`.
 // Usage: node scripts/run-node-tests.mjs [filter-substring ...]
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync, readFileSync, mkdtempSync, existsSync, rmSync } from 'node:fs';
+import { readdirSync, statSync, readFileSync, mkdtempSync, existsSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 
@@ -37,6 +37,9 @@ env.FASTSAM_GEO_RESULTS ??= join(work, 'results');
 env.FASTSAM_GEO_MODELS ??= join(work, 'models');
 env.FASTSAM_GEO_FASTSAM_URL ??= 'http://127.0.0.1:1';
 env.FASTSAM_GEO_CLIP_URL ??= 'http://127.0.0.1:1';
+// Every temporary directory a test makes (os.tmpdir()) lands in this run's, removed at the end.
+env.TMPDIR = join(work, 'tmp');
+mkdirSync(env.TMPDIR);
 const args = [
   '--test',
   '--test-reporter=spec', '--test-reporter-destination=stdout',

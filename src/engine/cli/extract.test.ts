@@ -124,6 +124,26 @@ test('Ctrl-C during extract stops after the current tile: exit 130, "cancelled",
   assert.ok(!existsSync(out), 'no output file');
 });
 
+test('extract picks two sessions from 16 tiles on with 2 threads (the same file as one session), one with 1 thread or fewer tiles', () => {
+  const grid = path.join(dir, 'sixteen.tif'); // 832² in 256 px tiles, overlap 64: 4 × 4 tiles
+  writeGeoTiff(grid, { width: 832, height: 832, bands: squaresBands(832, 832, [[40, 40, 56], [300, 200, 56], [620, 560, 48]]), geotransform: GT, epsg: 32616 });
+  const args = (out: string): string[] => ['extract', grid, '--model', modelFile, '--tile-size', '256', '--overlap', '64', '-o', out];
+  const auto = path.join(dir, 'sixteen-auto.geojson');
+  const r = run(args(auto), { FASTSAM_GEO_THREADS: '2' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /device cpu \(2 sessions × 1 thread\)/);
+  const one = path.join(dir, 'sixteen-one.geojson');
+  const r1 = run([...args(one), '--sessions', '1'], { FASTSAM_GEO_THREADS: '2' });
+  assert.equal(r1.status, 0, r1.stderr);
+  assert.match(r1.stderr, /device cpu \(2 threads\)/);
+  assert.ok(JSON.parse(readFileSync(one, 'utf8')).features.length >= 1, 'buildings found');
+  assert.ok(readFileSync(one).equals(readFileSync(auto)), 'same bytes');
+  const r2 = run(args(path.join(dir, 'sixteen-t1.geojson')), { FASTSAM_GEO_THREADS: '1' });
+  assert.match(r2.stderr, /device cpu \(1 thread\)/);
+  const r3 = run(['extract', good, '--model', modelFile, '--tile-size', '256', '-o', path.join(dir, 'few-tiles.geojson')], { FASTSAM_GEO_THREADS: '2' });
+  assert.match(r3.stderr, /device cpu \(2 threads\)/);
+});
+
 test('extract --sessions 2 runs two model sessions and writes the same file as one session; a bad count is refused', () => {
   const many = path.join(dir, 'many.tif');
   writeGeoTiff(many, { width: 640, height: 384, bands: squaresBands(640, 384, [[40, 40, 56], [300, 200, 56], [520, 60, 48]]), geotransform: GT, epsg: 32616 });

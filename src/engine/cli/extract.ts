@@ -13,6 +13,8 @@ import { streamCollection } from '../export/write-collection.js';
 import { EXTRACT_FIELDS } from '../export/fields.js';
 import { PROMPT_FLAG_SPECS, PROMPT_FLAGS_HELP, promptFromFlags } from '../prompts/parse-args.js';
 import { runExtractPrompt } from './extract-prompt.js';
+
+const threadsText = (n: number): string => `${n} thread${n === 1 ? '' : 's'}`;
 import { openResultStore } from '../cache/open-result-store.js';
 
 const DEFAULT_MODEL = DEFAULT_SEG_MODEL;
@@ -29,8 +31,8 @@ ${OUTPUT_HELP}
   --model M              ONNX model file or known name (default ${DEFAULT_MODEL}, from $FASTSAM_GEO_MODELS)
   --device D             cpu (default) | webgpu | cuda | tensorrt; trailing ! = no fallback
   --threads N            model intra-op threads (default: one per core, here ${intraOpThreads()}; or $FASTSAM_GEO_THREADS)
-  --sessions N           model sessions running tiles at once, threads split between them (default 1;
-                         2 is faster on many-tile rasters on few cores, slower on one tile)
+  --sessions N           model sessions running tiles at once, threads split between them (default:
+                         2 from 16 tiles on with 2-4 threads, else 1; 2 is faster on many tiles, slower on one)
   --bands 1,2,3          bands to use: one (repeated to RGB) or three (default 1 or 1,2,3)
   --stretch LO,HI|none   percentile stretch to 8-bit (default 2,98; uint8 rasters are used as is)
   --nodata V             nodata value (default: the file's GDAL_NODATA tag)
@@ -174,7 +176,7 @@ export const command: Command = {
         const t = r.timings;
         process.stderr.write(
           `${r.buildings} buildings from ${r.tiles} tiles (${r.tileSize[0]}×${r.tileSize[1]}, ${r.detections} detections) → ${output}\n` +
-            `time ${fmt(t.total)}; per tile: read ${fmt(t.read / n)}, model ${fmt(t.model / n)}, decode ${fmt(t.decode / n)}, vectorize ${fmt(t.vectorize / n)}; device ${r.device}; stretch ${r.stretchFrom}\n`,
+            `time ${fmt(t.total)}; per tile: read ${fmt(t.read / n)}, model ${fmt(t.model / n)}, decode ${fmt(t.decode / n)}, vectorize ${fmt(t.vectorize / n)}; device ${r.device} (${r.sessions > 1 ? `${r.sessions} sessions × ${threadsText(r.threads / r.sessions)}` : threadsText(r.threads)}); stretch ${r.stretchFrom}\n`,
         );
       }
       return 0;

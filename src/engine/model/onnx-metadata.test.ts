@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { GraphBuilder } from '../onnx/builder.js';
-import { parseUltralyticsImgsz, parseUltralyticsNames, readOnnxMetadata } from './onnx-metadata.js';
+import { parseUltralyticsImgsz, parseUltralyticsNames, readOnnxMetadata, readOnnxMetadataFromFile } from './onnx-metadata.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 import { sharedData } from '../testing/shared-data.js';
 
 test('readOnnxMetadata reads what onnx-proto wrote', () => {
@@ -35,4 +37,26 @@ test('parseUltralyticsNames handles quotes and gaps; parseUltralyticsImgsz one o
   assert.equal(parseUltralyticsNames(undefined), undefined);
   assert.deepEqual(parseUltralyticsImgsz('1024'), [1024, 1024]);
   assert.deepEqual(parseUltralyticsImgsz('[480, 640]'), [480, 640]);
+});
+
+test('readOnnxMetadataFromFile (positioned reads, graph skipped) gives what readOnnxMetadata gives on the whole bytes; null when the file is not one', () => {
+  const dir = tmpDir();
+  const g = new GraphBuilder('m');
+  const x = g.input('x', [1]);
+  g.output(g.rename(g.op('Relu', [x]), 'y'), [1]);
+  const made = path.join(dir, 'made.onnx');
+  const bytes = g.toBytes({ metadata: { imgsz: '[512, 512]', names: "{0: 'object'}", 'ünï': 'çödé' } });
+  writeFileSync(made, bytes);
+  assert.deepEqual(readOnnxMetadataFromFile(made), readOnnxMetadata(bytes));
+  const real = sharedData('models/yolov8n-seg_int8.onnx');
+  assert.deepEqual(readOnnxMetadataFromFile(real), readOnnxMetadata(readFileSync(real)));
+  const cut = path.join(dir, 'cut.onnx');
+  writeFileSync(cut, readFileSync(real).subarray(0, 5000));
+  assert.equal(readOnnxMetadataFromFile(cut), null, 'truncated inside the graph');
+  const empty = path.join(dir, 'empty.onnx');
+  writeFileSync(empty, new Uint8Array(0));
+  assert.deepEqual(readOnnxMetadataFromFile(empty), {});
+  assert.equal(readOnnxMetadataFromFile(sharedData('images/bus.jpg')), null);
+  assert.equal(readOnnxMetadataFromFile(path.join(dir, 'missing.onnx')), null);
+  assert.equal(readOnnxMetadataFromFile(dir), null, 'a directory');
 });

@@ -5,6 +5,7 @@
  * Also a cheap "is this ONNX at all?" check: throws unless the bytes parse as a ModelProto with an
  * ir_version and a graph.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 function readVarint(buf: Uint8Array, pos: number): [number, number] {
   let result = 0;
@@ -76,6 +77,52 @@ export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
   }
   if (!hasIr || !hasGraph) throw new Error('no ir_version or graph: not an ONNX ModelProto');
   return meta;
+}
+
+/**
+ * readOnnxMetadata on a file, by positioned reads of the top-level fields' headers (the graph and its
+ * weights are skipped, not read): to plan before loading. null when the file cannot be read or parsed
+ * (loading it reports why).
+ */
+export function readOnnxMetadataFromFile(file: string): Record<string, string> | null {
+  let fd: number | null = null;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    const head = new Uint8Array(20);
+    const meta: Record<string, string> = {};
+    let pos = 0;
+    for (let fields = 0; pos < size; fields++) {
+      if (fields > 10000) return null;
+      const got = readSync(fd, head, 0, head.length, pos);
+      const buf = head.subarray(0, got);
+      const [tag, p1] = readVarint(buf, 0);
+      const field = Math.floor(tag / 8);
+      const wire = tag & 7;
+      if (field === 0) return null;
+      let next: number;
+      if (wire === 0) next = pos + readVarint(buf, p1)[1];
+      else if (wire === 1) next = pos + p1 + 8;
+      else if (wire === 5) next = pos + p1 + 4;
+      else if (wire === 2) {
+        const [len, p2] = readVarint(buf, p1);
+        next = pos + p2 + len;
+        if (next > size) return null;
+        if (field === 14) {
+          const entry = new Uint8Array(len);
+          if (readSync(fd, entry, 0, len, pos + p2) !== len) return null;
+          const [k, v] = readEntry(entry);
+          meta[k] = v;
+        }
+      } else return null;
+      pos = next;
+    }
+    return meta;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }
 
 /** Parses Ultralytics' `names` metadata ("{0: 'person', 1: 'bicycle'}") into an array; undefined if absent/unparseable. */

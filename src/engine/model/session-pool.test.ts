@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadSegModel } from './segmodel.js';
+import { AUTO_SESSIONS_MIN_TILES, autoSessions } from './session-pool.js';
 import { buildFixtureSegModel } from '../testing/fixture-seg-model.js';
 
 const fixture = buildFixtureSegModel();
@@ -48,4 +49,10 @@ test('two sessions of a broken model: BAD_MODEL, and no worker thread is left be
   // Worker threads end asynchronously after their failed open: wait for the count to come back.
   for (let i = 0; i < 200 && threads() > before; i++) await new Promise((r) => setTimeout(r, 25));
   assert.ok(threads() <= before, `threads ${before} → ${threads()}`);
+});
+
+test('autoSessions: two sessions from 16 tiles on with 2–4 threads, else one', () => {
+  assert.equal(AUTO_SESSIONS_MIN_TILES, 16);
+  const table: [number, number, number][] = [[1, 2, 1], [15, 2, 1], [16, 2, 2], [1000, 2, 2], [16, 1, 1], [16, 3, 2], [16, 4, 2], [16, 8, 1], [0, 2, 1]];
+  for (const [tiles, threads, want] of table) assert.equal(autoSessions(tiles, threads), want, `${tiles} tiles, ${threads} threads`);
 });

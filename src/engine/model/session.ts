@@ -78,8 +78,10 @@ export interface OnnxSession {
   metadata: Record<string, string>;
   /** A label for messages: the file name, or '<bytes>'. */
   name: string;
-  /** The intra-op thread count the session was created with. */
+  /** The intra-op thread count the session was created with (a pool: all its sessions' together). */
   intraOpThreads: number;
+  /** Sessions running at once (model/session-pool); absent: one. */
+  sessions?: number;
   run(feeds: Record<string, FeedTensor>, signal?: AbortSignal): Promise<Record<string, OutputTensor>>;
   dispose(): Promise<void>;
 }

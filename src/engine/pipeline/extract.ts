@@ -51,8 +51,9 @@ export interface ExtractOptions {
   /** Intra-op threads when the model is loaded here (default: the machine's cores, config intraOpThreads). */
   threads?: number;
   /**
-   * Model sessions when the model is loaded here (default 1). With 2 and threads split between them, two
-   * tiles run at once: faster on many-tile rasters on few cores (bench `peer`), slower on a single tile.
+   * Model sessions when the model is loaded here. With 2 and threads split between them, two tiles run
+   * at once: faster on many-tile rasters on few cores (bench `peer`), slower on a single tile. Default:
+   * model/session-pool's autoSessions (2 from 16 tiles on with 2–4 threads, else 1).
    */
   sessions?: number;
   conf?: number;
@@ -121,6 +122,9 @@ export interface ExtractSummary {
   stretchFrom: string;
   warnings: string[];
   device: string;
+  /** Model sessions that ran tiles at once, and their intra-op threads in all. */
+  sessions: number;
+  threads: number;
   /** The most finished features held at once waiting for their id (about one tile row's worth). */
   maxHeld: number;
 }
@@ -342,7 +346,7 @@ export async function extractFeatures(rasterPath: string, options: ExtractOption
     timings.total = performance.now() - t0;
     return {
       tiles: tiles.length, detections, buildings: written, timings, window: area, tileSize,
-      stretch, stretchFrom, warnings, device: model.device, maxHeld: Math.max(heldBefore, order.maxHeld),
+      stretch, stretchFrom, warnings, device: model.device, sessions: model.session.sessions ?? 1, threads: model.session.intraOpThreads, maxHeld: Math.max(heldBefore, order.maxHeld),
     };
   } finally {
     await job.close();

@@ -5,12 +5,14 @@
  * opens the same extraction and runs `segmentTile(job.ctx, tile)` on the tiles it is handed, so its
  * results are exactly the ones `extract` would compute.
  */
-import { DEFAULTS } from '../config.js';
+import { DEFAULTS, intraOpThreads } from '../config.js';
 import { EngineError } from '../errors.js';
 import { makeGeoRef } from '../geo/georef.js';
 import type { GeoRef } from '../geo/georef.js';
 import { inputSizeFor, loadSegModel } from '../model/segmodel.js';
 import type { SegModel } from '../model/segmodel.js';
+import { parseUltralyticsImgsz, readOnnxMetadata, readOnnxMetadataFromFile } from '../model/onnx-metadata.js';
+import { autoSessions } from '../model/session-pool.js';
 import { computeStretch, identityStretch } from '../raster/normalize.js';
 import type { Stretch } from '../raster/normalize.js';
 import { openRaster } from '../raster/open.js';
@@ -73,6 +75,32 @@ export function tileSizeOf(model: SegModel, tileSize?: number): [number, number]
   return [s, s];
 }
 
+/**
+ * Threads and sessions for a model loaded here: the caller's, else autoSessions' choice for the tiles
+ * this raster will have (the tile size from tileSize, else the model file's imgsz metadata, read
+ * without loading it, else the default). A wrong guess costs speed only, never results.
+ */
+function sessionLayout(options: ExtractOptions, area: PixelWindow, overlap: number): { intraOpThreads?: number; sessions?: number } {
+  if (options.sessions !== undefined || (options.device ?? DEFAULTS.device) !== 'cpu') return { intraOpThreads: options.threads, sessions: options.sessions };
+  const meta = typeof options.model === 'string' ? readOnnxMetadataFromFile(options.model) : (() => {
+    try {
+      return readOnnxMetadata(options.model as Uint8Array);
+    } catch {
+      return null;
+    }
+  })();
+  const side = options.tileSize ?? parseUltralyticsImgsz(meta?.imgsz)?.[0] ?? DEFAULTS.segment.imgsz;
+  const threads = intraOpThreads(options.threads);
+  let tiles = 0;
+  try {
+    tiles = planTiles(area, [side, side], overlap).length;
+  } catch {
+    tiles = 0; // a size the model will refuse: loading reports it
+  }
+  const sessions = autoSessions(tiles, threads);
+  return sessions > 1 ? { intraOpThreads: Math.floor(threads / sessions), sessions } : { intraOpThreads: options.threads };
+}
+
 export async function openExtraction(rasterPath: string, options: ExtractOptions, warn: (m: string) => void = () => {}): Promise<Extraction> {
   if (!options || !options.model) throw new EngineError('BAD_INPUT', 'model: got nothing, expected a model file or a loaded model');
   const { signal } = options;
@@ -91,7 +119,7 @@ export async function openExtraction(rasterPath: string, options: ExtractOptions
     const { bands, area } = planArea(raster, options);
     const nodata = options.nodata ?? raster.nodata;
 
-    model = ownModel ? await loadSegModel(options.model as string | Uint8Array, { device: options.device, intraOpThreads: options.threads, sessions: options.sessions }) : (options.model as SegModel);
+    model = ownModel ? await loadSegModel(options.model as string | Uint8Array, { device: options.device, ...sessionLayout(options, area, overlap) }) : (options.model as SegModel);
     const tileSize = tileSizeOf(model, options.tileSize);
     const tiles = planTiles(area, tileSize, overlap);
 

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { GraphBuilder } from '../onnx/builder.js';
 import { parseUltralyticsImgsz, parseUltralyticsNames, readOnnxMetadata, readOnnxMetadataFromFile } from './onnx-metadata.js';
 import { tmpDir } from '../testing/raster-fixtures.js';
@@ -59,4 +60,8 @@ test('readOnnxMetadataFromFile (positioned reads, graph skipped) gives what read
   assert.equal(readOnnxMetadataFromFile(sharedData('images/bus.jpg')), null);
   assert.equal(readOnnxMetadataFromFile(path.join(dir, 'missing.onnx')), null);
   assert.equal(readOnnxMetadataFromFile(dir), null, 'a directory');
+  assert.equal(readOnnxMetadataFromFile('/dev/zero'), null, 'a device');
+  const fifo = path.join(dir, 'fifo.onnx');
+  execFileSync('mkfifo', [fifo]);
+  assert.equal(readOnnxMetadataFromFile(fifo), null, 'a FIFO, at once (no writer)');
 });

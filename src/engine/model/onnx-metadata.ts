@@ -5,7 +5,7 @@
  * Also a cheap "is this ONNX at all?" check: throws unless the bytes parse as a ModelProto with an
  * ir_version and a graph.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 
 function readVarint(buf: Uint8Array, pos: number): [number, number] {
   let result = 0;
@@ -87,8 +87,11 @@ export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
 export function readOnnxMetadataFromFile(file: string): Record<string, string> | null {
   let fd: number | null = null;
   try {
-    fd = openSync(file, 'r');
-    const size = fstatSync(fd).size;
+    // Non-blocking: a FIFO must not hang the open (it is refused just below, as every non-regular file).
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    const st = fstatSync(fd);
+    if (!st.isFile()) return null;
+    const size = st.size;
     const head = new Uint8Array(20);
     const meta: Record<string, string> = {};
     let pos = 0;

@@ -79,6 +79,8 @@ export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
   return meta;
 }
 
+const MAX_ENTRY_BYTES = 1 << 20; // larger entries (none a real export has) are skipped, not read
+
 /**
  * readOnnxMetadata on a file, by positioned reads of the top-level fields' headers (the graph and its
  * weights are skipped, not read): to plan before loading. null when the file cannot be read or parsed
@@ -111,7 +113,7 @@ export function readOnnxMetadataFromFile(file: string): Record<string, string> |
         const [len, p2] = readVarint(buf, p1);
         next = pos + p2 + len;
         if (next > size) return null;
-        if (field === 14) {
+        if (field === 14 && len <= MAX_ENTRY_BYTES) {
           const entry = new Uint8Array(len);
           if (readSync(fd, entry, 0, len, pos + p2) !== len) return null;
           const [k, v] = readEntry(entry);

@@ -40,13 +40,21 @@ interface Run { code: number | null; stderr: string; stdout: string; maxRssKb: n
 /** One CLI run under /usr/bin/time (peak RSS), with FASTSAM_GEO_ERROR_CODE=1 (the code on stderr). */
 function cli(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn('/usr/bin/time', ['-f', 'maxrss=%M', process.execPath, bin, ...args, '--quiet'], { env: { ...process.env, FASTSAM_GEO_ERROR_CODE: '1' } });
+    // Its own process group: a run that hangs is killed with /usr/bin/time's child, not left behind.
+    const child = spawn('/usr/bin/time', ['-f', 'maxrss=%M', process.execPath, bin, ...args, '--quiet'], { env: { ...process.env, FASTSAM_GEO_ERROR_CODE: '1' }, detached: true });
     let stderr = '';
     let stdout = '';
     child.stderr.on('data', (d) => { stderr += d; });
     child.stdout.on('data', (d) => { stdout += d; });
     let hung = false;
-    const timer = setTimeout(() => { hung = true; child.kill('SIGKILL'); }, CASE_BOUND_MS);
+    const timer = setTimeout(() => {
+      hung = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, CASE_BOUND_MS);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stderr, stdout, hung, maxRssKb: Number(/maxrss=(\d+)/.exec(stderr)?.[1] ?? 0) });

@@ -39,8 +39,9 @@ export const AUTO_SESSIONS_MIN_TILES = 16;
  * Sessions for a model loaded to extract `tiles` tiles with `threads` intra-op threads in all, when the
  * caller did not choose: two (threads split between them) on 2–4 threads from AUTO_SESSIONS_MIN_TILES
  * tiles on, else one. Measured through the CLI on 2 cores, model load included, FastSAM-s eq. (both
- * layouts alternating): 16 tiles @640 6.06 / 6.31 s vs 6.35 / 7.20 s, 64 tiles @640 17.3 / 18.0 vs
- * 20.7 / 19.5 s, 16 tiles @1024 12.2 / 10.4 vs 13.3 / 11.8 s; the same output file. It costs memory: a
+ * layouts alternating, two sessions vs one): 16 tiles @640 6.06 / 6.31 / 6.48 / 6.88 / 6.65 s vs 6.35 /
+ * 7.20 / 6.61 / 6.89 / 7.28 s, 36 tiles 12.4 / 13.5 / 13.3 vs 12.3 / 14.2 / 13.7 s, 64 tiles 17.3 / 18.0
+ * vs 20.7 / 19.5 s, 16 tiles @1024 12.2 / 10.4 vs 13.3 / 11.8 s; the same output file. It costs memory: a
  * second session's arena (RSS 0.49–0.53 → 0.72–0.85 GB @640, 0.73–0.77 → 1.25–1.26 GB @1024). Not
  * measured beyond 4 threads, so more cores keep one session.
  */

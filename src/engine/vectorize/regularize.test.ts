@@ -161,3 +161,30 @@ test('dominantAngle: the minimum-area bounding rectangle of a brute-force search
     assert.ok(Math.abs(got - best) <= 1e-9 * Math.max(1, best), `outline ${k}: rectangle ${got}, brute force ${best}`);
   }
 });
+
+test('dominantAngle of a traced outline: the same angle, bit for bit, with its reflex corners skipped (random blobs with holes, pinches, 1-pixel arms)', () => {
+  let s = 5;
+  const r = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  let outlines = 0;
+  for (let k = 0; k < 400; k++) {
+    const w = 8 + Math.floor(r() * 50), h = 8 + Math.floor(r() * 50);
+    const mask = new Uint8Array(w * h);
+    // A few random rectangles and single pixels: staircases, diagonal touches (pinched outlines), holes.
+    for (let b = 0; b < 1 + Math.floor(r() * 5); b++) {
+      const x0 = Math.floor(r() * w), y0 = Math.floor(r() * h), x1 = Math.min(w, x0 + 1 + Math.floor(r() * w / 2)), y1 = Math.min(h, y0 + 1 + Math.floor(r() * h / 2));
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) mask[y * w + x] = 1;
+    }
+    for (let p = 0; p < w * h / 8; p++) mask[Math.floor(r() * w * h)] ^= 1;
+    // Rotated and scaled as the working frame does (a general affine map keeps the outline simple).
+    const t = r() * 6.28, sc = 0.3 + r() * 2, c = Math.cos(t) * sc, si = Math.sin(t) * sc;
+    for (const poly of tracePolygons(mask, w, h)) {
+      const ring0 = poly.rings[0];
+      const ring = new Float64Array(ring0.length);
+      for (let i = 0; i < ring0.length; i += 2) { ring[i] = 500 + c * ring0[i] - si * ring0[i + 1]; ring[i + 1] = 300 + si * ring0[i] + c * ring0[i + 1]; }
+      const a = dominantAngle(ring), b = dominantAngle(ring, true);
+      assert.ok(Object.is(a, b), `blob ${k}: ${a} vs ${b}`);
+      outlines++;
+    }
+  }
+  assert.ok(outlines > 400, `${outlines} outlines`);
+});

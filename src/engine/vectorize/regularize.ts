@@ -22,6 +22,8 @@ export interface RegularizeOptions {
   maxAreaChange?: number;
   /** Min IoU with the input polygon. Default 0.85. */
   minIoU?: number;
+  /** The outer ring is a traced outline (touches itself at most at vertices, never crosses): the dominant angle's hull skips its reflex corners. */
+  outline?: boolean;
 }
 
 export interface Regularized {
@@ -42,9 +44,20 @@ let stack = new Int32Array(0);
  * Convex hull (Andrew's monotone chain) of a flat ring, as a flat [x0, y0, x1, y1, …] counter-clockwise.
  * Points strictly inside the quadrilateral of the four extreme points cannot be on the hull and are
  * dropped before the sort (Akl–Toussaint): the same hull, for a fraction of the sorting on a traced outline.
+ * `outline`: the ring is a polygon's boundary that does not cross itself (it may touch itself at a vertex,
+ * as a traced outline does), so its strictly reflex corners cannot be hull vertices either (at a hull
+ * vertex the polygon lies on one side of a supporting line, so its interior angle there is < 180°) and
+ * are dropped too: half of a pixel staircase's corners.
  */
-function convexHull(ring: ArrayLike<number>): Float64Array {
+function convexHull(ring: ArrayLike<number>, outline = false): Float64Array {
   const n = ring.length / 2;
+  // The ring's orientation (signed area ×2): a reflex corner turns against it. 0: keep every corner.
+  let turn = 0;
+  if (outline && n >= 4) {
+    let a2 = 0;
+    for (let i = 0, j = n - 1; i < n; j = i++) a2 += ring[2 * j] * ring[2 * i + 1] - ring[2 * i] * ring[2 * j + 1];
+    turn = a2 > 0 ? 1 : a2 < 0 ? -1 : 0;
+  }
   // Extreme points: min x, max y, max x, min y (counter-clockwise in x right / y up).
   let a = 0, b = 0, c = 0, d = 0;
   for (let i = 1; i < n; i++) {
@@ -67,6 +80,11 @@ function convexHull(ring: ArrayLike<number>): Float64Array {
   let m = 0;
   for (let i = 0; i < n; i++) {
     const x = ring[2 * i], y = ring[2 * i + 1];
+    if (turn !== 0) {
+      const p = i === 0 ? n - 1 : i - 1, q = i === n - 1 ? 0 : i + 1;
+      const cross = (x - ring[2 * p]) * (ring[2 * q + 1] - y) - (y - ring[2 * p + 1]) * (ring[2 * q] - x);
+      if (turn * cross < 0) continue;
+    }
     if (
       area2 > 0 &&
       (x1 - x0) * (y - y0) - (y1 - y0) * (x - x0) > 0 &&
@@ -116,8 +134,8 @@ function convexHull(ring: ArrayLike<number>): Float64Array {
  * minimum-area bounding rectangle (rotating calipers over the convex hull edges). Robust to the pixel
  * staircase and to cut corners, unlike an average of edge directions.
  */
-export function dominantAngle(ring: ArrayLike<number>): number {
-  const hull = convexHull(ring);
+export function dominantAngle(ring: ArrayLike<number>, outline = false): number {
+  const hull = convexHull(ring, outline);
   const h = hull.length / 2;
   let best = Infinity;
   let angle = 0;
@@ -202,7 +220,7 @@ export function regularizePolygon(rings: Float64Array[], options: RegularizeOpti
   const maxAreaChange = options.maxAreaChange ?? 0.1;
   const minIoU = options.minIoU ?? 0.85;
   const simplified = rings.map((r) => simplifyRing(r, tol));
-  const angle = dominantAngle(rings[0]);
+  const angle = dominantAngle(rings[0], options.outline === true);
   const fallback = (iou: number, areaChange: number): Regularized => ({ rings: simplified, regularized: false, angle, iou, areaChange });
   const snapped: Float64Array[] = [];
   for (let k = 0; k < simplified.length; k++) {

@@ -42,7 +42,7 @@ export function shapePolygon(poly: TracedPolygon, geo: GeoRef, options: ShapeOpt
   if (options.maxArea !== undefined && options.maxArea > 0 && Number.isFinite(options.maxArea) && filterArea > options.maxArea) return null;
   let regularized = false;
   if (options.regularize) {
-    const r = regularizePolygon(rings, { tolerance: Math.max(options.simplify ? options.simplify / m : 0, 1.5 * geo.workPixelSize) });
+    const r = regularizePolygon(rings, { tolerance: Math.max(options.simplify ? options.simplify / m : 0, 1.5 * geo.workPixelSize), outline: true });
     rings = r.rings;
     regularized = r.regularized;
   } else if ((options.simplify ?? 0) > 0) {

@@ -44,7 +44,7 @@ export function solveWalls(part: Partition, walled: Set<number>, exact: Float64A
   const angle = new Map<number, number>();
   for (const L of walled) {
     area.set(L, polygonArea(exact[L - 1]));
-    angle.set(L, dominantAngle(exact[L - 1][0]));
+    angle.set(L, dominantAngle(exact[L - 1][0], true)); // a traced outline
   }
 
   // Orientation groups: touching labels with agreeing orientations (union-find over walls).

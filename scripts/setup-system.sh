@@ -2,7 +2,8 @@
 # Installs the Debian packages the tests and GPU path need, if they are missing:
 #  gdal-bin (outside oracle for vectorizing), chromium (SwiftShader Vulkan for the webgpu path, and the
 #  browser for UI tests), libvulkan1 (Vulkan loader for onnxruntime-node's webgpu provider),
-#  redis-server (the queue tests start their own on a loopback port).
+#  redis-server (the queue tests start their own on a loopback port), time (/usr/bin/time: peak memory of
+#  the hostile-input CLI runs).
 set -euo pipefail
 need=()
 command -v gdal_rasterize >/dev/null 2>&1 || need+=(gdal-bin)
@@ -10,6 +11,7 @@ command -v gdal_polygonize.py >/dev/null 2>&1 || need+=(python3-gdal)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 || need+=(libvulkan1)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "installing Debian packages: ${need[*]}"
 SUDO=""

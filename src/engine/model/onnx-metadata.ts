@@ -42,39 +42,50 @@ function readEntry(buf: Uint8Array): [string, string] {
   return [key, value];
 }
 
-export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
+/**
+ * Walks a ModelProto's top-level fields over `size` bytes, reading only field headers (`at(pos, n)`: up to
+ * n bytes from pos) and the metadata entries (field 14, up to `maxEntry` bytes each; `at` then returns
+ * the whole entry). Throws on malformed or truncated input, or past `maxFields` fields.
+ */
+function scanModel(size: number, at: (pos: number, n: number) => Uint8Array, maxEntry: number, maxFields: number): { meta: Record<string, string>; hasIr: boolean; hasGraph: boolean } {
   const meta: Record<string, string> = {};
-  let pos = 0;
   let hasIr = false;
   let hasGraph = false;
-  while (pos < bytes.length) {
-    let tag: number;
-    [tag, pos] = readVarint(bytes, pos);
+  for (let pos = 0, fields = 0; pos < size; fields++) {
+    if (fields >= maxFields) throw new Error(`more than ${maxFields} top-level fields`);
+    const head = at(pos, 20);
+    const [tag, p1] = readVarint(head, 0);
     const field = Math.floor(tag / 8);
     const wire = tag & 7;
     if (field === 0) throw new Error('field number 0');
+    let next: number;
     if (wire === 0) {
-      [, pos] = readVarint(bytes, pos);
+      next = pos + readVarint(head, p1)[1];
       if (field === 1) hasIr = true;
     } else if (wire === 1) {
-      pos += 8;
+      next = pos + p1 + 8;
     } else if (wire === 5) {
-      pos += 4;
+      next = pos + p1 + 4;
     } else if (wire === 2) {
-      let len: number;
-      [len, pos] = readVarint(bytes, pos);
-      if (pos + len > bytes.length) throw new Error('truncated field');
+      const [len, p2] = readVarint(head, p1);
+      next = pos + p2 + len;
+      if (next > size) throw new Error('truncated field');
       if (field === 7) hasGraph = true;
-      if (field === 14) {
-        const [k, v] = readEntry(bytes.subarray(pos, pos + len));
+      if (field === 14 && len <= maxEntry) {
+        const [k, v] = readEntry(at(pos + p2, len));
         meta[k] = v;
       }
-      pos += len;
     } else {
       throw new Error(`unexpected protobuf wire type ${wire}`);
     }
-    if (pos > bytes.length) throw new Error('truncated field');
+    if (next > size) throw new Error('truncated field');
+    pos = next;
   }
+  return { meta, hasIr, hasGraph };
+}
+
+export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
+  const { meta, hasIr, hasGraph } = scanModel(bytes.length, (pos, n) => bytes.subarray(pos, pos + n), Infinity, Infinity);
   if (!hasIr || !hasGraph) throw new Error('no ir_version or graph: not an ONNX ModelProto');
   return meta;
 }
@@ -93,36 +104,12 @@ export function readOnnxMetadataFromFile(file: string): Record<string, string> |
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
     const st = fstatSync(fd);
     if (!st.isFile()) return null;
-    const size = st.size;
-    const head = new Uint8Array(20);
-    const meta: Record<string, string> = {};
-    let pos = 0;
-    for (let fields = 0; pos < size; fields++) {
-      if (fields > 10000) return null;
-      const got = readSync(fd, head, 0, head.length, pos);
-      const buf = head.subarray(0, got);
-      const [tag, p1] = readVarint(buf, 0);
-      const field = Math.floor(tag / 8);
-      const wire = tag & 7;
-      if (field === 0) return null;
-      let next: number;
-      if (wire === 0) next = pos + readVarint(buf, p1)[1];
-      else if (wire === 1) next = pos + p1 + 8;
-      else if (wire === 5) next = pos + p1 + 4;
-      else if (wire === 2) {
-        const [len, p2] = readVarint(buf, p1);
-        next = pos + p2 + len;
-        if (next > size) return null;
-        if (field === 14 && len <= MAX_ENTRY_BYTES) {
-          const entry = new Uint8Array(len);
-          if (readSync(fd, entry, 0, len, pos + p2) !== len) return null;
-          const [k, v] = readEntry(entry);
-          meta[k] = v;
-        }
-      } else return null;
-      pos = next;
-    }
-    return meta;
+    const handle = fd;
+    const at = (pos: number, n: number): Uint8Array => {
+      const buf = new Uint8Array(Math.min(n, st.size - pos));
+      return buf.subarray(0, readSync(handle, buf, 0, buf.length, pos));
+    };
+    return scanModel(st.size, at, MAX_ENTRY_BYTES, 10000).meta;
   } catch {
     return null;
   } finally {

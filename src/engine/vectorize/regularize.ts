@@ -9,7 +9,7 @@
  */
 import { simplifyRing } from './simplify.js';
 import { polygonIoU } from './polygon-iou.js';
-import { polygonArea } from './rings.js';
+import { polygonArea, signedArea } from './rings.js';
 import { mergeSame } from './wall-geometry.js';
 import type { Run } from './wall-geometry.js';
 
@@ -51,13 +51,8 @@ let stack = new Int32Array(0);
  */
 function convexHull(ring: ArrayLike<number>, outline = false): Float64Array {
   const n = ring.length / 2;
-  // The ring's orientation (signed area ×2): a reflex corner turns against it. 0: keep every corner.
-  let turn = 0;
-  if (outline && n >= 4) {
-    let a2 = 0;
-    for (let i = 0, j = n - 1; i < n; j = i++) a2 += ring[2 * j] * ring[2 * i + 1] - ring[2 * i] * ring[2 * j + 1];
-    turn = a2 > 0 ? 1 : a2 < 0 ? -1 : 0;
-  }
+  // The ring's orientation: a reflex corner turns against it. 0: keep every corner.
+  const turn = outline && n >= 4 ? Math.sign(signedArea(ring)) : 0;
   // Extreme points: min x, max y, max x, min y (counter-clockwise in x right / y up).
   let a = 0, b = 0, c = 0, d = 0;
   for (let i = 1; i < n; i++) {

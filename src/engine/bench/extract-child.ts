@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { loadSegModel } from '../model/segmodel.js';
 import { endToEndRun } from './end-to-end.js';
 import { buildFixtureSegModel } from '../testing/fixture-seg-model.js';
+import { tuneGarbageCollector } from '../util/gc-tuning.js';
 
 export interface ExtractChildResult {
   raster: string;
@@ -35,6 +36,7 @@ export function peakRssMB(): number {
 }
 
 async function main(): Promise<void> {
+  tuneGarbageCollector(); // as in the `fastsam-geo` command
   const args = JSON.parse(process.argv[2] ?? '{}') as { raster: string; tileSize?: number; threads?: number };
   const model = await loadSegModel(buildFixtureSegModel(), { intraOpThreads: args.threads, name: 'fixture-seg' });
   const r = await endToEndRun(model, args.raster, { tileSize: args.tileSize ?? 1024 });

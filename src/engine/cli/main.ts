@@ -3,6 +3,7 @@
  * `command: Command`; add it to COMMANDS below.
  */
 import { EngineError } from '../errors.js';
+import { tuneGarbageCollector } from '../util/gc-tuning.js';
 import type { Command } from './command.js';
 import { version } from './command.js';
 
@@ -66,6 +67,7 @@ function usage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  tuneGarbageCollector();
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n');

@@ -25,7 +25,7 @@ import type { CroppedMask, SegmentResult } from '../types.js';
 import type { PixelWindow } from '../raster/open.js';
 import type { Tile } from '../raster/tiling.js';
 import type { Stretch } from '../raster/normalize.js';
-import type { OutputCrs } from '../geo/georef.js';
+import type { GeoRef, OutputCrs } from '../geo/georef.js';
 import { mergeFinished, touchesInnerEdge } from '../vectorize/merge.js';
 import type { Candidate, MergedObject } from '../vectorize/merge.js';
 import { shapeMask } from '../vectorize/shape.js';
@@ -145,6 +145,58 @@ function globalMask(m: CroppedMask, tile: Tile, valid: Uint8Array | null, knownA
   return { mask: { x: m.x + tile.window[0], y: m.y + tile.window[1], width: m.width, height: m.height, data }, area };
 }
 
+/** A finished feature before its id: its position key and the feature (what a row record stores). */
+type Built = { key: [number, number]; feature: Omit<Feature, 'id'> };
+
+/** What vectorizeObjects needs from its extract run. */
+interface VectorizeRun {
+  geo: GeoRef;
+  shapeOpts: { simplify: number; regularize: boolean; minArea: number; maxArea?: number; sharedWalls: boolean };
+  source: string;
+  timings: ExtractTimings;
+  signal?: AbortSignal;
+  /** Objects built so far (the abort check runs every 64). */
+  built: number;
+}
+
+/**
+ * A row's finished objects → features with their position keys, appended to `out`. A module-level
+ * function, not a closure made per extract call: V8 keeps a closure's optimized code only while one of
+ * its closures lives, so a closure made per call was compiled again after most full collections
+ * (≈ 50–60 ms of compiler time, on the other core, per one-tile call in a server or bench loop).
+ */
+function vectorizeObjects(run: VectorizeRun, objs: MergedObject[], out: Built[]): void {
+  const { geo, shapeOpts, timings, signal } = run;
+  // Shared walls (vectorize/wall-grid): objects whose masks touch are shaped together.
+  const g1 = performance.now();
+  const walls = shapeOpts.sharedWalls && (shapeOpts.regularize || shapeOpts.simplify > 0) ? shapeObjectsWithWalls(objs, geo, shapeOpts) : null;
+  timings.geo += performance.now() - g1;
+  for (const [i, obj] of objs.entries()) {
+    if (run.built++ % 64 === 0) throwIfAborted(signal);
+    const g0 = performance.now();
+    // (Tracing and shaping the objects on a helper thread too was measured: no gain on 2 cores.)
+    const shaped = walls?.get(i) ?? shapeMask(obj.mask, geo, shapeOpts);
+    timings.geo += performance.now() - g0;
+    if (shaped.length === 0) continue;
+    const areaM2 = shaped.every((x) => x.s!.areaM2 !== null) ? shaped.reduce((a, x) => a + x.s!.areaM2!, 0) : null;
+    const geometry: Feature['geometry'] = shaped.length === 1
+      ? { type: 'Polygon', coordinates: shaped[0].s!.coordinates }
+      : { type: 'MultiPolygon', coordinates: shaped.map((x) => x.s!.coordinates) };
+    const key: [number, number] = [Math.min(...shaped.map((x) => x.p.bbox[1])), Math.min(...shaped.map((x) => x.p.bbox[0]))];
+    out.push({ key, feature: {
+      type: 'Feature',
+      geometry,
+      properties: {
+        score: Math.round(obj.score * 1e4) / 1e4,
+        area_m2: areaM2 === null ? null : Math.round(areaM2 * 100) / 100,
+        tile: obj.tile,
+        source: run.source,
+        regularized: shaped.every((x) => x.s!.regularized),
+      },
+    } });
+  }
+}
+
 /** The whole FeatureCollection in memory (server jobs, the notebook API, tests); the CLI streams with extractFeatures. */
 export function extract(rasterPath: string, options: ExtractOptions): Promise<ExtractResult> {
   return collectFeatures((sink) => extractFeatures(rasterPath, options, sink));
@@ -176,41 +228,9 @@ export async function extractFeatures(rasterPath: string, options: ExtractOption
     // object still to come can lie above (the watermark after each row).
     let order = new PositionOrder<Omit<Feature, 'id'>>();
     let heldBefore = 0;
-    // A finished feature before its id: its position key and the feature (what a row record stores).
-    type Built = { key: [number, number]; feature: Omit<Feature, 'id'> };
-    let built = 0;
     // Objects are vectorized as soon as no later tile can touch them (after each tile row), so only
     // about one row of masks is held however large the raster: memory does not grow with its size.
-    const vectorizeObjects = (objs: MergedObject[], out: Built[]): void => {
-      // Shared walls (vectorize/wall-grid): objects whose masks touch are shaped together.
-      const g1 = performance.now();
-      const walls = shapeOpts.sharedWalls && (shapeOpts.regularize || shapeOpts.simplify > 0) ? shapeObjectsWithWalls(objs, geo, shapeOpts) : null;
-      timings.geo += performance.now() - g1;
-      for (const [i, obj] of objs.entries()) {
-        if (built++ % 64 === 0) throwIfAborted(signal);
-        const g0 = performance.now();
-        // (Tracing and shaping the objects on a helper thread too was measured: no gain on 2 cores.)
-        const shaped = walls?.get(i) ?? shapeMask(obj.mask, geo, shapeOpts);
-        timings.geo += performance.now() - g0;
-        if (shaped.length === 0) continue;
-        const areaM2 = shaped.every((x) => x.s!.areaM2 !== null) ? shaped.reduce((a, x) => a + x.s!.areaM2!, 0) : null;
-        const geometry: Feature['geometry'] = shaped.length === 1
-          ? { type: 'Polygon', coordinates: shaped[0].s!.coordinates }
-          : { type: 'MultiPolygon', coordinates: shaped.map((x) => x.s!.coordinates) };
-        const key: [number, number] = [Math.min(...shaped.map((x) => x.p.bbox[1])), Math.min(...shaped.map((x) => x.p.bbox[0]))];
-        out.push({ key, feature: {
-          type: 'Feature',
-          geometry,
-          properties: {
-            score: Math.round(obj.score * 1e4) / 1e4,
-            area_m2: areaM2 === null ? null : Math.round(areaM2 * 100) / 100,
-            tile: obj.tile,
-            source,
-            regularized: shaped.every((x) => x.s!.regularized),
-          },
-        } });
-      }
-    };
+    const vrun: VectorizeRun = { geo, shapeOpts, source, timings, signal, built: 0 };
     let written = 0;
     // Ids already written by a fully cached replay that broke off (a row record no longer checked
     // out): the recomputation gives the same features in the same order and writes from skip + 1.
@@ -324,8 +344,8 @@ export async function extractFeatures(rasterPath: string, options: ExtractOption
         if (stored) addRow(stored.items);
         else {
           const items: Built[] = [];
-          vectorizeObjects(ready, items);
-          vectorizeObjects(last, items);
+          vectorizeObjects(vrun, ready, items);
+          vectorizeObjects(vrun, last, items);
           addRow(items);
           if (rowKey) await replay!.put(rowKey, items, watermark);
         }

@@ -45,6 +45,72 @@ function blocksOf(window: PixelWindow, tw: number, th: number): [number, number]
   return out;
 }
 
+// The per-block copies are module-level functions, not closures made per window read: V8 keeps a
+// closure's optimized code only while one of its closures lives, so per-read closures were compiled
+// again after most full collections.
+
+/** Where a window read's blocks go: the output array type, the block layout and the window. */
+interface BlockPlace {
+  Arr: (typeof ARRAYS)[RasterDType];
+  bytes: number;
+  planar: number;
+  spp: number;
+  tw: number;
+  th: number;
+  window: PixelWindow;
+}
+
+/** One decoded block's part of the window into the band arrays `outs` (samples `offsets` of each pixel). */
+function copyBlock(at: BlockPlace, data: ArrayBufferLike, bx: number, by: number, outs: BandArray[], offsets: number[]): void {
+  const { Arr, bytes, planar, spp, tw, th, window } = at;
+  const [wx0, wy0, wx1] = window;
+  const ww = wx1 - wx0;
+  const src = new Arr(data as ArrayBuffer, 0, Math.floor(data.byteLength / bytes));
+  const { fx, fy, xs, xe, ys, ye } = overlap(bx, by, tw, th, window);
+  const stride = planar === 1 ? spp : 1;
+  // Pixel-interleaved RGB(-like) blocks read as bands 0, 1, 2: one pass over each row, not three.
+  const rgb = stride === 3 && outs.length === 3 && offsets[0] === 0 && offsets[1] === 1 && offsets[2] === 2;
+  for (let y = ys; y < ye; y++) {
+    const srow = (y - fy) * tw;
+    const drow = (y - wy0) * ww - wx0;
+    if (rgb && (srow + xe - 1 - fx) * 3 + 2 < src.length) {
+      deinterleave3(src, (srow + xs - fx) * 3, outs[0], outs[1], outs[2], drow + xs, drow + xe);
+      continue;
+    }
+    for (let k = 0; k < outs.length; k++) {
+      const o = outs[k];
+      const off = offsets[k];
+      if (stride === 1) {
+        const a = srow + (xs - fx);
+        if (a + (xe - xs) > src.length) continue; // a short last strip: geotiff.js leaves zeros too
+        o.set(src.subarray(a, a + (xe - xs)) as never, drow + xs);
+      } else if ((srow + xe - 1 - fx) * stride + off < src.length) {
+        // The whole row is inside the block's data: no per-sample bounds test.
+        for (let x = xs, i = (srow + xs - fx) * stride + off; x < xe; x++, i += stride) o[drow + x] = src[i];
+      } else {
+        for (let x = xs; x < xe; x++) {
+          const i = (srow + x - fx) * stride + off;
+          if (i < src.length) o[drow + x] = src[i];
+        }
+      }
+    }
+  }
+}
+
+/** One decoded pixel-interleaved 8-bit RGB block's part of the window into `out` (interleaved). */
+function copyBlockRgb8(out: Uint8Array, data: ArrayBufferLike, bx: number, by: number, tw: number, th: number, window: PixelWindow): void {
+  const [wx0, wy0, wx1] = window;
+  const ww = wx1 - wx0;
+  const src = new Uint8Array(data as ArrayBuffer);
+  const { fx, fy, xs, xe, ys, ye } = overlap(bx, by, tw, th, window);
+  const len = 3 * (xe - xs);
+  for (let y = ys; y < ye; y++) {
+    const a = 3 * ((y - fy) * tw + (xs - fx));
+    if (a + len > src.length) continue; // a short last strip: geotiff.js leaves zeros too
+    out.set(src.subarray(a, a + len), 3 * ((y - wy0) * ww + (xs - wx0)));
+  }
+}
+
 /** Interleaved triples from src[i…] → a[o…e), b[o…e), c[o…e). */
 function deinterleave3(src: BandArray, i: number, a: BandArray, b: BandArray, c: BandArray, o: number, e: number): void {
   for (; o < e; o++, i += 3) {
@@ -75,44 +141,13 @@ export async function copyWindowBlocks(
   const ww = wx1 - wx0;
   const out = samples.map(() => new Arr(ww * (wy1 - wy0)));
   const jobs: Promise<void>[] = [];
-  const copy = (data: ArrayBufferLike, bx: number, by: number, outs: BandArray[], offsets: number[]): void => {
-    const src = new Arr(data as ArrayBuffer, 0, Math.floor(data.byteLength / bytes));
-    const { fx, fy, xs, xe, ys, ye } = overlap(bx, by, tw, th, window);
-    const stride = planar === 1 ? spp : 1;
-    // Pixel-interleaved RGB(-like) blocks read as bands 0, 1, 2: one pass over each row, not three.
-    const rgb = stride === 3 && outs.length === 3 && offsets[0] === 0 && offsets[1] === 1 && offsets[2] === 2;
-    for (let y = ys; y < ye; y++) {
-      const srow = (y - fy) * tw;
-      const drow = (y - wy0) * ww - wx0;
-      if (rgb && (srow + xe - 1 - fx) * 3 + 2 < src.length) {
-        deinterleave3(src, (srow + xs - fx) * 3, outs[0], outs[1], outs[2], drow + xs, drow + xe);
-        continue;
-      }
-      for (let k = 0; k < outs.length; k++) {
-        const o = outs[k];
-        const off = offsets[k];
-        if (stride === 1) {
-          const a = srow + (xs - fx);
-          if (a + (xe - xs) > src.length) continue; // a short last strip: geotiff.js leaves zeros too
-          o.set(src.subarray(a, a + (xe - xs)) as never, drow + xs);
-        } else if ((srow + xe - 1 - fx) * stride + off < src.length) {
-          // The whole row is inside the block's data: no per-sample bounds test.
-          for (let x = xs, i = (srow + xs - fx) * stride + off; x < xe; x++, i += stride) o[drow + x] = src[i];
-        } else {
-          for (let x = xs; x < xe; x++) {
-            const i = (srow + x - fx) * stride + off;
-            if (i < src.length) o[drow + x] = src[i];
-          }
-        }
-      }
-    }
-  };
+  const at: BlockPlace = { Arr, bytes, planar, spp, tw, th, window };
   for (const [bx, by] of blocksOf(window, tw, th)) {
     if (planar === 1) {
-      jobs.push(image.getTileOrStrip(bx, by, 0, decoder as never, signal).then((b) => copy(b.data, bx, by, out, samples)));
+      jobs.push(image.getTileOrStrip(bx, by, 0, decoder as never, signal).then((b) => copyBlock(at, b.data, bx, by, out, samples)));
     } else {
       samples.forEach((s, k) => {
-        jobs.push(image.getTileOrStrip(bx, by, s, decoder as never, signal).then((b) => copy(b.data, bx, by, [out[k]], [0])));
+        jobs.push(image.getTileOrStrip(bx, by, s, decoder as never, signal).then((b) => copyBlock(at, b.data, bx, by, [out[k]], [0])));
       });
     }
   }
@@ -134,18 +169,8 @@ export async function copyWindowRgb8(image: BlockSource, decoder: unknown, windo
   const ww = wx1 - wx0;
   const out = new Uint8Array(3 * ww * (wy1 - wy0));
   const jobs: Promise<void>[] = [];
-  const copy = (data: ArrayBufferLike, bx: number, by: number): void => {
-    const src = new Uint8Array(data as ArrayBuffer);
-    const { fx, fy, xs, xe, ys, ye } = overlap(bx, by, tw, th, window);
-    const len = 3 * (xe - xs);
-    for (let y = ys; y < ye; y++) {
-      const a = 3 * ((y - fy) * tw + (xs - fx));
-      if (a + len > src.length) continue; // a short last strip: geotiff.js leaves zeros too
-      out.set(src.subarray(a, a + len), 3 * ((y - wy0) * ww + (xs - wx0)));
-    }
-  };
   for (const [bx, by] of blocksOf(window, tw, th)) {
-    jobs.push(image.getTileOrStrip(bx, by, 0, decoder as never, signal).then((b) => copy(b.data, bx, by)));
+    jobs.push(image.getTileOrStrip(bx, by, 0, decoder as never, signal).then((b) => copyBlockRgb8(out, b.data, bx, by, tw, th, window)));
   }
   await Promise.all(jobs);
   return out;

@@ -127,27 +127,34 @@ export interface Transformer {
 }
 
 /** A transformer from one CRS to another (identity when both are the same definition). */
-export function transformer(from: Crs, to: Crs): Transformer {
-  if (from.def === to.def) {
-    return { forwardFlat: (flat) => Float64Array.from(flat), forward: (x, y) => [x, y] };
-  }
-  const conv = proj4(from.def, to.def);
-  const forward = (x: number, y: number): [number, number] => {
-    const p = conv.forward([x, y]) as number[];
+/**
+ * A class, not an object of closures: its methods are the same functions for every transformer, so
+ * V8 keeps their optimized code across the transformers made per extract call (a closure's optimized
+ * code is dropped once none of its closures lives).
+ */
+class Proj4Transformer implements Transformer {
+  constructor(private readonly conv: proj4.Converter | null) {}
+
+  forward(x: number, y: number): [number, number] {
+    if (!this.conv) return [x, y];
+    const p = this.conv.forward([x, y]) as number[];
     return [p[0], p[1]];
-  };
-  return {
-    forward,
-    forwardFlat(flat) {
-      const out = new Float64Array(flat.length);
-      for (let i = 0; i < flat.length; i += 2) {
-        const [a, b] = forward(flat[i], flat[i + 1]);
-        out[i] = a;
-        out[i + 1] = b;
-      }
-      return out;
-    },
-  };
+  }
+
+  forwardFlat(flat: ArrayLike<number>): Float64Array {
+    if (!this.conv) return Float64Array.from(flat);
+    const out = new Float64Array(flat.length);
+    for (let i = 0; i < flat.length; i += 2) {
+      const [a, b] = this.forward(flat[i], flat[i + 1]);
+      out[i] = a;
+      out[i + 1] = b;
+    }
+    return out;
+  }
+}
+
+export function transformer(from: Crs, to: Crs): Transformer {
+  return new Proj4Transformer(from.def === to.def ? null : proj4(from.def, to.def));
 }
 
 /** The WGS84 UTM zone CRS containing lon/lat (a local metric CRS for geometry in geographic rasters). */

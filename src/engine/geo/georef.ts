@@ -51,8 +51,7 @@ export function makeGeoRef(
   const name = info.source ?? 'the raster';
   if (!info.affine) {
     warnings.push(`${name} has no georeferencing: polygons are in pixel coordinates (x right, y down) and areas in pixels`);
-    const id = (flat: ArrayLike<number>): Float64Array => Float64Array.from(flat);
-    return { affine: null, crs: null, output: 'pixel', outputCrs: null, workToMeters: null, workPixelSize: 1, pixelToWork: id, workToOutput: id, warnings };
+    return new Frames({ affine: null, crs: null, output: 'pixel', outputCrs: null, workToMeters: null, workPixelSize: 1, warnings }, null, null, null);
   }
   const affine = info.affine;
   checkAffine(affine, info.width, info.height, name);
@@ -60,11 +59,7 @@ export function makeGeoRef(
   const [px, py] = pixelSize(affine);
   if (!crs) {
     warnings.push(`${name} has a geotransform but no CRS: polygons are in its native coordinates with no CRS (pass --srs to set one)`);
-    const toNative = (flat: ArrayLike<number>): Float64Array => applyAffineFlat(affine, flat);
-    return {
-      affine, crs: null, output: 'native', outputCrs: null, workToMeters: null, workPixelSize: (px + py) / 2,
-      pixelToWork: toNative, workToOutput: (flat) => Float64Array.from(flat), warnings,
-    };
+    return new Frames({ affine, crs: null, output: 'native', outputCrs: null, workToMeters: null, workPixelSize: (px + py) / 2, warnings }, null, null, null);
   }
   let work: Crs = crs;
   let nativeToWork: Transformer | null = null;
@@ -74,23 +69,60 @@ export function makeGeoRef(
     nativeToWork = transformer(crs, work);
   }
   const outCrs = output === 'wgs84' ? WGS84 : crs;
-  const workToOut = transformer(work, outCrs);
-  const pixelToWork = (flat: ArrayLike<number>): Float64Array => {
-    const native = applyAffineFlat(affine, flat);
-    return nativeToWork ? nativeToWork.forwardFlat(native) : native;
-  };
+  const geo = new Frames({ affine, crs, output, outputCrs: outCrs, workToMeters: work.toMeters, workPixelSize: 0, warnings }, nativeToWork, transformer(work, outCrs), name);
   // Pixel size in the working frame, measured at the centre.
-  const c = pixelToWork([info.width / 2, info.height / 2, info.width / 2 + 1, info.height / 2, info.width / 2, info.height / 2 + 1]);
-  const workPixelSize = (Math.hypot(c[2] - c[0], c[3] - c[1]) + Math.hypot(c[4] - c[0], c[5] - c[1])) / 2;
-  if (!(Number.isFinite(workPixelSize) && workPixelSize > 0)) {
+  const c = geo.pixelToWork([info.width / 2, info.height / 2, info.width / 2 + 1, info.height / 2, info.width / 2, info.height / 2 + 1]);
+  geo.workPixelSize = (Math.hypot(c[2] - c[0], c[3] - c[1]) + Math.hypot(c[4] - c[0], c[5] - c[1])) / 2;
+  if (!(Number.isFinite(geo.workPixelSize) && geo.workPixelSize > 0)) {
     throw new EngineError('BAD_CRS', `${name}: its pixel size is not a finite length in ${crs.code ?? 'its CRS'} (georeferencing outside the CRS's valid area?)`);
   }
-  return {
-    affine, crs, output, outputCrs: outCrs, workToMeters: work.toMeters, workPixelSize,
-    pixelToWork,
-    workToOutput: (flat) => finiteOrThrow(workToOut.forwardFlat(flat), name),
-    warnings,
-  };
+  return geo;
+}
+
+/**
+ * A GeoRef's frames and transforms. A class, not an object of closures made per call: its methods are
+ * the same functions for every raster, so V8 keeps their optimized code from one extract call to the
+ * next (a closure's optimized code is dropped once none of its closures lives).
+ */
+class Frames implements GeoRef {
+  affine: Affine | null;
+  crs: Crs | null;
+  output: OutputCrs | 'pixel';
+  outputCrs: Crs | null;
+  workToMeters: number | null;
+  workPixelSize: number;
+  warnings: string[];
+
+  /**
+   * `nativeToWork`: native CRS → working frame (null: the same); `workToOut`: working frame → output
+   * (null: the same, no check); `checked`: the raster's name for the non-finite output check (null: none).
+   */
+  constructor(
+    fields: Omit<GeoRef, 'pixelToWork' | 'workToOutput'>,
+    private readonly nativeToWork: Transformer | null,
+    private readonly workToOut: Transformer | null,
+    private readonly checked: string | null,
+  ) {
+    this.affine = fields.affine;
+    this.crs = fields.crs;
+    this.output = fields.output;
+    this.outputCrs = fields.outputCrs;
+    this.workToMeters = fields.workToMeters;
+    this.workPixelSize = fields.workPixelSize;
+    this.warnings = fields.warnings;
+  }
+
+  pixelToWork(flat: ArrayLike<number>): Float64Array {
+    if (!this.affine) return Float64Array.from(flat);
+    const native = applyAffineFlat(this.affine, flat);
+    return this.nativeToWork ? this.nativeToWork.forwardFlat(native) : native;
+  }
+
+  workToOutput(flat: ArrayLike<number>): Float64Array {
+    if (!this.workToOut) return Float64Array.from(flat);
+    const out = this.workToOut.forwardFlat(flat);
+    return this.checked === null ? out : finiteOrThrow(out, this.checked);
+  }
 }
 
 /** Largest absolute coordinate accepted in a geotransform (beyond it a pixel is below float precision). */

@@ -25,9 +25,12 @@ function edgesOf(rings: ArrayLike<number>[], ox: number, oy: number): Edges {
   let total = 0;
   for (const r of rings) total += r.length / 2;
   const e: Edges = { xl: new Float64Array(total), yl: new Float64Array(total), xr: new Float64Array(total), yr: new Float64Array(total), s: new Int8Array(total), n: 0 };
-  rings.forEach((ring, k) => {
+  // Loops and a module-level comparator, no closures per call: V8 keeps a closure's optimized code only
+  // while one of its closures lives, so per-call closures were compiled again after most collections.
+  for (let k = 0; k < rings.length; k++) {
+    const ring = rings[k];
     const n = ring.length / 2;
-    if (n < 3) return;
+    if (n < 3) continue;
     // Outer counter-clockwise (positive area), holes clockwise; flip the sign of a ring that runs the other way.
     const ccw = signedArea(ring) > 0;
     const flip = (k === 0) !== ccw ? -1 : 1;
@@ -46,7 +49,7 @@ function edgesOf(rings: ArrayLike<number>[], ox: number, oy: number): Edges {
         e.xl[m] = x2; e.yl[m] = y2; e.xr[m] = x1; e.yr[m] = y1; e.s[m] = flip;
       }
     }
-  });
+  }
   return e;
 }
 
@@ -65,10 +68,17 @@ function minIntegral(l: number, r: number, fl: number, fr: number, gl: number, g
   return (t * w * (left + ym)) / 2 + ((1 - t) * w * (ym + right)) / 2;
 }
 
+/** The sort key of `order` (set just before its sort, which is synchronous). */
+let sortKey: Float64Array<ArrayBufferLike> = new Float64Array(0);
+const byKey = (a: number, b: number): number => sortKey[a] - sortKey[b];
+
 function order(e: Edges): Uint32Array {
   const idx = new Uint32Array(e.n);
   for (let i = 0; i < e.n; i++) idx[i] = i;
-  return idx.sort((a, b) => e.xl[a] - e.xl[b]);
+  sortKey = e.xl;
+  idx.sort(byKey);
+  sortKey = new Float64Array(0);
+  return idx;
 }
 
 /** Area of A ∩ B. */

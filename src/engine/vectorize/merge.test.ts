@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mergeFinished, mergeSeams, touchesInnerEdge } from './merge.js';
+import { mergeFinished, mergeSeams, sharedIoU, touchesInnerEdge } from './merge.js';
 import type { Candidate, MergedObject } from './merge.js';
 import { tileGrid } from '../raster/tiling.js';
 import type { PixelWindow } from '../raster/open.js';
+import type { CroppedMask } from '../types.js';
 import { rectMask, rng } from '../testing/fixture-masks.js';
 
 /**
@@ -70,4 +71,40 @@ test('mergeFinished row by row equals mergeSeams over all, holding about one til
     const rows = new Set(tiles.map((t) => t.row)).size;
     assert.ok(maxHeld < cands.length * (2.5 / rows), `held at most ${maxHeld} of ${cands.length} detections over ${rows} rows`);
   }
+});
+
+test('sharedIoU scans only the set pixels\' boxes: the same value with or without setBox (hand-counted pixels as the reference)', () => {
+  const rand = rng(7);
+  // Random blobs in padded bitmaps (the decode's masks are mostly margin), their setBox computed here.
+  const blob = (x: number, y: number, w: number, h: number): CroppedMask => {
+    const data = new Uint8Array(w * h);
+    let sx0 = w, sy0 = h, sx1 = 0, sy1 = 0;
+    const cx = w * (0.3 + 0.4 * rand()), cy = h * (0.3 + 0.4 * rand()), r = Math.min(w, h) * (0.1 + 0.3 * rand());
+    for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) {
+      if ((i - cx) ** 2 + (j - cy) ** 2 > r * r) continue;
+      data[j * w + i] = 1;
+      sx0 = Math.min(sx0, i); sy0 = Math.min(sy0, j); sx1 = Math.max(sx1, i + 1); sy1 = Math.max(sy1, j + 1);
+    }
+    return { x, y, width: w, height: h, data, setBox: sx1 > sx0 ? [sx0, sy0, sx1, sy1] : [0, 0, 0, 0] };
+  };
+  // Reference: count pixels in global coordinates, one by one.
+  const at = (m: CroppedMask, gx: number, gy: number): number =>
+    gx >= m.x && gx < m.x + m.width && gy >= m.y && gy < m.y + m.height ? m.data[(gy - m.y) * m.width + gx - m.x] : 0;
+  let nonZero = 0;
+  for (let k = 0; k < 300; k++) {
+    const a = blob(Math.floor(rand() * 60), Math.floor(rand() * 60), 20 + Math.floor(rand() * 60), 20 + Math.floor(rand() * 60));
+    const b = blob(Math.floor(rand() * 60), Math.floor(rand() * 60), 20 + Math.floor(rand() * 60), 20 + Math.floor(rand() * 60));
+    const s: PixelWindow = [Math.floor(rand() * 40), Math.floor(rand() * 40), 60 + Math.floor(rand() * 80), 60 + Math.floor(rand() * 80)];
+    let inter = 0, uni = 0;
+    for (let gy = s[1]; gy < s[3]; gy++) for (let gx = s[0]; gx < s[2]; gx++) {
+      const p = at(a, gx, gy), q = at(b, gx, gy);
+      inter += p & q;
+      uni += p | q;
+    }
+    const want = inter === 0 ? 0 : inter / uni;
+    assert.equal(sharedIoU(a, b, s), want, `pair ${k}`);
+    assert.equal(sharedIoU({ ...a, setBox: undefined }, { ...b, setBox: undefined }, s), want, `pair ${k} without setBox`);
+    if (want > 0) nonZero++;
+  }
+  assert.ok(nonZero > 30, `${nonZero} overlapping pairs`);
 });

@@ -79,37 +79,29 @@ export function makeGeoRef(
   return geo;
 }
 
+/** A GeoRef's data (its fields without the transforms). */
+type GeoFields = Omit<GeoRef, 'pixelToWork' | 'workToOutput'>;
+
+// The class has the GeoRef's data fields (set from `fields` in its constructor).
+interface Frames extends GeoFields {}
+
 /**
  * A GeoRef's frames and transforms. A class, not an object of closures made per call: its methods are
  * the same functions for every raster, so V8 keeps their optimized code from one extract call to the
  * next (a closure's optimized code is dropped once none of its closures lives).
  */
 class Frames implements GeoRef {
-  affine: Affine | null;
-  crs: Crs | null;
-  output: OutputCrs | 'pixel';
-  outputCrs: Crs | null;
-  workToMeters: number | null;
-  workPixelSize: number;
-  warnings: string[];
-
   /**
    * `nativeToWork`: native CRS → working frame (null: the same); `workToOut`: working frame → output
    * (null: the same, no check); `checked`: the raster's name for the non-finite output check (null: none).
    */
   constructor(
-    fields: Omit<GeoRef, 'pixelToWork' | 'workToOutput'>,
+    fields: GeoFields,
     private readonly nativeToWork: Transformer | null,
     private readonly workToOut: Transformer | null,
     private readonly checked: string | null,
   ) {
-    this.affine = fields.affine;
-    this.crs = fields.crs;
-    this.output = fields.output;
-    this.outputCrs = fields.outputCrs;
-    this.workToMeters = fields.workToMeters;
-    this.workPixelSize = fields.workPixelSize;
-    this.warnings = fields.warnings;
+    Object.assign(this, fields);
   }
 
   pixelToWork(flat: ArrayLike<number>): Float64Array {

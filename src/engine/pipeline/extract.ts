@@ -174,7 +174,8 @@ function vectorizeObjects(run: VectorizeRun, objs: MergedObject[], out: Built[])
   for (const [i, obj] of objs.entries()) {
     if (run.built++ % 64 === 0) throwIfAborted(signal);
     const g0 = performance.now();
-    // (Tracing and shaping the objects on a helper thread too was measured: no gain on 2 cores.)
+    // (Shaping the objects on the helper threads too was measured twice, the last row only the second
+    // time: no gain on 2 cores — BENCHMARKS.md, third and sixth rounds.)
     const shaped = walls?.get(i) ?? shapeMask(obj.mask, geo, shapeOpts);
     timings.geo += performance.now() - g0;
     if (shaped.length === 0) continue;

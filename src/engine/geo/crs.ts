@@ -145,9 +145,9 @@ class Proj4Transformer implements Transformer {
     if (!this.conv) return Float64Array.from(flat);
     const out = new Float64Array(flat.length);
     for (let i = 0; i < flat.length; i += 2) {
-      const [a, b] = this.forward(flat[i], flat[i + 1]);
-      out[i] = a;
-      out[i + 1] = b;
+      const p = this.conv.forward([flat[i], flat[i + 1]]) as number[];
+      out[i] = p[0];
+      out[i + 1] = p[1];
     }
     return out;
   }

@@ -21,6 +21,12 @@ export interface MaskRuns {
   xs: Int32Array;
 }
 
+/** The mask's setBox (mask-local set-pixel box) when it lies inside the bitmap, else null (unknown or bad). */
+export function knownSetBox(m: CroppedMask): Box | null {
+  const b = m.setBox;
+  return b && b[0] >= 0 && b[1] >= 0 && b[2] <= m.width && b[3] <= m.height ? b : null;
+}
+
 const grow = (xs: Int32Array): Int32Array => {
   const g = new Int32Array(xs.length * 2);
   g.set(xs);
@@ -37,7 +43,7 @@ export function maskRuns(m: CroppedMask): MaskRuns {
   // that are 0 are skipped.
   const words = data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.length >> 2) : null;
   // Rows and columns outside the set pixels' box, where the decode gave it, are not scanned.
-  const known = m.setBox && m.setBox[0] >= 0 && m.setBox[1] >= 0 && m.setBox[2] <= width && m.setBox[3] <= height ? m.setBox : null;
+  const known = knownSetBox(m);
   const cx0 = known ? known[0] : 0, cx1 = known ? known[2] : width;
   const ry0 = known ? known[1] : 0, ry1 = known ? known[3] : height;
   for (let r = 0; r < height; r++) {

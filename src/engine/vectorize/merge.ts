@@ -11,6 +11,7 @@
  */
 import type { CroppedMask } from '../types.js';
 import type { PixelWindow } from '../raster/open.js';
+import { knownSetBox } from './mask-runs.js';
 
 export interface Candidate {
   tile: number;
@@ -75,9 +76,8 @@ const boxOf = (m: CroppedMask): PixelWindow => [m.x, m.y, m.x + m.width, m.y + m
 
 /** The box of the mask's set pixels when known (CroppedMask.setBox), else its whole box. */
 function setBoxOf(m: CroppedMask): PixelWindow {
-  const b = m.setBox;
-  const ok = b && b[0] >= 0 && b[1] >= 0 && b[2] <= m.width && b[3] <= m.height;
-  return ok ? [m.x + b[0], m.y + b[1], m.x + b[2], m.y + b[3]] : boxOf(m);
+  const b = knownSetBox(m);
+  return b ? [m.x + b[0], m.y + b[1], m.x + b[2], m.y + b[3]] : boxOf(m);
 }
 
 /** |A ∩ B ∩ S| / |(A ∪ B) ∩ S| for masks in global pixels. */

@@ -5,10 +5,11 @@
  *
  * Why: while the model runs a tile (0.2–0.7 s), this thread waits. V8 reads the quiet as a good moment
  * and starts incremental marking from a task, so nearly every tile paid one full mark-compact of a
- * 15–25 MB heap, most of it on the tile's critical path after the model returned. Measured here on a
- * one-tile 640 raster, end-to-end runs interleaved with it on / off in one process (15 runs each): full
- * collections 20 → 8 per 20 tiles, their time (pauses + incremental steps) ≈ 11 → 2 ms per tile, and
- * the time outside the model 86 → 71 ms (1024: 131 → 106 ms). Without the task, marking starts when
+ * 15–25 MB heap, most of it on the tile's critical path after the model returned. Measured here (2
+ * vCPUs): with the model replaced by stored outputs and a 250 ms wait, 20 one-tile runs @640, full
+ * collections 20 → 8 and their time (pauses + incremental steps) ≈ 11 → 2 ms per tile; with the real
+ * model, one-tile runs with it on / off toggled run by run in one process (median of 15 each), the time
+ * outside the model 86 → 71 ms @640, 131 → 106 ms @1024. Without the task, marking starts when
  * allocation reaches the heap's limit, as in any busy program; peak memory did not grow (64-tile
  * raster through the CLI, twice each: 0.81 / 0.85 GB with the task, 0.83 / 0.76 GB without).
  */

@@ -41,24 +41,104 @@ export interface Partition {
 const DX = [1, 0, -1, 0];
 const DY = [0, 1, 0, -1];
 
-export function buildPartition(labels: Int32Array, count: number, width: number, height: number, offsetX = 0, offsetY = 0): Partition {
-  const W1 = width + 1;
-  const lab = (x: number, y: number): number => (x >= 0 && y >= 0 && x < width && y < height ? labels[y * width + x] : 0);
-  // Labels right / left of the pixel edge leaving vertex (x, y) in direction d.
-  const rightOf = (x: number, y: number, d: number): number => (d === 0 ? lab(x, y) : d === 1 ? lab(x - 1, y) : d === 2 ? lab(x - 1, y - 1) : lab(x, y - 1));
-  const leftOf = (x: number, y: number, d: number): number => (d === 0 ? lab(x, y - 1) : d === 1 ? lab(x, y) : d === 2 ? lab(x - 1, y) : lab(x - 1, y - 1));
-  const isEdge = (x: number, y: number, d: number): boolean => {
+/**
+ * The label grid's boundary edges, as methods of a module-level class rather than closures made per
+ * call: V8 keeps a closure's optimized code only while one of its closures lives, so closures made per
+ * call were compiled again on most calls (util/gc-tuning.ts).
+ */
+class EdgeGrid {
+  readonly W1: number;
+  /** Undirected edge ids: horizontal edge (x, y)-(x+1, y) → y*width + x; vertical (x, y)-(x, y+1) → H + y*W1 + x. */
+  readonly H: number;
+
+  constructor(readonly labels: Int32Array, readonly width: number, readonly height: number) {
+    this.W1 = width + 1;
+    this.H = width * (height + 1);
+  }
+
+  lab(x: number, y: number): number {
+    return x >= 0 && y >= 0 && x < this.width && y < this.height ? this.labels[y * this.width + x] : 0;
+  }
+
+  /** Label right of the pixel edge leaving vertex (x, y) in direction d. */
+  rightOf(x: number, y: number, d: number): number {
+    return d === 0 ? this.lab(x, y) : d === 1 ? this.lab(x - 1, y) : d === 2 ? this.lab(x - 1, y - 1) : this.lab(x, y - 1);
+  }
+
+  /** Label left of the pixel edge leaving vertex (x, y) in direction d. */
+  leftOf(x: number, y: number, d: number): number {
+    return d === 0 ? this.lab(x, y - 1) : d === 1 ? this.lab(x, y) : d === 2 ? this.lab(x - 1, y) : this.lab(x - 1, y - 1);
+  }
+
+  isEdge(x: number, y: number, d: number): boolean {
     const ex = x + DX[d];
     const ey = y + DY[d];
-    if (ex < 0 || ey < 0 || ex > width || ey > height) return false;
-    return rightOf(x, y, d) !== leftOf(x, y, d);
-  };
-  const degree = (x: number, y: number): number => (isEdge(x, y, 0) ? 1 : 0) + (isEdge(x, y, 1) ? 1 : 0) + (isEdge(x, y, 2) ? 1 : 0) + (isEdge(x, y, 3) ? 1 : 0);
-  // Undirected edge ids: horizontal edge (x, y)-(x+1, y) → y*width + x; vertical (x, y)-(x, y+1) → H + y*W1 + x.
-  const H = width * (height + 1);
-  const edgeId = (x: number, y: number, d: number): number =>
-    d === 0 ? y * width + x : d === 2 ? y * width + x - 1 : d === 1 ? H + y * W1 + x : H + (y - 1) * W1 + x;
-  const visited = new Uint8Array(H + W1 * height);
+    if (ex < 0 || ey < 0 || ex > this.width || ey > this.height) return false;
+    return this.rightOf(x, y, d) !== this.leftOf(x, y, d);
+  }
+
+  degree(x: number, y: number): number {
+    return (this.isEdge(x, y, 0) ? 1 : 0) + (this.isEdge(x, y, 1) ? 1 : 0) + (this.isEdge(x, y, 2) ? 1 : 0) + (this.isEdge(x, y, 3) ? 1 : 0);
+  }
+
+  edgeId(x: number, y: number, d: number): number {
+    const { width, W1, H } = this;
+    return d === 0 ? y * width + x : d === 2 ? y * width + x - 1 : d === 1 ? H + y * W1 + x : H + (y - 1) * W1 + x;
+  }
+}
+
+/** What walkChain reads and writes while cutting a grid's boundaries into chains. */
+interface ChainWalk {
+  grid: EdgeGrid;
+  visited: Uint8Array;
+  junctionOf: Map<number, number>;
+  chains: Chain[];
+  offsetX: number;
+  offsetY: number;
+}
+
+/** Walks from vertex (x0, y0) along direction d0 until a junction (or back to the first edge); appends the chain. */
+function walkChain(w: ChainWalk, x0: number, y0: number, d0: number, startJ: number): void {
+  const { grid, visited, junctionOf, offsetX, offsetY } = w;
+  const W1 = grid.W1;
+  const right = grid.rightOf(x0, y0, d0);
+  const left = grid.leftOf(x0, y0, d0);
+  const pts: number[] = [x0 + offsetX, y0 + offsetY];
+  let x = x0, y = y0, d = d0;
+  let endJ = -1;
+  for (;;) {
+    visited[grid.edgeId(x, y, d)] = 1;
+    x += DX[d];
+    y += DY[d];
+    const j = junctionOf.get(y * W1 + x);
+    if (j !== undefined) {
+      endJ = j;
+      pts.push(x + offsetX, y + offsetY);
+      break;
+    }
+    // A degree-2 vertex: the other boundary edge with the same labels (not the way back): straight on,
+    // else right, else left.
+    let nd = -1;
+    for (let k = 0; k < 3; k++) {
+      const t = k === 0 ? d : k === 1 ? (d + 1) % 4 : (d + 3) % 4;
+      if (grid.isEdge(x, y, t)) { nd = t; break; }
+    }
+    if (nd < 0) throw new Error(`partition: dead end at (${x}, ${y})`);
+    if (visited[grid.edgeId(x, y, nd)]) break; // closed loop back at its start
+    if (nd !== d) pts.push(x + offsetX, y + offsetY);
+    d = nd;
+  }
+  if (endJ < 0) {
+    // A loop: (x, y) is (x0, y0); drop the start point if the loop runs straight through it.
+    if (d === d0 && pts.length > 2) pts.splice(0, 2);
+  }
+  w.chains.push({ points: Float64Array.from(pts), start: startJ, end: endJ, left, right, dir0: d0, dir1: d });
+}
+
+export function buildPartition(labels: Int32Array, count: number, width: number, height: number, offsetX = 0, offsetY = 0): Partition {
+  const grid = new EdgeGrid(labels, width, height);
+  const W1 = grid.W1;
+  const visited = new Uint8Array(grid.H + W1 * height);
 
   const junctionOf = new Map<number, number>();
   const junctions: [number, number][] = [];
@@ -71,7 +151,7 @@ export function buildPartition(labels: Int32Array, count: number, width: number,
       const c = hasDn && x > 0 ? labels[dn + x - 1] : 0, d = hasDn && x < width ? labels[dn + x] : 0;
       if (a === b && c === d) continue;
       if (a === c && b === d) continue;
-      if (degree(x, y) >= 3) {
+      if (grid.degree(x, y) >= 3) {
         junctionOf.set(y * W1 + x, junctions.length);
         junctions.push([x + offsetX, y + offsetY]);
       }
@@ -79,49 +159,19 @@ export function buildPartition(labels: Int32Array, count: number, width: number,
   }
 
   const chains: Chain[] = [];
-  /** Walks from vertex (x, y) along direction d until a junction (or back to the first edge). */
-  const walk = (x0: number, y0: number, d0: number, startJ: number): void => {
-    const right = rightOf(x0, y0, d0);
-    const left = leftOf(x0, y0, d0);
-    const pts: number[] = [x0 + offsetX, y0 + offsetY];
-    let x = x0, y = y0, d = d0;
-    let endJ = -1;
-    for (;;) {
-      visited[edgeId(x, y, d)] = 1;
-      x += DX[d];
-      y += DY[d];
-      const j = junctionOf.get(y * W1 + x);
-      if (j !== undefined) {
-        endJ = j;
-        pts.push(x + offsetX, y + offsetY);
-        break;
-      }
-      // A degree-2 vertex: the other boundary edge with the same labels (not the way back).
-      let nd = -1;
-      for (const t of [d, (d + 1) % 4, (d + 3) % 4]) if (isEdge(x, y, t)) { nd = t; break; }
-      if (nd < 0) throw new Error(`partition: dead end at (${x}, ${y})`);
-      if (visited[edgeId(x, y, nd)]) break; // closed loop back at its start
-      if (nd !== d) pts.push(x + offsetX, y + offsetY);
-      d = nd;
-    }
-    if (endJ < 0) {
-      // A loop: (x, y) is (x0, y0); drop the start point if the loop runs straight through it.
-      if (d === d0 && pts.length > 2) pts.splice(0, 2);
-    }
-    chains.push({ points: Float64Array.from(pts), start: startJ, end: endJ, left, right, dir0: d0, dir1: d });
-  };
-  junctions.forEach(([jx, jy], j) => {
-    const x = jx - offsetX;
-    const y = jy - offsetY;
-    for (let d = 0; d < 4; d++) if (isEdge(x, y, d) && !visited[edgeId(x, y, d)]) walk(x, y, d, j);
-  });
+  const walk: ChainWalk = { grid, visited, junctionOf, chains, offsetX, offsetY };
+  for (let j = 0; j < junctions.length; j++) {
+    const x = junctions[j][0] - offsetX;
+    const y = junctions[j][1] - offsetY;
+    for (let d = 0; d < 4; d++) if (grid.isEdge(x, y, d) && !visited[grid.edgeId(x, y, d)]) walkChain(walk, x, y, d, j);
+  }
   // Loops without junctions (an isolated label, a hole, a label inside another one).
   // (isEdge(x, y, 0): the labels below and above the edge differ; its edge id is y * width + x.)
   for (let y = 0; y <= height; y++) {
     const up = (y - 1) * width, dn = y * width;
     for (let x = 0; x < width; x++) {
       const below = y < height ? labels[dn + x] : 0, above = y > 0 ? labels[up + x] : 0;
-      if (below !== above && !visited[dn + x]) walk(x, y, 0, -1);
+      if (below !== above && !visited[dn + x]) walkChain(walk, x, y, 0, -1);
     }
   }
 

@@ -39,6 +39,10 @@ export interface Regularized {
 let hx = new Float64Array(0);
 let hy = new Float64Array(0);
 let stack = new Int32Array(0);
+// Module-level (not made per call, so V8 keeps their optimized code: util/gc-tuning.ts): the hull's
+// sort order (x, then y) and cross(o, p, q) > 0 for a left turn o → p → q, on the points in hx / hy.
+const byHullX = (p: number, q: number): number => hx[p] - hx[q] || hy[p] - hy[q];
+const hullCross = (o: number, p: number, q: number): number => (hx[p] - hx[o]) * (hy[q] - hy[o]) - (hy[p] - hy[o]) * (hx[q] - hx[o]);
 
 /**
  * Convex hull (Andrew's monotone chain) of a flat ring, as a flat [x0, y0, x1, y1, …] counter-clockwise.
@@ -93,26 +97,24 @@ function convexHull(ring: ArrayLike<number>, outline = false): Float64Array {
   }
   const order: number[] = new Array(m);
   for (let i = 0; i < m; i++) order[i] = i;
-  order.sort((p, q) => hx[p] - hx[q] || hy[p] - hy[q]);
+  order.sort(byHullX);
   if (m < 3) {
     const out = new Float64Array(2 * m);
     for (let i = 0; i < m; i++) { out[2 * i] = hx[order[i]]; out[2 * i + 1] = hy[order[i]]; }
     return out;
   }
-  // cross(o, p, q) > 0: a left turn o → p → q.
-  const cross = (o: number, p: number, q: number): number => (hx[p] - hx[o]) * (hy[q] - hy[o]) - (hy[p] - hy[o]) * (hx[q] - hx[o]);
   // Lower hull in stack[0 … lo), upper hull in stack[m …): indices into hx / hy (each chain ≤ m long).
   let lo = 0;
   for (let k = 0; k < m; k++) {
     const p = order[k];
-    while (lo >= 2 && cross(stack[lo - 2], stack[lo - 1], p) <= 0) lo--;
+    while (lo >= 2 && hullCross(stack[lo - 2], stack[lo - 1], p) <= 0) lo--;
     stack[lo++] = p;
   }
   const U = m;
   let up = U;
   for (let k = m - 1; k >= 0; k--) {
     const p = order[k];
-    while (up >= U + 2 && cross(stack[up - 2], stack[up - 1], p) <= 0) up--;
+    while (up >= U + 2 && hullCross(stack[up - 2], stack[up - 1], p) <= 0) up--;
     stack[up++] = p;
   }
   // Each chain without its last point (the other chain's first).

@@ -188,6 +188,73 @@ export function tracePolygons(mask: ArrayLike<number>, width: number, height: nu
 }
 
 /**
+ * traceComponents' boundary edges (start vertex, direction, label), in pixel scan order, with two
+ * outgoing slots per vertex (out0, out1); where three or four labels meet, the rest go to `more`. The
+ * edge arrays grow by doubling. A module-level class, not closures made per call: V8 keeps a closure's
+ * optimized code only while one of its closures lives (util/gc-tuning.ts).
+ */
+class EdgeList {
+  k = 0;
+  eStart: Int32Array;
+  eDir: Uint8Array;
+  eLabel: Int32Array;
+  readonly more = new Map<number, number[]>();
+
+  constructor(private cap: number, private readonly out0: Int32Array, private readonly out1: Int32Array) {
+    this.eStart = i32(1, cap);
+    this.eDir = u8(1, cap);
+    this.eLabel = i32(2, cap);
+  }
+
+  add(v: number, dir: number, label: number): void {
+    const k = this.k;
+    if (k === this.cap) {
+      this.cap *= 2;
+      const s2 = new Int32Array(this.cap); s2.set(this.eStart); this.eStart = s2;
+      const d2 = new Uint8Array(this.cap); d2.set(this.eDir); this.eDir = d2;
+      const l2 = new Int32Array(this.cap); l2.set(this.eLabel); this.eLabel = l2;
+    }
+    this.eStart[k] = v;
+    this.eDir[k] = dir;
+    this.eLabel[k] = label;
+    if (this.out0[v] < 0) this.out0[v] = k;
+    else if (this.out1[v] < 0) this.out1[v] = k;
+    else {
+      const l = this.more.get(v);
+      if (l) l.push(k);
+      else this.more.set(v, [k]);
+    }
+    this.k = k + 1;
+  }
+
+  /** The outgoing edge of label L at vertex w after an edge in direction d (at a pinch: turn right). */
+  next(w: number, L: number, d: number): number {
+    const eLabel = this.eLabel;
+    let first = -1;
+    let second = -1;
+    let e = this.out0[w];
+    if (e >= 0 && eLabel[e] === L) first = e;
+    e = this.out1[w];
+    if (e >= 0 && eLabel[e] === L) {
+      if (first < 0) first = e;
+      else second = e;
+    }
+    if (this.more.size > 0) {
+      const l = this.more.get(w);
+      if (l) {
+        for (const e2 of l) {
+          if (eLabel[e2] !== L) continue;
+          if (first < 0) first = e2;
+          else second = e2;
+        }
+      }
+    }
+    if (second >= 0 && this.eDir[first] !== (d + 1) % 4) return second;
+    return first;
+  }
+}
+
+/**
  * Traces the components of a label grid (0 = background, 1..count, each label 4-connected, as
  * labelComponents makes): result[k] is label k + 1. Touching labels share their pixel edges.
  * `runs`: the grid's runs as labelComponents gives them (each run one label, its neighbours along the
@@ -198,60 +265,9 @@ export function traceComponents(labels: Int32Array, count: number, width: number
   const oy = options.offsetY ?? 0;
   if (count === 0) return [];
   const W1 = width + 1;
-  // Boundary edges (start vertex, direction, label), in pixel scan order (top, right, bottom, left of
-  // each pixel), with two outgoing slots per vertex; where three or four labels meet, the rest go to
-  // `more`. One pass with inline neighbour tests; the edge arrays grow by doubling.
-  let cap = 4 * (width + height) + 16;
-  let eStart = i32(1, cap);
-  let eDir = u8(1, cap);
-  let eLabel = i32(2, cap);
-  const out0 = i32(3, W1 * (height + 1)).fill(-1);
-  const out1 = i32(4, W1 * (height + 1)).fill(-1);
-  const more = new Map<number, number[]>();
-  let k = 0;
-  const add = (v: number, dir: number, label: number): void => {
-    if (k === cap) {
-      cap *= 2;
-      const s2 = new Int32Array(cap); s2.set(eStart); eStart = s2;
-      const d2 = new Uint8Array(cap); d2.set(eDir); eDir = d2;
-      const l2 = new Int32Array(cap); l2.set(eLabel); eLabel = l2;
-    }
-    eStart[k] = v;
-    eDir[k] = dir;
-    eLabel[k] = label;
-    if (out0[v] < 0) out0[v] = k;
-    else if (out1[v] < 0) out1[v] = k;
-    else {
-      const l = more.get(v);
-      if (l) l.push(k);
-      else more.set(v, [k]);
-    }
-    k++;
-  };
-  /** The outgoing edge of label L at vertex w after an edge in direction d (at a pinch: turn right). */
-  const nextEdge = (w: number, L: number, d: number): number => {
-    let first = -1;
-    let second = -1;
-    let e = out0[w];
-    if (e >= 0 && eLabel[e] === L) first = e;
-    e = out1[w];
-    if (e >= 0 && eLabel[e] === L) {
-      if (first < 0) first = e;
-      else second = e;
-    }
-    if (more.size > 0) {
-      const l = more.get(w);
-      if (l) {
-        for (const e2 of l) {
-          if (eLabel[e2] !== L) continue;
-          if (first < 0) first = e2;
-          else second = e2;
-        }
-      }
-    }
-    if (second >= 0 && eDir[first] !== (d + 1) % 4) return second;
-    return first;
-  };
+  // Boundary edges in pixel scan order (top, right, bottom, left of each pixel), one pass with inline
+  // neighbour tests.
+  const edges = new EdgeList(4 * (width + height) + 16, i32(3, W1 * (height + 1)).fill(-1), i32(4, W1 * (height + 1)).fill(-1));
   const comps: { pixels: number; x0: number; y0: number; x1: number; y1: number; rings: Float64Array[]; outer: number }[] = [];
   for (let c = 0; c <= count; c++) comps.push({ pixels: 0, x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity, rings: [], outer: -1 });
   const lastX = width - 1;
@@ -275,10 +291,10 @@ export function traceComponents(labels: Int32Array, count: number, width: number
       const vRow = y * W1 - y * width;
       for (let i = s; i < e; i++) {
         const v = vRow + i;
-        if (y === 0 || labels[i - width] !== L) add(v, 0, L);
-        if (i === e - 1) add(v + 1, 1, L);
-        if (y === lastY || labels[i + width] !== L) add(v + W1 + 1, 2, L);
-        if (i === s) add(v + W1, 3, L);
+        if (y === 0 || labels[i - width] !== L) edges.add(v, 0, L);
+        if (i === e - 1) edges.add(v + 1, 1, L);
+        if (y === lastY || labels[i + width] !== L) edges.add(v + W1 + 1, 2, L);
+        if (i === s) edges.add(v + W1, 3, L);
       }
     }
   } else for (let y = 0; y < height; y++) {
@@ -294,18 +310,19 @@ export function traceComponents(labels: Int32Array, count: number, width: number
       if (x + 1 > c.x1) c.x1 = x + 1;
       if (y + 1 > c.y1) c.y1 = y + 1;
       const v = y * W1 + x;
-      if (y === 0 || labels[i - width] !== L) add(v, 0, L);
-      if (x === lastX || labels[i + 1] !== L) add(v + 1, 1, L);
-      if (y === lastY || labels[i + width] !== L) add(v + W1 + 1, 2, L);
-      if (x === 0 || labels[i - 1] !== L) add(v + W1, 3, L);
+      if (y === 0 || labels[i - width] !== L) edges.add(v, 0, L);
+      if (x === lastX || labels[i + 1] !== L) edges.add(v + 1, 1, L);
+      if (y === lastY || labels[i + width] !== L) edges.add(v + W1 + 1, 2, L);
+      if (x === 0 || labels[i - 1] !== L) edges.add(v + W1, 3, L);
     }
   }
-  const m = k;
+  const m = edges.k;
+  const { eStart, eDir } = edges;
   const visited = u8(2, m).fill(0);
   const pts: number[] = [];
   for (let e0 = 0; e0 < m; e0++) {
     if (visited[e0]) continue;
-    const L = eLabel[e0];
+    const L = edges.eLabel[e0];
     pts.length = 0;
     let e = e0;
     let prevDir = -1;
@@ -321,7 +338,7 @@ export function traceComponents(labels: Int32Array, count: number, width: number
       const ex = vx + DX[d];
       const ey = vy + DY[d];
       area2 += vx * ey - ex * vy;
-      const next = nextEdge(ey * W1 + ex, L, d);
+      const next = edges.next(ey * W1 + ex, L, d);
       if (next === e0) {
         // Drop the start point if the ring closes in a straight line through it.
         if (eDir[e0] === eDir[e] && pts.length > 2) pts.splice(0, 2);

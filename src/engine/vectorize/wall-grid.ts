@@ -172,6 +172,58 @@ function depth(m: CroppedMask, t: Box): Int32Array {
   return d;
 }
 
+/** Set pixels more than 2 apart in x or in y can neither overlap nor be near (contact's definition). */
+const apart = (s: Box, t: Box): boolean => s[0] > t[2] + 1 || t[0] > s[2] + 1 || s[1] > t[3] + 1 || t[1] > s[3] + 1;
+
+/** Union-find root of `a` (with path halving). */
+function findRoot(parent: number[], a: number): number {
+  while (parent[a] !== a) a = parent[a] = parent[parent[a]];
+  return a;
+}
+
+/** A wall group's grid being painted (shapeObjectsWithWalls). */
+interface GroupPaint {
+  objs: WallObject[];
+  members: number[];
+  /** Tight boxes and depth maps of the members, by member index. */
+  tight: Box[];
+  depths: Int32Array[];
+  grid: Int32Array;
+  owner: Int32Array;
+  x0: number;
+  y0: number;
+  w: number;
+}
+
+/**
+ * Paints member `mi` into the group's grid: a pixel another member already holds goes to the one it
+ * lies deeper inside (ties to the higher score, then to the earlier member). A module-level function,
+ * not a closure made per call (V8 recompiled that closure on most calls: util/gc-tuning.ts).
+ */
+function paintMember(p: GroupPaint, mi: number): void {
+  const { objs, members, tight, depths, grid, owner, x0, y0, w } = p;
+  const k = members[mi];
+  const m = objs[k].mask;
+  const t = tight[mi];
+  const dThisMap = depths[mi];
+  const tw = t[2] - t[0];
+  for (let r = t[1] - m.y; r < t[3] - m.y; r++) {
+    for (let c = t[0] - m.x; c < t[2] - m.x; c++) {
+      if (!m.data[r * m.width + c]) continue;
+      const gi = (m.y + r - y0) * w + (m.x + c - x0);
+      const prev = owner[gi];
+      if (prev >= 0) {
+        const pt = tight[prev];
+        const dPrev = depths[prev][(m.y + r - pt[1]) * (pt[2] - pt[0]) + (m.x + c - pt[0])];
+        const dThis = dThisMap[(m.y + r - t[1]) * tw + (m.x + c - t[0])];
+        if (dPrev > dThis || (dPrev === dThis && objs[members[prev]].score >= objs[k].score)) continue;
+      }
+      owner[gi] = mi;
+      grid[gi] = mi + 1;
+    }
+  }
+}
+
 /** Pairs of neighbouring masks (indices) and pairs that overlap too much to be neighbours. */
 function pairs(objs: WallObject[], maxOverlap: number): { near: [number, number][]; clash: [number, number][]; ext: MaskRuns[] } {
   const near: [number, number][] = [];
@@ -179,8 +231,6 @@ function pairs(objs: WallObject[], maxOverlap: number): { near: [number, number]
   const boxes = objs.map((o) => boxOf(o.mask));
   const ext = objs.map((o) => maskRuns(o.mask));
   const areas = ext.map((e) => e.area);
-  // Set pixels more than 2 apart in x or in y can neither overlap nor be near (contact's definition).
-  const apart = (s: Box, t: Box): boolean => s[0] > t[2] + 1 || t[0] > s[2] + 1 || s[1] > t[3] + 1 || t[1] > s[3] + 1;
   const order = objs.map((_, i) => i).sort((a, b) => boxes[a][0] - boxes[b][0]);
   for (let p = 0; p < order.length; p++) {
     const i = order[p];
@@ -215,18 +265,14 @@ export function shapeObjectsWithWalls(objs: WallObject[], geo: GeoRef, options: 
   near = near.filter(([i, j]) => !out.has(i) && !out.has(j));
   if (near.length === 0) return result;
   const parent = objs.map((_, i) => i);
-  const find = (a: number): number => {
-    while (parent[a] !== a) a = parent[a] = parent[parent[a]];
-    return a;
-  };
   for (const [i, j] of near) {
-    const a = find(i), b = find(j);
+    const a = findRoot(parent, i), b = findRoot(parent, j);
     if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
   }
   const groups = new Map<number, number[]>();
   for (const [i, j] of near) {
     for (const k of [i, j]) {
-      const g = find(k);
+      const g = findRoot(parent, k);
       const l = groups.get(g) ?? [];
       if (!l.includes(k)) l.push(k);
       groups.set(g, l);
@@ -246,26 +292,11 @@ export function shapeObjectsWithWalls(objs: WallObject[], geo: GeoRef, options: 
     const w = x1 - x0, h = y1 - y0;
     const grid = new Int32Array(w * h);
     const owner = new Int32Array(w * h).fill(-1); // member index within the group
-    const depths = members.map((k) => depth(objs[k].mask, ext[k].tight));
-    members.forEach((k, mi) => {
-      const m = objs[k].mask;
-      const t = ext[k].tight;
-      for (let r = t[1] - m.y; r < t[3] - m.y; r++) {
-        for (let c = t[0] - m.x; c < t[2] - m.x; c++) {
-          if (!m.data[r * m.width + c]) continue;
-          const gi = (m.y + r - y0) * w + (m.x + c - x0);
-          const prev = owner[gi];
-          if (prev >= 0) {
-            const pt = ext[members[prev]].tight;
-            const dPrev = depths[prev][(m.y + r - pt[1]) * (pt[2] - pt[0]) + (m.x + c - pt[0])];
-            const dThis = depths[mi][(m.y + r - t[1]) * (t[2] - t[0]) + (m.x + c - t[0])];
-            if (dPrev > dThis || (dPrev === dThis && objs[members[prev]].score >= objs[k].score)) continue;
-          }
-          owner[gi] = mi;
-          grid[gi] = mi + 1;
-        }
-      }
-    });
+    const paint: GroupPaint = {
+      objs, members, tight: members.map((k) => ext[k].tight), depths: members.map((k) => depth(objs[k].mask, ext[k].tight)),
+      grid, owner, x0, y0, w,
+    };
+    for (let mi = 0; mi < members.length; mi++) paintMember(paint, mi);
     closeWallGaps(grid, w, h);
     const { labels, count } = labelComponents(grid, w, h);
     const objOf = new Int32Array(count + 1).fill(-1);

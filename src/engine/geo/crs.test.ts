@@ -31,6 +31,26 @@ test('proj4 definitions built here agree with GDAL (gdaltransform) for listed an
   }
 });
 
+test('converters kept per CRS pair: the same numbers when reused and after older pairs are dropped (28 pairs, 16 kept)', () => {
+  const first = new Map<string, number[]>();
+  for (let pass = 0; pass < 3; pass++) {
+    for (const [code, lon, lat] of CASES) {
+      const crs = fromEpsg(code);
+      const [x, y] = transformer(WGS84, crs).forward(lon, lat);
+      const back = transformer(crs, WGS84).forwardFlat([x, y]);
+      const got = [x, y, back[0], back[1]];
+      if (pass === 0) first.set(String(code), got);
+      else assert.deepEqual(got, first.get(String(code)), `EPSG:${code}, pass ${pass}`);
+      assert.ok(Math.hypot(back[0] - lon, back[1] - lat) < 1e-7, `EPSG:${code}: round trip to (${back[0]}, ${back[1]})`);
+    }
+  }
+  // And the reused converters still agree with GDAL.
+  const [code, lon, lat, tol] = CASES[0];
+  const [gx, gy] = gdalForward(code, lon, lat);
+  const [x, y] = transformer(WGS84, fromEpsg(code)).forward(lon, lat);
+  assert.ok(Math.hypot(x - gx, y - gy) <= tol);
+});
+
 test('CRS from GeoKeys: projected and geographic codes, none, user-defined and unknown codes', () => {
   assert.equal(crsFromGeoKeys({ GTModelTypeGeoKey: 1, ProjectedCSTypeGeoKey: 32616 })!.code, 'EPSG:32616');
   const g = crsFromGeoKeys({ GTModelTypeGeoKey: 2, GeographicTypeGeoKey: 4326 })!;

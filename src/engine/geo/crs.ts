@@ -126,7 +126,6 @@ export interface Transformer {
   forward(x: number, y: number): [number, number];
 }
 
-/** A transformer from one CRS to another (identity when both are the same definition). */
 /**
  * A class, not an object of closures: its methods are the same functions for every transformer, so
  * V8 keeps their optimized code across the transformers made per extract call (a closure's optimized
@@ -153,8 +152,30 @@ class Proj4Transformer implements Transformer {
   }
 }
 
+/**
+ * proj4 converters, kept per pair of definitions (the 16 last used): a raster's extract calls make
+ * the same pairs again and again, and forwardFlat's optimized code refers to the converter's objects —
+ * a new converter per call made V8 throw that code away (deoptimized for "weak objects") and compile it
+ * again once the old converter was collected.
+ */
+const converters = new Map<string, proj4.Converter>();
+const MAX_CONVERTERS = 16;
+
+function converter(from: string, to: string): proj4.Converter {
+  const key = `${from}\u0000${to}`;
+  let conv = converters.get(key);
+  if (conv) converters.delete(key); // re-inserted last: the most recently used
+  else {
+    conv = proj4(from, to);
+    if (converters.size >= MAX_CONVERTERS) converters.delete(converters.keys().next().value!);
+  }
+  converters.set(key, conv);
+  return conv;
+}
+
+/** A transformer from one CRS to another (identity when both are the same definition). */
 export function transformer(from: Crs, to: Crs): Transformer {
-  return new Proj4Transformer(from.def === to.def ? null : proj4(from.def, to.def));
+  return new Proj4Transformer(from.def === to.def ? null : converter(from.def, to.def));
 }
 
 /** The WGS84 UTM zone CRS containing lon/lat (a local metric CRS for geometry in geographic rasters). */

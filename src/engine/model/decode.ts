@@ -26,6 +26,11 @@ export interface DecodeOptions {
   maxNms?: number;
 }
 
+// The scores being sorted, set around the sort: the comparator is module-level, not a closure made per
+// call (V8 recompiled that one on most calls: util/gc-tuning.ts).
+let sortScores: number[] = [];
+const byScoreDesc = (p: number, q: number): number => sortScores[q] - sortScores[p] || p - q;
+
 /** Score filter + class-agnostic NMS over output0 laid out [rows, N] (row-major, batch 1). */
 export function decodeDetections(out0: Float32Array, numAnchors: number, options: DecodeOptions): Candidates {
   const { conf, iou, maxDet, numClasses } = options;
@@ -43,7 +48,10 @@ export function decodeDetections(out0: Float32Array, numAnchors: number, options
     }
     if (best > conf) { idx.push(a); sc.push(best); cl.push(bc); }
   }
-  let order = idx.map((_, i) => i).sort((p, q) => sc[q] - sc[p] || idx[p] - idx[q]);
+  // Score descending, then anchor order (idx ascends with i).
+  sortScores = sc;
+  let order = idx.map((_, i) => i).sort(byScoreDesc);
+  sortScores = [];
   if (order.length > maxNms) order = order.slice(0, maxNms);
 
   const m = order.length;

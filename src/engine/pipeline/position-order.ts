@@ -20,6 +20,9 @@ interface Held<T> {
   item: T;
 }
 
+/** Position order (top, left, then arrival); module-level, so V8 keeps its optimized code (util/gc-tuning.ts). */
+const byPosition = (a: Held<unknown>, b: Held<unknown>): number => a.top - b.top || a.left - b.left || a.seq - b.seq;
+
 export class PositionOrder<T> {
   private held: Held<T>[] = [];
   private seq = 0;
@@ -46,7 +49,7 @@ export class PositionOrder<T> {
       this.floor = Math.max(this.floor, watermark);
       return [];
     }
-    this.held.sort((a, b) => a.top - b.top || a.left - b.left || a.seq - b.seq);
+    this.held.sort(byPosition);
     let n = 0;
     while (n < this.held.length && this.held[n].top < watermark) n++;
     const out = this.held.splice(0, n).map((h) => h.item);

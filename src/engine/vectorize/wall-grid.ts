@@ -175,6 +175,10 @@ function depth(m: CroppedMask, t: Box): Int32Array {
 /** Set pixels more than 2 apart in x or in y can neither overlap nor be near (contact's definition). */
 const apart = (s: Box, t: Box): boolean => s[0] > t[2] + 1 || t[0] > s[2] + 1 || s[1] > t[3] + 1 || t[1] > s[3] + 1;
 
+/** The boxes being sorted by their left edge (set around the sort; a module-level comparator). */
+let sortBoxes: Box[] = [];
+const byLeft = (a: number, b: number): number => sortBoxes[a][0] - sortBoxes[b][0];
+
 /** Union-find root of `a` (with path halving). */
 function findRoot(parent: number[], a: number): number {
   while (parent[a] !== a) a = parent[a] = parent[parent[a]];
@@ -231,7 +235,9 @@ function pairs(objs: WallObject[], maxOverlap: number): { near: [number, number]
   const boxes = objs.map((o) => boxOf(o.mask));
   const ext = objs.map((o) => maskRuns(o.mask));
   const areas = ext.map((e) => e.area);
-  const order = objs.map((_, i) => i).sort((a, b) => boxes[a][0] - boxes[b][0]);
+  sortBoxes = boxes;
+  const order = objs.map((_, i) => i).sort(byLeft);
+  sortBoxes = [];
   for (let p = 0; p < order.length; p++) {
     const i = order[p];
     for (let q = p + 1; q < order.length; q++) {

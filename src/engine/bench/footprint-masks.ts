@@ -110,8 +110,8 @@ export function withFootprintMasks(model: SegModel): SegModel {
     ...model,
     session: {
       ...session,
-      async run(feeds, signal) {
-        const out = await session.run(feeds, signal);
+      async run(feeds, signal, after) {
+        const out = await session.run(feeds, signal, after);
         const det = out[model.detName];
         const proto = out[model.protoName];
         const key = `${proto.dims[2]}x${proto.dims[3]}`;

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { SegModel } from '../model/segmodel.js';
 import type { OutputTensor } from '../model/session.js';
+import type { AfterRun } from '../model/after-run.js';
 
 export interface ReplayModel {
   model: SegModel;
@@ -24,7 +25,7 @@ export function replayModel(inner: SegModel): ReplayModel {
   let replays = 0;
   const session = {
     ...inner.session,
-    async run(feeds: Parameters<SegModel['session']['run']>[0], signal?: AbortSignal) {
+    async run(feeds: Parameters<SegModel['session']['run']>[0], signal?: AbortSignal, after?: AfterRun) {
       const h = createHash('sha1');
       for (const [name, t] of Object.entries(feeds)) {
         h.update(`${name}:${t.dims.join('x')}:`);
@@ -37,7 +38,8 @@ export function replayModel(inner: SegModel): ReplayModel {
         replays++;
         return hit;
       }
-      const out = await inner.session.run(feeds, signal);
+      // (A replay leaves `after` unset: the decode then filters the replayed outputs with its own thresholds.)
+      const out = await inner.session.run(feeds, signal, after);
       runs++;
       store.set(key, out);
       return out;

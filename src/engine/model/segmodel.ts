@@ -15,6 +15,8 @@ import { DEFAULTS, intraOpThreads } from '../config.js';
 import { EngineError, throwIfAborted } from '../errors.js';
 import type { Detection, RawImage, SegmentResult } from '../types.js';
 import { decodeDetections, unletterboxBoxes } from './decode.js';
+import type { Candidates } from './decode.js';
+import type { AfterRun } from './after-run.js';
 import { letterbox } from './letterbox.js';
 import { protoGeometry, protosByCell } from './masks.js';
 import { computeMasks } from './mask-helper.js';
@@ -206,6 +208,8 @@ export interface RawOutputs {
   input: PreparedInput;
   det: { data: Float32Array; dims: number[] };
   proto: { data: Float32Array; dims: number[] };
+  /** The score filter + NMS, when the session did it where the model ran (after-run.ts); else decodeOutputs does it. */
+  candidates?: Candidates;
   inferenceMs: number;
 }
 
@@ -238,13 +242,15 @@ export async function runModel(model: SegModel, input: PreparedInput, signal?: A
   const t1 = performance.now();
   // The letterboxed tensor is used once: a worker session takes its buffer instead of copying 5–13 MB.
   const feed: FeedTensor = { data: input.tensor, dims: [1, 3, ih, iw], transfer: true };
-  const out = await model.session.run({ [model.inputName]: feed }, signal);
+  const { conf, iou, maxDet } = input.options;
+  const after: AfterRun = { detections: { det: model.detName, proto: model.protoName, conf, iou, maxDet } };
+  const out = await model.session.run({ [model.inputName]: feed }, signal, after);
   // Its memory serves the next tile's input (a worker session hands the moved buffer back in feed.data).
   giveBack(feed.data.buffer);
   const inferenceMs = performance.now() - t1;
   const det = out[model.detName];
   const proto = out[model.protoName];
-  return { input, det: det as RawOutputs['det'], proto: proto as RawOutputs['proto'], inferenceMs };
+  return { input, det: det as RawOutputs['det'], proto: proto as RawOutputs['proto'], ...(after.candidates ? { candidates: after.candidates } : {}), inferenceMs };
 }
 
 /** NMS and masks at the original resolution (stage "decode"). */
@@ -261,7 +267,7 @@ export async function decodeOutputs(model: SegModel, raw: RawOutputs, signal?: A
   }
   const out0 = det.data;
   const protos = proto.data;
-  const cands = decodeDetections(out0, N, { conf, iou, maxDet, numClasses });
+  const cands = raw.candidates ?? decodeDetections(out0, N, { conf, iou, maxDet, numClasses });
   const t3 = performance.now();
 
   const boxes = Float64Array.from(cands.boxes);

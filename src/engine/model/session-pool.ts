@@ -16,12 +16,12 @@ export function poolSessions(members: OnnxSession[]): OnnxSession {
     ...first,
     intraOpThreads: members.reduce((a, m) => a + m.intraOpThreads, 0),
     sessions: members.length,
-    async run(feeds, signal) {
+    async run(feeds, signal, after) {
       let k = 0;
       for (let i = 1; i < members.length; i++) if (busy[i] < busy[k]) k = i;
       busy[k]++;
       try {
-        return await members[k].run(feeds, signal);
+        return await members[k].run(feeds, signal, after);
       } finally {
         busy[k]--;
       }

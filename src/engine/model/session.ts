@@ -18,6 +18,7 @@ import ort from 'onnxruntime-node';
 import { DEFAULTS, intraOpThreads } from '../config.js';
 import { EngineError, throwIfAborted } from '../errors.js';
 import { readOnnxMetadata } from './onnx-metadata.js';
+import type { AfterRun } from './after-run.js';
 
 export const DEVICES = ['cpu', 'webgpu', 'cuda', 'tensorrt'] as const;
 export type Device = (typeof DEVICES)[number];
@@ -82,7 +83,11 @@ export interface OnnxSession {
   intraOpThreads: number;
   /** Sessions running at once (model/session-pool); absent: one. */
   sessions?: number;
-  run(feeds: Record<string, FeedTensor>, signal?: AbortSignal): Promise<Record<string, OutputTensor>>;
+  /**
+   * `after`: work on the outputs the caller asks for (model/after-run.ts); a worker session does it in
+   * its thread and sets its result there, a session on the calling thread leaves it to the caller.
+   */
+  run(feeds: Record<string, FeedTensor>, signal?: AbortSignal, after?: AfterRun): Promise<Record<string, OutputTensor>>;
   dispose(): Promise<void>;
 }
 

@@ -7,6 +7,11 @@ import assert from 'node:assert/strict';
 import { openSession } from './session.js';
 import { openWorkerSession } from './worker-session.js';
 import { buildFixtureSegModel } from '../testing/fixture-seg-model.js';
+import { sharedData } from '../testing/shared-data.js';
+import { readImage } from '../image/io.js';
+import { letterbox } from './letterbox.js';
+import { decodeDetections } from './decode.js';
+import type { AfterRun } from './after-run.js';
 
 const fixture = buildFixtureSegModel();
 const SIZE = 1024;
@@ -81,4 +86,33 @@ test('worker errors keep their codes; a disposed worker session refuses to run',
   await assert.rejects(s.run({ images: { data: input(), dims: [1, 3, SIZE, SIZE] } }, ac.signal), (e: any) => e.code === 'ABORTED');
   await s.dispose();
   await assert.rejects(s.run({ images: { data: input(), dims: [1, 3, SIZE, SIZE] } }), (e: any) => e.code === 'INTERNAL');
+});
+
+test('asked for (after-run.ts), the worker session filters and NMS-es the outputs it made: the candidates decodeDetections gives on them here', async () => {
+  const s = await openWorkerSession(sharedData('models/yolov8n-seg_int8.onnx'), { intraOpThreads: 1 });
+  try {
+    const { tensor } = letterbox(await readImage(sharedData('images/bus.jpg')), 320, 320);
+    const feeds = { images: { data: tensor, dims: [1, 3, 320, 320] } };
+    const detections = { det: 'output0', proto: 'output1', conf: 0.05, iou: 0.7, maxDet: 300 };
+    const after: AfterRun = { detections };
+    const out = await s.run(feeds, undefined, after);
+    const numClasses = out.output0.dims[1] - 4 - out.output1.dims[1];
+    assert.equal(numClasses, 80);
+    const here = decodeDetections(out.output0.data as Float32Array, out.output0.dims[2], { conf: 0.05, iou: 0.7, maxDet: 300, numClasses });
+    assert.ok(here.scores.length >= 5, `${here.scores.length} candidates`);
+    assert.deepEqual(after.candidates, here);
+    // Not asked: nothing done. Outputs that are not a segmentation model's: nothing, no error (the
+    // decode, on the calling thread, reports the problem).
+    const none: AfterRun = {};
+    await s.run(feeds, undefined, none);
+    assert.equal(none.candidates, undefined);
+    const wrong: AfterRun = { detections: { ...detections, det: 'no-such-output' } };
+    await s.run(feeds, undefined, wrong);
+    assert.equal(wrong.candidates, undefined);
+    const swapped: AfterRun = { detections: { ...detections, det: 'output1', proto: 'output0' } };
+    await s.run(feeds, undefined, swapped);
+    assert.equal(swapped.candidates, undefined);
+  } finally {
+    await s.dispose();
+  }
 });

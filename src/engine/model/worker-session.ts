@@ -14,6 +14,7 @@ import { EngineError, throwIfAborted } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import type { FeedTensor, OnnxSession, OutputTensor, SessionOptions } from './session.js';
 import type { WorkerReply, WorkerRequest } from './session-worker.js';
+import type { AfterRun } from './after-run.js';
 
 const WORKER_URL = new URL('./session-worker.js', import.meta.url);
 
@@ -87,15 +88,16 @@ export async function openWorkerSession(model: string | Uint8Array, options: Ses
   const info = reply.info;
   return {
     ...info,
-    async run(feeds: Record<string, FeedTensor>, signal?: AbortSignal): Promise<Record<string, OutputTensor>> {
+    async run(feeds: Record<string, FeedTensor>, signal?: AbortSignal, after?: AfterRun): Promise<Record<string, OutputTensor>> {
       throwIfAborted(signal);
       if (disposed) throw new EngineError('INTERNAL', `session for ${info.name} was disposed`);
-      const r = await request({ type: 'run' }, { feeds });
+      const r = await request({ type: 'run' }, { feeds, ...(after?.detections ? { after: { detections: after.detections } } : {}) });
       throwIfAborted(signal);
       if (r.type === 'error') throw toError(r.error);
       if (r.type !== 'result') throw new EngineError('INTERNAL', 'inference worker: unexpected reply');
       // Moved inputs come back: the caller's feed holds its memory again (for reuse, e.g. the next tile's input).
       for (const [name, data] of Object.entries(r.inputs ?? {})) if (feeds[name]?.transfer) feeds[name].data = data;
+      if (after && r.candidates) after.candidates = r.candidates;
       return r.outputs;
     },
     async dispose(): Promise<void> {

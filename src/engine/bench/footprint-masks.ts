@@ -102,6 +102,14 @@ export function applyFootprints(det: OutputTensor, proto: OutputTensor, map: Flo
   d.fill(1e-20, (first + 1) * N, rows * N);
 }
 
+/** applyFootprints on cell-major prototypes (masks.ts protosByCell's layout): cell i = [map[i], 0, 0, …]. */
+export function applyFootprintsByCell(buffer: SharedArrayBuffer, protoDims: number[], map: Float32Array): void {
+  const [, nm, mh, mw] = protoDims;
+  const cells = new Float32Array(buffer, 0, nm * mh * mw);
+  cells.fill(0);
+  for (let i = 0; i < mh * mw; i++) cells[i * nm] = map[i];
+}
+
 /** The model with building-outline masks (see above); same session, same run cost. */
 export function withFootprintMasks(model: SegModel): SegModel {
   const maps = new Map<string, Float32Array>();
@@ -117,6 +125,8 @@ export function withFootprintMasks(model: SegModel): SegModel {
         const key = `${proto.dims[2]}x${proto.dims[3]}`;
         if (!maps.has(key)) maps.set(key, footprintMap(proto.dims[2], proto.dims[3]));
         applyFootprints(det, proto, maps.get(key)!);
+        // The model's worker laid the raw prototypes out cell by cell (after-run.ts): the same replacement there.
+        if (after?.byCellDone && after.byCell) applyFootprintsByCell(after.byCell.buffer, proto.dims, maps.get(key)!);
         return out;
       },
     },

@@ -7,17 +7,27 @@
  *
  * Measured (FastSAM-s eq. @1024, one tile, 2 cores): the score filter + NMS took 6–9 ms on the main
  * thread, which read outputs the model's threads had just written on the other core, and 1.0–1.4 ms in
- * the worker thread that ran the model.
+ * the worker thread that ran the model; the cell-major prototypes 8–15 ms there and 4.5–6 ms here.
  */
 import { decodeDetections } from './decode.js';
 import type { Candidates } from './decode.js';
+import { protosByCell } from './masks.js';
 import type { OutputTensor } from './session.js';
 
 export interface AfterRun {
   /** Score filter + class-agnostic NMS (model/decode.ts) of a segmentation model's outputs `det` and `proto`. */
   detections?: { det: string; proto: string; conf: number; iou: number; maxDet: number };
+  /**
+   * With `detections`: the prototypes laid out cell by cell (masks.ts protosByCell) into `buffer` when
+   * at least `minDetections` candidates are kept and the buffer is large enough.
+   */
+  byCell?: { buffer: SharedArrayBuffer; minDetections: number };
   /** Set by the session that did it. */
   candidates?: Candidates;
+  /** Set (true) by the session that wrote the cell-major prototypes into byCell.buffer. */
+  byCellDone?: boolean;
+  /** Set by the session that did any of it: milliseconds it took there (decode work, counted as such in the timings). */
+  ms?: number;
 }
 
 /**
@@ -33,4 +43,21 @@ export function detectionsAfterRun(outputs: Record<string, OutputTensor>, after:
   const numClasses = det.dims[1] - 4 - proto.dims[1];
   if (!(numClasses >= 1) || det.data.length < det.dims[1] * det.dims[2]) return undefined;
   return decodeDetections(det.data, det.dims[2], { conf: d.conf, iou: d.iou, maxDet: d.maxDet, numClasses });
+}
+
+/**
+ * Writes the cell-major prototypes into `after.byCell.buffer` when it asks for them and `candidates`
+ * (detectionsAfterRun's) are enough; returns whether it did.
+ */
+export function byCellAfterRun(outputs: Record<string, OutputTensor>, after: AfterRun | undefined, candidates: Candidates | undefined): boolean {
+  const b = after?.byCell;
+  const d = after?.detections;
+  if (!b || !d || !candidates || candidates.scores.length < b.minDetections) return false;
+  const proto = outputs[d.proto];
+  if (!proto || proto.dims.length !== 4 || !(proto.data instanceof Float32Array)) return false;
+  const [, nm, mh, mw] = proto.dims;
+  const cells = nm * mh * mw;
+  if (!(cells > 0) || proto.data.length < cells || !(b.buffer instanceof SharedArrayBuffer) || b.buffer.byteLength < cells * 4) return false;
+  protosByCell(proto.data, { nm, mh, mw }, new Float32Array(b.buffer, 0, cells));
+  return true;
 }

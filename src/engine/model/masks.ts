@@ -66,7 +66,7 @@ function taps(from: number, to: number, len: number, out: number): { i0: Int32Ar
  * then one contiguous nm-long dot product per cell instead of nm passes over its window. `out`: where
  * to write them (e.g. over a SharedArrayBuffer), mh · mw · nm floats.
  */
-export function protosByCell(protos: Float32Array, g: ProtoGeometry, out: Float32Array<ArrayBufferLike> = new Float32Array(g.mh * g.mw * g.nm)): Float32Array<ArrayBufferLike> {
+export function protosByCell(protos: Float32Array, g: Pick<ProtoGeometry, 'nm' | 'mh' | 'mw'>, out: Float32Array<ArrayBufferLike> = new Float32Array(g.mh * g.mw * g.nm)): Float32Array<ArrayBufferLike> {
   const { nm, mh, mw } = g;
   const plane = mh * mw;
   // Blocks of 256 cells, four channels at a time: four sequential reads, four adjacent writes, the

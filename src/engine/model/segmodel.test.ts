@@ -4,6 +4,8 @@ import { GraphBuilder } from '../onnx/builder.js';
 import { buildFixtureSegModel, squaresImage } from '../testing/fixture-seg-model.js';
 import type { CroppedMask, Detection, RawImage } from '../types.js';
 import { loadSegModel, segmentImage } from './segmodel.js';
+import { sharedData } from '../testing/shared-data.js';
+import { readImage } from '../image/io.js';
 
 /** IoU of a cropped mask with an axis-aligned square [x, y, side] clipped to the image. */
 function iouWithSquare(m: CroppedMask, [sx, sy, side]: [number, number, number], W: number, H: number): number {
@@ -119,4 +121,28 @@ test('a model with the wrong outputs is BAD_MODEL naming what it got and what wa
   g.output(y, [1, 3, 1, 1]);
   await assert.rejects(loadSegModel(g.toBytes()), (e: any) => e.code === 'BAD_MODEL'
     && /got logits \[1, 3, 1, 1\], expected output0 \[1, 4\+C\+32, N\]/.test(e.message));
+});
+
+test('the prototypes laid out by the model worker (after-run.ts) give the masks the decode makes itself', async () => {
+  // The same model on this thread (its session leaves the layout to the decode) and in a worker thread
+  // (from its second run at a size on, the worker lays the prototypes out).
+  const file = sharedData('models/yolov8n-seg_int8.onnx');
+  const here = await loadSegModel(file, { intraOpThreads: 1, worker: false });
+  const there = await loadSegModel(file, { intraOpThreads: 1 });
+  try {
+    const image = await readImage(sharedData('images/bus.jpg'));
+    const mine = await segmentImage(here, image, { conf: 0.05, imgsz: 320 });
+    const want = mine.detections;
+    assert.ok(want.length >= 8, `${want.length} detections`);
+    assert.equal(mine.timings.afterRun, 0);
+    for (let i = 0; i < 3; i++) {
+      const r = await segmentImage(there, image, { conf: 0.05, imgsz: 320 });
+      assert.deepEqual(r.detections, want, `run ${i + 1}`);
+      // The worker's share of the decode is counted as decode (postprocess), not as inference.
+      assert.ok(r.timings.afterRun > 0 && r.timings.postprocess >= r.timings.afterRun, JSON.stringify(r.timings));
+    }
+  } finally {
+    await here.dispose();
+    await there.dispose();
+  }
 });

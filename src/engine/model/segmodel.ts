@@ -23,7 +23,7 @@ import { computeMasks } from './mask-helper.js';
 import { helperReady, startHelperThreads } from '../util/helper-thread.js';
 import { giveBack, takeBuffer } from '../util/buffer-pool.js';
 import { parseUltralyticsImgsz, parseUltralyticsNames } from './onnx-metadata.js';
-import type { FeedTensor, OnnxSession, SessionOptions, TensorInfo } from './session.js';
+import type { FeedTensor, OnnxSession, OutputTensor, SessionOptions, TensorInfo } from './session.js';
 import { openSession } from './session.js';
 import { openWorkerSession } from './worker-session.js';
 import { poolSessions } from './session-pool.js';
@@ -210,8 +210,22 @@ export interface RawOutputs {
   proto: { data: Float32Array; dims: number[] };
   /** The score filter + NMS, when the session did it where the model ran (after-run.ts); else decodeOutputs does it. */
   candidates?: Candidates;
+  /** The cell-major prototypes, when the session wrote them (after-run.ts; a pool buffer decodeOutputs gives back). */
+  byCell?: SharedArrayBuffer;
+  /** Of inferenceMs, the time the session spent on that decode work after the run. */
+  afterRunMs?: number;
   inferenceMs: number;
 }
+
+/** Cell-major prototypes pay off from a handful of masks on (a few ms per tile, then faster masks). */
+const BY_CELL_MIN_DETECTIONS = 8;
+/**
+ * Size in bytes of the cell-major prototypes of the last run per input size and prototype output, so the
+ * next run can hand its worker a buffer from the pool to write them into (a first run at a size, or a
+ * wrong guess, leaves them to decodeOutputs, which then records the size).
+ */
+const byCellBytes = new Map<string, number>();
+const byCellKey = (model: SegModel, size: [number, number]): string => `${model.protoName}:${size[0]}x${size[1]}`;
 
 /** Validates the options and letterboxes the image into the model's input tensor. */
 export function prepareInput(model: SegModel, image: RawImage, options: SegmentOptions = {}): PreparedInput {
@@ -243,14 +257,32 @@ export async function runModel(model: SegModel, input: PreparedInput, signal?: A
   // The letterboxed tensor is used once: a worker session takes its buffer instead of copying 5–13 MB.
   const feed: FeedTensor = { data: input.tensor, dims: [1, 3, ih, iw], transfer: true };
   const { conf, iou, maxDet } = input.options;
-  const after: AfterRun = { detections: { det: model.detName, proto: model.protoName, conf, iou, maxDet } };
-  const out = await model.session.run({ [model.inputName]: feed }, signal, after);
+  // The score filter + NMS, and the cell-major prototypes, where the model ran (after-run.ts).
+  const bytes = byCellBytes.get(byCellKey(model, input.size));
+  const after: AfterRun = {
+    detections: { det: model.detName, proto: model.protoName, conf, iou, maxDet },
+    ...(bytes ? { byCell: { buffer: takeBuffer(bytes, true) as SharedArrayBuffer, minDetections: BY_CELL_MIN_DETECTIONS } } : {}),
+  };
+  let out: Record<string, OutputTensor>;
+  try {
+    out = await model.session.run({ [model.inputName]: feed }, signal, after);
+  } catch (err) {
+    if (after.byCell) giveBack(after.byCell.buffer);
+    throw err;
+  }
   // Its memory serves the next tile's input (a worker session hands the moved buffer back in feed.data).
   giveBack(feed.data.buffer);
+  if (after.byCell && !after.byCellDone) giveBack(after.byCell.buffer);
   const inferenceMs = performance.now() - t1;
   const det = out[model.detName];
   const proto = out[model.protoName];
-  return { input, det: det as RawOutputs['det'], proto: proto as RawOutputs['proto'], ...(after.candidates ? { candidates: after.candidates } : {}), inferenceMs };
+  return {
+    input, det: det as RawOutputs['det'], proto: proto as RawOutputs['proto'],
+    ...(after.candidates ? { candidates: after.candidates } : {}),
+    ...(after.byCell && after.byCellDone ? { byCell: after.byCell.buffer } : {}),
+    ...(after.ms !== undefined ? { afterRunMs: after.ms } : {}),
+    inferenceMs,
+  };
 }
 
 /** NMS and masks at the original resolution (stage "decode"). */
@@ -279,10 +311,17 @@ export async function decodeOutputs(model: SegModel, raw: RawOutputs, signal?: A
     const a = cands.index[i];
     for (let c = 0; c < nm; c += 1) coeffs[i * nm + c] = out0[(4 + numClasses + c) * N + a];
   }
-  // Cell-major prototypes pay off from a handful of masks on (a few ms per tile, then faster masks);
-  // in shared memory when helper threads take part of the masks (mask-helper.ts).
+  // Cell-major prototypes (BY_CELL_MIN_DETECTIONS): written by the model's worker thread (runModel), else
+  // here; in shared memory when helper threads take part of the masks (mask-helper.ts).
   const cells = proto.dims[2] * proto.dims[3] * nm;
-  const byCell = k >= 8 ? protosByCell(protos, pg, new Float32Array(takeBuffer(cells * 4, helperReady()))) : undefined;
+  byCellBytes.set(byCellKey(model, input.size), cells * 4);
+  if (byCellBytes.size > 16) byCellBytes.delete(byCellBytes.keys().next().value!);
+  let byCell: Float32Array | undefined;
+  if (raw.byCell && raw.byCell.byteLength >= cells * 4 && k >= BY_CELL_MIN_DETECTIONS) byCell = new Float32Array(raw.byCell, 0, cells);
+  else {
+    if (raw.byCell) giveBack(raw.byCell);
+    byCell = k >= BY_CELL_MIN_DETECTIONS ? protosByCell(protos, pg, new Float32Array(takeBuffer(cells * 4, helperReady()))) : undefined;
+  }
   let masks;
   try {
     masks = await computeMasks(protos, byCell, pg, coeffs, boxes, signal);
@@ -296,6 +335,7 @@ export async function decodeOutputs(model: SegModel, raw: RawOutputs, signal?: A
     detections.push({ box, score: cands.scores[i], classId: cands.classes[i], mask: masks[i].mask, area: masks[i].area });
   }
   const t4 = performance.now();
+  const afterRun = raw.afterRunMs ?? 0;
 
   return {
     image: { ...input.image },
@@ -307,12 +347,14 @@ export async function decodeOutputs(model: SegModel, raw: RawOutputs, signal?: A
       device: model.device,
       ...(model.classNames ? { classNames: model.classNames } : {}),
     },
+    // The decode work the model's worker did after the run (after-run.ts) counts as decode, not inference.
     timings: {
       preprocess: input.preprocessMs,
-      inference: raw.inferenceMs,
-      postprocess: t4 - t2,
+      inference: raw.inferenceMs - afterRun,
+      postprocess: t4 - t2 + afterRun,
       nms: t3 - t2,
       masks: t4 - t3,
+      afterRun,
     },
     detections,
   };

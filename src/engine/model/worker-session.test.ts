@@ -11,6 +11,7 @@ import { sharedData } from '../testing/shared-data.js';
 import { readImage } from '../image/io.js';
 import { letterbox } from './letterbox.js';
 import { decodeDetections } from './decode.js';
+import { protosByCell } from './masks.js';
 import type { AfterRun } from './after-run.js';
 
 const fixture = buildFixtureSegModel();
@@ -101,6 +102,21 @@ test('asked for (after-run.ts), the worker session filters and NMS-es the output
     const here = decodeDetections(out.output0.data as Float32Array, out.output0.dims[2], { conf: 0.05, iou: 0.7, maxDet: 300, numClasses });
     assert.ok(here.scores.length >= 5, `${here.scores.length} candidates`);
     assert.deepEqual(after.candidates, here);
+    // The cell-major prototypes, asked for with a buffer: those protosByCell gives here; not written when
+    // the buffer is too small or too few candidates are kept.
+    const [, nm, mh, mw] = out.output1.dims;
+    const cells = nm * mh * mw;
+    const withCells: AfterRun = { detections, byCell: { buffer: new SharedArrayBuffer(cells * 4 + 64), minDetections: 5 } };
+    const out2 = await s.run(feeds, undefined, withCells);
+    assert.equal(withCells.byCellDone, true);
+    assert.deepEqual(new Float32Array(withCells.byCell!.buffer, 0, cells), protosByCell(out2.output1.data as Float32Array, { nm, mh, mw }));
+    const small: AfterRun = { detections, byCell: { buffer: new SharedArrayBuffer(cells * 4 - 4), minDetections: 5 } };
+    await s.run(feeds, undefined, small);
+    assert.equal(small.byCellDone, undefined);
+    const few: AfterRun = { detections, byCell: { buffer: new SharedArrayBuffer(cells * 4), minDetections: here.scores.length + 1 } };
+    await s.run(feeds, undefined, few);
+    assert.equal(few.byCellDone, undefined);
+    assert.deepEqual(few.candidates, here);
     // Not asked: nothing done. Outputs that are not a segmentation model's: nothing, no error (the
     // decode, on the calling thread, reports the problem).
     const none: AfterRun = {};

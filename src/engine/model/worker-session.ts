@@ -91,13 +91,15 @@ export async function openWorkerSession(model: string | Uint8Array, options: Ses
     async run(feeds: Record<string, FeedTensor>, signal?: AbortSignal, after?: AfterRun): Promise<Record<string, OutputTensor>> {
       throwIfAborted(signal);
       if (disposed) throw new EngineError('INTERNAL', `session for ${info.name} was disposed`);
-      const r = await request({ type: 'run' }, { feeds, ...(after?.detections ? { after: { detections: after.detections } } : {}) });
+      const r = await request({ type: 'run' }, { feeds, ...(after?.detections ? { after: { detections: after.detections, ...(after.byCell ? { byCell: after.byCell } : {}) } } : {}) });
       throwIfAborted(signal);
       if (r.type === 'error') throw toError(r.error);
       if (r.type !== 'result') throw new EngineError('INTERNAL', 'inference worker: unexpected reply');
       // Moved inputs come back: the caller's feed holds its memory again (for reuse, e.g. the next tile's input).
       for (const [name, data] of Object.entries(r.inputs ?? {})) if (feeds[name]?.transfer) feeds[name].data = data;
       if (after && r.candidates) after.candidates = r.candidates;
+      if (after && r.afterRunMs !== undefined) after.ms = r.afterRunMs;
+      if (after && r.byCellDone) after.byCellDone = true;
       return r.outputs;
     },
     async dispose(): Promise<void> {

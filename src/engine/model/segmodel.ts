@@ -221,11 +221,19 @@ export interface RawOutputs {
 const BY_CELL_MIN_DETECTIONS = 8;
 /**
  * Size in bytes of the cell-major prototypes of the last run per input size and prototype output, so the
- * next run can hand its worker a buffer from the pool to write them into (a first run at a size, or a
- * wrong guess, leaves them to decodeOutputs, which then records the size).
+ * next run can hand its worker a buffer from the pool to write them into. Before a first run at a size:
+ * the prototype output's declared channels (else 32) at a quarter of the input size, YOLOv8-seg's layout;
+ * a wrong guess leaves the layout to decodeOutputs, which then records the size.
  */
 const byCellBytes = new Map<string, number>();
 const byCellKey = (model: SegModel, size: [number, number]): string => `${model.protoName}:${size[0]}x${size[1]}`;
+
+function byCellBytesFor(model: SegModel, size: [number, number]): number {
+  const known = byCellBytes.get(byCellKey(model, size));
+  if (known) return known;
+  const nm = model.session.outputs.find((o) => o.name === model.protoName)?.dims[1];
+  return 4 * (typeof nm === 'number' && nm > 0 ? nm : 32) * Math.ceil(size[0] / 4) * Math.ceil(size[1] / 4);
+}
 
 /** Validates the options and letterboxes the image into the model's input tensor. */
 export function prepareInput(model: SegModel, image: RawImage, options: SegmentOptions = {}): PreparedInput {
@@ -258,10 +266,11 @@ export async function runModel(model: SegModel, input: PreparedInput, signal?: A
   const feed: FeedTensor = { data: input.tensor, dims: [1, 3, ih, iw], transfer: true };
   const { conf, iou, maxDet } = input.options;
   // The score filter + NMS, and the cell-major prototypes, where the model ran (after-run.ts).
-  const bytes = byCellBytes.get(byCellKey(model, input.size));
+  // (Prototypes past 64 MB, inputs past ~2800², are laid out by decodeOutputs: not worth a buffer the pool does not keep.)
+  const bytes = byCellBytesFor(model, input.size);
   const after: AfterRun = {
     detections: { det: model.detName, proto: model.protoName, conf, iou, maxDet },
-    ...(bytes ? { byCell: { buffer: takeBuffer(bytes, true) as SharedArrayBuffer, minDetections: BY_CELL_MIN_DETECTIONS } } : {}),
+    ...(bytes <= 64 * 2 ** 20 ? { byCell: { buffer: takeBuffer(bytes, true) as SharedArrayBuffer, minDetections: BY_CELL_MIN_DETECTIONS } } : {}),
   };
   let out: Record<string, OutputTensor>;
   try {

@@ -17,3 +17,15 @@ export function bareRun(model: SegModel, image: RawImage, imgsz: number): () => 
     return performance.now() - t0;
   };
 }
+
+/**
+ * The model alone in its session's own thread (a worker session): `session.run` on an input prepared
+ * once, moved to the worker and handed back each run (as the pipeline's input is), with no decode work
+ * asked after the run (model/after-run.ts) and no bench replacement of the outputs.
+ */
+export function modelOnlyRun(model: SegModel, image: RawImage, imgsz: number): () => Promise<void> {
+  const feed = { data: letterbox(image, imgsz, imgsz).tensor, dims: [1, 3, imgsz, imgsz], transfer: true };
+  return async () => {
+    await model.session.run({ [model.inputName]: feed });
+  };
+}

@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../errors.js';
-import { loadSegModel, prepareInput, runModel, segmentImage } from '../model/segmodel.js';
+import { loadSegModel, segmentImage } from '../model/segmodel.js';
 import { autoSessions } from '../model/session-pool.js';
 import { extract } from '../pipeline/extract.js';
 import { openRaster } from '../raster/open.js';
@@ -23,7 +23,7 @@ import type { RawImage } from '../types.js';
 import { archModel, benchCacheDir, benchImage } from './arch-models.js';
 import { gridRaster } from './end-to-end.js';
 import type { Figure } from './figures.js';
-import { bareRun } from './floor.js';
+import { bareRun, modelOnlyRun } from './floor.js';
 import { footprintMapFile, withFootprintMasks } from './footprint-masks.js';
 import { sideBySide } from './measure.js';
 import type { Timing } from './measure.js';
@@ -98,11 +98,13 @@ export async function benchPeer(arch: FastSamArch, imgsz: number, options: PeerO
   const sec = 'Against the Python stack (peer, same model, raster, thresholds and threads)';
   const footprints = footprintMapFile(benchCacheDir(options.cacheDir), imgsz / 4, imgsz / 4);
   const peer = await startPeer(['--model', m.file, '--raster', raster, '--imgsz', String(imgsz), '--threads', String(options.threads), '--overlap', '128', '--conf', '0.4', '--iou', '0.9', '--footprints', footprints, '--no-spinning']);
-  const model = withFootprintMasks(await loadSegModel(m.file, { intraOpThreads: options.threads }));
+  const plain = await loadSegModel(m.file, { intraOpThreads: options.threads });
+  const model = withFootprintMasks(plain);
   const bareModel = await loadSegModel(m.file, { intraOpThreads: options.threads, worker: false });
   // The same cores as two sessions of half the threads each, two tiles at once (model/session-pool).
   const halves = options.threads >= 2 ? 2 : 1;
-  const pooled = halves > 1 ? withFootprintMasks(await loadSegModel(m.file, { intraOpThreads: Math.floor(options.threads / 2), sessions: 2 })) : null;
+  const plainPooled = halves > 1 ? await loadSegModel(m.file, { intraOpThreads: Math.floor(options.threads / 2), sessions: 2 }) : null;
+  const pooled = plainPooled ? withFootprintMasks(plainPooled) : null;
   try {
     // Same detections on the first tile.
     const r = await openRaster(raster);
@@ -145,10 +147,12 @@ export async function benchPeer(arch: FastSamArch, imgsz: number, options: PeerO
         polygons[0] = res.buildings;
         return ms;
       },
-      // The model alone, one session (ours, in its worker thread), one run per tile in sequence.
+      // The model alone, one session (ours, in its worker thread), one run per tile in sequence
+      // (floor.ts modelOnlyRun: nothing but session.run).
       floor1: async () => {
+        const run = modelOnlyRun(plain, benchImage(imgsz), imgsz);
         const t0 = performance.now();
-        for (let i = 0; i < n * n; i++) await runModel(model, prepareInput(model, benchImage(imgsz), { conf: 0.4, iou: 0.9 }));
+        for (let i = 0; i < n * n; i++) await run();
         return performance.now() - t0;
       },
       ...(pooled ? {
@@ -162,10 +166,10 @@ export async function benchPeer(arch: FastSamArch, imgsz: number, options: PeerO
         // The model alone at the pool's throughput: as many runs as tiles, two in flight (the floor of
         // any pipeline on these cores with this model).
         floor2: async () => {
-          const input = (): ReturnType<typeof prepareInput> => prepareInput(pooled, benchImage(imgsz), { conf: 0.4, iou: 0.9 });
+          const runs = [modelOnlyRun(plainPooled!, benchImage(imgsz), imgsz), modelOnlyRun(plainPooled!, benchImage(imgsz), imgsz)];
           const t0 = performance.now();
-          const chain = async (n: number): Promise<void> => { for (let i = 0; i < n; i++) await runModel(pooled, input()); };
-          await Promise.all([chain(Math.ceil(n * n / 2)), chain(Math.floor(n * n / 2))]);
+          const chain = async (run: () => Promise<void>, n: number): Promise<void> => { for (let i = 0; i < n; i++) await run(); };
+          await Promise.all([chain(runs[0], Math.ceil(n * n / 2)), chain(runs[1], Math.floor(n * n / 2))]);
           return performance.now() - t0;
         },
       } : {}),

@@ -4,6 +4,8 @@
  * processes on a shared machine hits every contender alike.
  */
 import { performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 
 export interface Timing {
   /** Median of the timed runs (ms). */
@@ -26,6 +28,27 @@ export interface SideBySideOptions {
   warmup?: number;
   /** Timed runs of each contender (default 5). */
   runs?: number;
+  /** Called before every run, outside its time (e.g. fullCollection). */
+  settle?: () => void;
+}
+
+let gc: (() => void) | null | undefined;
+
+/**
+ * A full garbage collection now (V8's gc, exposed at run time): before a contender's pass, so that the
+ * garbage an earlier contender left is not collected in this one's time (by the collector's threads,
+ * on the cores the model runs on). Does nothing where V8 refuses.
+ */
+export function fullCollection(): void {
+  if (gc === undefined) {
+    try {
+      v8.setFlagsFromString('--expose-gc');
+      gc = vm.runInNewContext('gc') as () => void;
+    } catch {
+      gc = null;
+    }
+  }
+  gc?.();
 }
 
 /**
@@ -41,6 +64,7 @@ export async function sideBySide<K extends string>(
   const keys = Object.keys(contenders) as K[];
   const samples = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
   const once = async (k: K): Promise<number> => {
+    options.settle?.();
     const t0 = performance.now();
     const r = await contenders[k]();
     return typeof r === 'number' ? r : performance.now() - t0;

@@ -25,7 +25,7 @@ import { gridRaster } from './end-to-end.js';
 import type { Figure } from './figures.js';
 import { bareRun, modelOnlyRun } from './floor.js';
 import { footprintMapFile, withFootprintMasks } from './footprint-masks.js';
-import { sideBySide } from './measure.js';
+import { fullCollection, sideBySide } from './measure.js';
 import type { Timing } from './measure.js';
 
 const median = (v: number[]): number => {
@@ -179,7 +179,7 @@ export async function benchPeer(arch: FastSamArch, imgsz: number, options: PeerO
         pyModelShare.push(res.stages.inference / res.total_ms);
         return res.total_ms as number;
       },
-    } as Record<string, () => Promise<number>>, { warmup: options.warmup ?? 1, runs: options.runs ?? 3 })) as Record<string, Timing | undefined> & Record<'bare' | 'ours' | 'peer', Timing>;
+    } as Record<string, () => Promise<number>>, { warmup: options.warmup ?? 1, runs: options.runs ?? 3, settle: fullCollection })) as Record<string, Timing | undefined> & Record<'bare' | 'ours' | 'peer', Timing>;
     const per = (v: number): number => v / tiles;
     // The target is on the layout extract picks itself for this many tiles (model/session-pool autoSessions).
     const dflt = autoSessions(tiles, options.threads) > 1 && t.ours2 ? 2 : 1;

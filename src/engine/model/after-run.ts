@@ -7,9 +7,10 @@
  *
  * Measured (FastSAM-s eq. @1024, one tile, 2 cores): the score filter + NMS took 6–9 ms on the main
  * thread, which read outputs the model's threads had just written on the other core, and 1.0–1.4 ms in
- * the worker thread that ran the model; the cell-major prototypes 8–15 ms there and 4.5–6 ms here.
+ * the worker thread that ran the model; the cell-major prototypes 8–15 ms on the main thread and 4.5–6 ms
+ * in the worker.
  */
-import { decodeDetections } from './decode.js';
+import { decodeDetections, segOutputLayout } from './decode.js';
 import type { Candidates } from './decode.js';
 import { protosByCell } from './masks.js';
 import type { OutputTensor } from './session.js';
@@ -39,10 +40,9 @@ export function detectionsAfterRun(outputs: Record<string, OutputTensor>, after:
   if (!d) return undefined;
   const det = outputs[d.det];
   const proto = outputs[d.proto];
-  if (!det || !proto || det.dims.length !== 3 || proto.dims.length !== 4 || !(det.data instanceof Float32Array)) return undefined;
-  const numClasses = det.dims[1] - 4 - proto.dims[1];
-  if (!(numClasses >= 1) || det.data.length < det.dims[1] * det.dims[2]) return undefined;
-  return decodeDetections(det.data, det.dims[2], { conf: d.conf, iou: d.iou, maxDet: d.maxDet, numClasses });
+  const layout = det && proto ? segOutputLayout(det.dims, proto.dims) : null;
+  if (!layout || !(det.data instanceof Float32Array) || det.data.length < det.dims[1] * det.dims[2]) return undefined;
+  return decodeDetections(det.data, layout.anchors, { conf: d.conf, iou: d.iou, maxDet: d.maxDet, numClasses: layout.numClasses });
 }
 
 /**

@@ -17,6 +17,16 @@ export interface Candidates {
   classes: Int32Array;
 }
 
+/**
+ * The layout of a segmentation head's outputs: output0 [1, 4+C+nm, N] and the prototypes [1, nm, mh, mw];
+ * null when the dimensions are not that (C ≥ 1).
+ */
+export function segOutputLayout(detDims: readonly number[], protoDims: readonly number[]): { anchors: number; numClasses: number; nm: number } | null {
+  if (detDims.length !== 3 || protoDims.length !== 4) return null;
+  const numClasses = detDims[1] - 4 - protoDims[1];
+  return numClasses >= 1 ? { anchors: detDims[2], numClasses, nm: protoDims[1] } : null;
+}
+
 export interface DecodeOptions {
   conf: number;
   iou: number;

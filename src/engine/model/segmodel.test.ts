@@ -125,7 +125,7 @@ test('a model with the wrong outputs is BAD_MODEL naming what it got and what wa
 
 test('the prototypes laid out by the model worker (after-run.ts) give the masks the decode makes itself', async () => {
   // The same model on this thread (its session leaves the layout to the decode) and in a worker thread
-  // (from its second run at a size on, the worker lays the prototypes out).
+  // (where the worker lays the prototypes out).
   const file = sharedData('models/yolov8n-seg_int8.onnx');
   const here = await loadSegModel(file, { intraOpThreads: 1, worker: false });
   const there = await loadSegModel(file, { intraOpThreads: 1 });

@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULTS, intraOpThreads } from '../config.js';
 import { EngineError, throwIfAborted } from '../errors.js';
 import type { Detection, RawImage, SegmentResult } from '../types.js';
-import { decodeDetections, unletterboxBoxes } from './decode.js';
+import { decodeDetections, segOutputLayout, unletterboxBoxes } from './decode.js';
 import type { Candidates } from './decode.js';
 import type { AfterRun } from './after-run.js';
 import { letterbox } from './letterbox.js';
@@ -220,17 +220,12 @@ export interface RawOutputs {
 /** Cell-major prototypes pay off from a handful of masks on (a few ms per tile, then faster masks). */
 const BY_CELL_MIN_DETECTIONS = 8;
 /**
- * Size in bytes of the cell-major prototypes of the last run per input size and prototype output, so the
- * next run can hand its worker a buffer from the pool to write them into. Before a first run at a size:
- * the prototype output's declared channels (else 32) at a quarter of the input size, YOLOv8-seg's layout;
- * a wrong guess leaves the layout to decodeOutputs, which then records the size.
+ * Size in bytes of the cell-major prototypes for an input size, so runModel can hand the model's worker a
+ * pool buffer to write them into: the prototype output's declared channels (else 32) at a quarter of the
+ * input size, YOLOv8-seg's layout. Where a model's prototypes differ, the worker finds the buffer too small
+ * and leaves the layout to decodeOutputs.
  */
-const byCellBytes = new Map<string, number>();
-const byCellKey = (model: SegModel, size: [number, number]): string => `${model.protoName}:${size[0]}x${size[1]}`;
-
 function byCellBytesFor(model: SegModel, size: [number, number]): number {
-  const known = byCellBytes.get(byCellKey(model, size));
-  if (known) return known;
   const nm = model.session.outputs.find((o) => o.name === model.protoName)?.dims[1];
   return 4 * (typeof nm === 'number' && nm > 0 ? nm : 32) * Math.ceil(size[0] / 4) * Math.ceil(size[1] / 4);
 }
@@ -299,13 +294,11 @@ export async function decodeOutputs(model: SegModel, raw: RawOutputs, signal?: A
   const { det, proto, input } = raw;
   const { conf, iou, maxDet } = input.options;
   const t2 = performance.now();
-  const rows = det.dims[1];
-  const N = det.dims[2];
-  const nm = proto.dims[1];
-  const numClasses = rows - 4 - nm;
-  if (det.dims.length !== 3 || proto.dims.length !== 4 || numClasses < 1) {
+  const layout = segOutputLayout(det.dims, proto.dims);
+  if (!layout) {
     throw new EngineError('BAD_MODEL', `${model.name} produced ${model.detName} [${det.dims}] and ${model.protoName} [${proto.dims}], expected ${SEG_EXPECTED}`);
   }
+  const { anchors: N, numClasses, nm } = layout;
   const out0 = det.data;
   const protos = proto.data;
   const cands = raw.candidates ?? decodeDetections(out0, N, { conf, iou, maxDet, numClasses });
@@ -323,8 +316,6 @@ export async function decodeOutputs(model: SegModel, raw: RawOutputs, signal?: A
   // Cell-major prototypes (BY_CELL_MIN_DETECTIONS): written by the model's worker thread (runModel), else
   // here; in shared memory when helper threads take part of the masks (mask-helper.ts).
   const cells = proto.dims[2] * proto.dims[3] * nm;
-  byCellBytes.set(byCellKey(model, input.size), cells * 4);
-  if (byCellBytes.size > 16) byCellBytes.delete(byCellBytes.keys().next().value!);
   let byCell: Float32Array | undefined;
   if (raw.byCell && raw.byCell.byteLength >= cells * 4 && k >= BY_CELL_MIN_DETECTIONS) byCell = new Float32Array(raw.byCell, 0, cells);
   else {

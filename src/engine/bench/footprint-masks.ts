@@ -87,22 +87,30 @@ export function footprintMapFile(dir: string, mh: number, mw: number): string {
   return file;
 }
 
-/** In place: prototypes := [map, 0, 0, …], every anchor's coefficients := [1, 1e-20, 1e-20, …]. */
-export function applyFootprints(det: OutputTensor, proto: OutputTensor, map: Float32Array): void {
+/** In place: prototypes [1, nm, mh, mw] := [map, 0, 0, …]. */
+export function applyFootprintProtos(proto: OutputTensor, map: Float32Array): void {
   const p = proto.data as Float32Array;
   const [, nm, mh, mw] = proto.dims;
   if (map.length !== mh * mw) throw new Error(`footprint map ${map.length} cells, prototypes ${mh}×${mw}`);
   p.set(map, 0);
   p.fill(0, mh * mw, nm * mh * mw);
-  const d = det.data as Float32Array;
-  const [, rows, N] = det.dims;
-  const first = rows - nm;
-  d.fill(1, first * N, (first + 1) * N);
-  // Not 0: a zero coefficient would let the decode skip its prototype channel and cost less than a real run.
-  d.fill(1e-20, (first + 1) * N, rows * N);
 }
 
-/** applyFootprints on cell-major prototypes (masks.ts protosByCell's layout): cell i = [map[i], 0, 0, …]. */
+/**
+ * In place: the nm mask coefficients of `count` items := [1, 1e-20, 1e-20, …]; coefficient c of item i at
+ * first + c·count + i (stride 1: output0's last nm rows, items = anchors) or at first + i·stride + c
+ * (stride nm: Candidates.coeffs, items = candidates).
+ */
+function footprintCoefficients(d: Float32Array, nm: number, count: number, first: number, stride: number): void {
+  for (let c = 0; c < nm; c++) {
+    // Not 0: a zero coefficient would let the decode skip its prototype channel and cost less than a real run.
+    const v = c === 0 ? 1 : 1e-20;
+    if (stride === 1) d.fill(v, first + c * count, first + (c + 1) * count);
+    else for (let i = 0; i < count; i++) d[first + i * stride + c] = v;
+  }
+}
+
+/** applyFootprintProtos on cell-major prototypes (masks.ts protosByCell's layout): cell i = [map[i], 0, 0, …]. */
 export function applyFootprintsByCell(buffer: SharedArrayBuffer, protoDims: number[], map: Float32Array): void {
   const [, nm, mh, mw] = protoDims;
   const cells = new Float32Array(buffer, 0, nm * mh * mw);
@@ -122,11 +130,19 @@ export function withFootprintMasks(model: SegModel): SegModel {
         const out = await session.run(feeds, signal, after);
         const det = out[model.detName];
         const proto = out[model.protoName];
-        const key = `${proto.dims[2]}x${proto.dims[3]}`;
-        if (!maps.has(key)) maps.set(key, footprintMap(proto.dims[2], proto.dims[3]));
-        applyFootprints(det, proto, maps.get(key)!);
+        // Outputs the model's worker kept (after-run.ts compact) are replaced where their numbers went.
+        const protoDims = proto?.dims ?? after?.kept?.[model.protoName];
+        if (!protoDims) return out;
+        const [, nm, mh, mw] = protoDims;
+        const key = `${mh}x${mw}`;
+        if (!maps.has(key)) maps.set(key, footprintMap(mh, mw));
+        const map = maps.get(key)!;
+        if (proto) applyFootprintProtos(proto, map);
+        if (det) footprintCoefficients(det.data as Float32Array, nm, det.dims[2], (det.dims[1] - nm) * det.dims[2], 1);
+        const coeffs = after?.candidates?.coeffs;
+        if (coeffs) footprintCoefficients(coeffs, nm, coeffs.length / nm, 0, nm);
         // The model's worker laid the raw prototypes out cell by cell (after-run.ts): the same replacement there.
-        if (after?.byCellDone && after.byCell) applyFootprintsByCell(after.byCell.buffer, proto.dims, maps.get(key)!);
+        if (after?.byCellDone && after.byCell) applyFootprintsByCell(after.byCell.buffer, protoDims, map);
         return out;
       },
     },

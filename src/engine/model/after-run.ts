@@ -10,7 +10,7 @@
  * the worker thread that ran the model; the cell-major prototypes 8–15 ms on the main thread and 4.5–6 ms
  * in the worker.
  */
-import { decodeDetections, segOutputLayout } from './decode.js';
+import { decodeDetections, gatherCoefficients, segOutputLayout } from './decode.js';
 import type { Candidates } from './decode.js';
 import { protosByCell } from './masks.js';
 import type { OutputTensor } from './session.js';
@@ -23,12 +23,22 @@ export interface AfterRun {
    * at least `minDetections` candidates are kept and the buffer is large enough.
    */
   byCell?: { buffer: SharedArrayBuffer; minDetections: number };
+  /**
+   * With `detections`: once that work is done, the session keeps what the caller no longer needs: the
+   * candidates' mask coefficients travel with them (Candidates.coeffs) instead of output `det`, and output
+   * `proto` stays where it is when its cell-major copy was written. A worker session then sends back tens
+   * of KB instead of the outputs (4.5 MB a tile @640, 11.6 MB @1024), which the calling thread's heap would
+   * count as fresh external memory: that count started most of its full collections.
+   */
+  compact?: boolean;
   /** Set by the session that did it. */
   candidates?: Candidates;
   /** Set (true) by the session that wrote the cell-major prototypes into byCell.buffer. */
   byCellDone?: boolean;
   /** Set by the session that did any of it: milliseconds it took there (decode work, counted as such in the timings). */
   ms?: number;
+  /** Set by the session that kept outputs (compact): their names and dims. */
+  kept?: Record<string, number[]>;
 }
 
 /**
@@ -60,4 +70,20 @@ export function byCellAfterRun(outputs: Record<string, OutputTensor>, after: Aft
   if (!(cells > 0) || proto.data.length < cells || !(b.buffer instanceof SharedArrayBuffer) || b.buffer.byteLength < cells * 4) return false;
   protosByCell(proto.data, { nm, mh, mw }, new Float32Array(b.buffer, 0, cells));
   return true;
+}
+
+/**
+ * What `after.compact` lets the session keep (after detectionsAfterRun and byCellAfterRun): output `det`
+ * once the candidates carry their coefficients (set here), `proto` once its cell-major copy is written.
+ * Returns the kept outputs' dims by name, or undefined when nothing is kept.
+ */
+export function compactAfterRun(outputs: Record<string, OutputTensor>, after: AfterRun | undefined, candidates: Candidates | undefined, byCellDone: boolean): Record<string, number[]> | undefined {
+  const d = after?.detections;
+  if (!after?.compact || !d || !candidates) return undefined;
+  const det = outputs[d.det];
+  const proto = outputs[d.proto];
+  const layout = segOutputLayout(det.dims, proto.dims);
+  if (!layout || !(det.data instanceof Float32Array)) return undefined;
+  candidates.coeffs = gatherCoefficients(det.data, layout, candidates.index);
+  return { [d.det]: det.dims, ...(byCellDone ? { [d.proto]: proto.dims } : {}) };
 }

@@ -15,6 +15,8 @@ export interface Candidates {
   boxes: Float32Array;
   scores: Float32Array;
   classes: Int32Array;
+  /** The candidates' mask coefficients (k × nm), when the session that ran the model gathered them (after-run.ts). */
+  coeffs?: Float32Array;
 }
 
 /**
@@ -25,6 +27,18 @@ export function segOutputLayout(detDims: readonly number[], protoDims: readonly 
   if (detDims.length !== 3 || protoDims.length !== 4) return null;
   const numClasses = detDims[1] - 4 - protoDims[1];
   return numClasses >= 1 ? { anchors: detDims[2], numClasses, nm: protoDims[1] } : null;
+}
+
+/** The nm mask coefficients of each candidate anchor in `index`, from output0 laid out [rows, N] (k × nm). */
+export function gatherCoefficients(out0: Float32Array, layout: { anchors: number; numClasses: number; nm: number }, index: Int32Array): Float32Array {
+  const { anchors: N, numClasses, nm } = layout;
+  const k = index.length;
+  const coeffs = new Float32Array(k * nm);
+  for (let i = 0; i < k; i += 1) {
+    const a = index[i];
+    for (let c = 0; c < nm; c += 1) coeffs[i * nm + c] = out0[(4 + numClasses + c) * N + a];
+  }
+  return coeffs;
 }
 
 export interface DecodeOptions {

@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULTS, intraOpThreads } from '../config.js';
 import { EngineError, throwIfAborted } from '../errors.js';
 import type { Detection, RawImage, SegmentResult } from '../types.js';
-import { decodeDetections, segOutputLayout, unletterboxBoxes } from './decode.js';
+import { decodeDetections, gatherCoefficients, segOutputLayout, unletterboxBoxes } from './decode.js';
 import type { Candidates } from './decode.js';
 import type { AfterRun } from './after-run.js';
 import { letterbox } from './letterbox.js';
@@ -206,8 +206,10 @@ export interface PreparedInput {
 /** The model's raw outputs for one input (stage "infer"). */
 export interface RawOutputs {
   input: PreparedInput;
-  det: { data: Float32Array; dims: number[] };
-  proto: { data: Float32Array; dims: number[] };
+  /** data null: kept by the session that ran the model, the candidates carry what the decode needs (after-run.ts compact). */
+  det: { data: Float32Array | null; dims: number[] };
+  /** data null: kept by the session that ran the model, `byCell` holds the same numbers. */
+  proto: { data: Float32Array | null; dims: number[] };
   /** The score filter + NMS, when the session did it where the model ran (after-run.ts); else decodeOutputs does it. */
   candidates?: Candidates;
   /** The cell-major prototypes, when the session wrote them (after-run.ts; a pool buffer decodeOutputs gives back). */
@@ -216,6 +218,8 @@ export interface RawOutputs {
   afterRunMs?: number;
   inferenceMs: number;
 }
+
+const NO_PROTOS = new Float32Array(0);
 
 /** Cell-major prototypes pay off from a handful of masks on (a few ms per tile, then faster masks). */
 const BY_CELL_MIN_DETECTIONS = 8;
@@ -266,6 +270,7 @@ export async function runModel(model: SegModel, input: PreparedInput, signal?: A
   const after: AfterRun = {
     detections: { det: model.detName, proto: model.protoName, conf, iou, maxDet },
     ...(bytes <= 64 * 2 ** 20 ? { byCell: { buffer: takeBuffer(bytes, true) as SharedArrayBuffer, minDetections: BY_CELL_MIN_DETECTIONS } } : {}),
+    compact: true,
   };
   let out: Record<string, OutputTensor>;
   try {
@@ -278,8 +283,9 @@ export async function runModel(model: SegModel, input: PreparedInput, signal?: A
   giveBack(feed.data.buffer);
   if (after.byCell && !after.byCellDone) giveBack(after.byCell.buffer);
   const inferenceMs = performance.now() - t1;
-  const det = out[model.detName];
-  const proto = out[model.protoName];
+  const kept = after.kept ?? {};
+  const det = out[model.detName] ?? (kept[model.detName] ? { data: null, dims: kept[model.detName] } : undefined);
+  const proto = out[model.protoName] ?? (kept[model.protoName] ? { data: null, dims: kept[model.protoName] } : undefined);
   return {
     input, det: det as RawOutputs['det'], proto: proto as RawOutputs['proto'],
     ...(after.candidates ? { candidates: after.candidates } : {}),
@@ -301,18 +307,15 @@ export async function decodeOutputs(model: SegModel, raw: RawOutputs, signal?: A
   const { anchors: N, numClasses, nm } = layout;
   const out0 = det.data;
   const protos = proto.data;
-  const cands = raw.candidates ?? decodeDetections(out0, N, { conf, iou, maxDet, numClasses });
+  if (!out0 && !raw.candidates?.coeffs) throw new EngineError('INTERNAL', `${model.detName} was kept by the session without the candidates' coefficients`);
+  const cands = raw.candidates ?? decodeDetections(out0!, N, { conf, iou, maxDet, numClasses });
   const t3 = performance.now();
 
   const boxes = Float64Array.from(cands.boxes);
   unletterboxBoxes(boxes, input.geometry);
   const pg = protoGeometry(nm, proto.dims[2], proto.dims[3], input.image.height, input.image.width);
   const k = cands.scores.length;
-  const coeffs = new Float32Array(k * nm);
-  for (let i = 0; i < k; i += 1) {
-    const a = cands.index[i];
-    for (let c = 0; c < nm; c += 1) coeffs[i * nm + c] = out0[(4 + numClasses + c) * N + a];
-  }
+  const coeffs = cands.coeffs ?? gatherCoefficients(out0!, layout, cands.index);
   // Cell-major prototypes (BY_CELL_MIN_DETECTIONS): written by the model's worker thread (runModel), else
   // here; in shared memory when helper threads take part of the masks (mask-helper.ts).
   const cells = proto.dims[2] * proto.dims[3] * nm;
@@ -320,11 +323,13 @@ export async function decodeOutputs(model: SegModel, raw: RawOutputs, signal?: A
   if (raw.byCell && raw.byCell.byteLength >= cells * 4 && k >= BY_CELL_MIN_DETECTIONS) byCell = new Float32Array(raw.byCell, 0, cells);
   else {
     if (raw.byCell) giveBack(raw.byCell);
+    if (!protos) throw new EngineError('INTERNAL', `${model.protoName} was kept by the session without its cell-major copy`);
     byCell = k >= BY_CELL_MIN_DETECTIONS ? protosByCell(protos, pg, new Float32Array(takeBuffer(cells * 4, helperReady()))) : undefined;
   }
   let masks;
   try {
-    masks = await computeMasks(protos, byCell, pg, coeffs, boxes, signal);
+    // (protos null: byCell is set, and the masks read only that.)
+    masks = await computeMasks(protos ?? NO_PROTOS, byCell, pg, coeffs, boxes, signal);
   } finally {
     // Done with by every thread (computeMasks waits for its helpers): the next tile reuses the memory.
     if (byCell) giveBack(byCell.buffer);

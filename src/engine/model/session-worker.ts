@@ -6,7 +6,7 @@
  *
  * Protocol (one message at a time is handled; runs are serialized by ONNX Runtime anyway):
  *   → {type: 'open', model, options}        ← {type: 'opened', info} | {type: 'error', id: 0, error}
- *   → {type: 'run', id, feeds, after?}      ← {type: 'result', id, outputs, inputs, candidates?, byCellDone?} | {type: 'error', id, error}
+ *   → {type: 'run', id, feeds, after?}      ← {type: 'result', id, outputs, inputs, candidates?, byCellDone?, kept?} | {type: 'error', id, error}
  *                                            (after / candidates: after-run.ts)
  *   → {type: 'dispose', id}                 ← {type: 'disposed', id}
  *   ← {type: 'warning', message}            (device fallback warnings)
@@ -15,7 +15,7 @@ import { parentPort } from 'node:worker_threads';
 import { EngineError } from '../errors.js';
 import { openSession } from './session.js';
 import type { FeedTensor, OnnxSession, OutputTensor, SessionOptions } from './session.js';
-import { byCellAfterRun, detectionsAfterRun } from './after-run.js';
+import { byCellAfterRun, compactAfterRun, detectionsAfterRun } from './after-run.js';
 import type { AfterRun } from './after-run.js';
 import type { Candidates } from './decode.js';
 
@@ -26,7 +26,7 @@ export type WorkerRequest =
 
 export type WorkerReply =
   | { type: 'opened'; info: Omit<OnnxSession, 'run' | 'dispose'> }
-  | { type: 'result'; id: number; outputs: Record<string, OutputTensor>; inputs?: Record<string, FeedTensor['data']>; candidates?: Candidates; byCellDone?: boolean; afterRunMs?: number }
+  | { type: 'result'; id: number; outputs: Record<string, OutputTensor>; inputs?: Record<string, FeedTensor['data']>; candidates?: Candidates; byCellDone?: boolean; afterRunMs?: number; kept?: Record<string, number[]> }
   | { type: 'error'; id: number; error: { code: string; message: string; details?: Record<string, unknown> } }
   | { type: 'disposed'; id: number }
   | { type: 'warning'; message: string };
@@ -57,15 +57,20 @@ if (port) {
         // leaves it to the caller, which reports the problem.
         let candidates: Candidates | undefined;
         let byCellDone = false;
+        let kept: Record<string, number[]> | undefined;
         const a0 = performance.now();
         try {
           candidates = detectionsAfterRun(outputs, m.after);
           byCellDone = byCellAfterRun(outputs, m.after, candidates);
+          kept = compactAfterRun(outputs, m.after, candidates, byCellDone);
         } catch {
           candidates = undefined;
           byCellDone = false;
+          kept = undefined;
         }
-        const done = { ...(candidates ? { candidates, afterRunMs: performance.now() - a0 } : {}), ...(byCellDone ? { byCellDone } : {}) };
+        const done = { ...(candidates ? { candidates, afterRunMs: performance.now() - a0 } : {}), ...(byCellDone ? { byCellDone } : {}), ...(kept ? { kept } : {}) };
+        // Kept outputs stay here (their memory is this thread's to collect).
+        for (const name of Object.keys(kept ?? {})) delete outputs[name];
         // Hand the output buffers over without a copy when they are transferable (plain ArrayBuffers),
         // and the inputs' back (moved here for the run: the caller reuses their memory).
         const inputs = Object.fromEntries(Object.entries(m.feeds).map(([k, f]) => [k, f.data]));

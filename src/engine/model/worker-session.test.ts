@@ -117,6 +117,27 @@ test('asked for (after-run.ts), the worker session filters and NMS-es the output
     await s.run(feeds, undefined, few);
     assert.equal(few.byCellDone, undefined);
     assert.deepEqual(few.candidates, here);
+    // Compact: the outputs the caller no longer needs stay in the worker; the candidates carry their mask
+    // coefficients (output0's last nm rows at their anchors, read here from the full outputs above).
+    const coeffs = new Float32Array(here.scores.length * nm);
+    const N = out.output0.dims[2];
+    here.index.forEach((a, i) => { for (let c = 0; c < nm; c++) coeffs[i * nm + c] = (out.output0.data as Float32Array)[(4 + numClasses + c) * N + a]; });
+    const compact: AfterRun = { detections, byCell: { buffer: new SharedArrayBuffer(cells * 4), minDetections: 5 }, compact: true };
+    const out3 = await s.run(feeds, undefined, compact);
+    assert.deepEqual(Object.keys(out3), []);
+    assert.deepEqual(compact.kept, { output0: out.output0.dims, output1: out.output1.dims });
+    assert.deepEqual(compact.candidates, { ...here, coeffs });
+    assert.deepEqual(new Float32Array(compact.byCell!.buffer, 0, cells), protosByCell(out2.output1.data as Float32Array, { nm, mh, mw }));
+    // Without the cell-major copy (too few candidates) the prototypes come back; without candidates, both.
+    const compactFew: AfterRun = { ...few, candidates: undefined, byCellDone: undefined, compact: true };
+    const out4 = await s.run(feeds, undefined, compactFew);
+    assert.deepEqual(Object.keys(out4), ['output1']);
+    assert.deepEqual(out4.output1.data, out.output1.data);
+    assert.deepEqual(compactFew.kept, { output0: out.output0.dims });
+    const compactWrong: AfterRun = { detections: { ...detections, det: 'no-such-output' }, compact: true };
+    const out5 = await s.run(feeds, undefined, compactWrong);
+    assert.deepEqual(Object.keys(out5).sort(), ['output0', 'output1']);
+    assert.equal(compactWrong.kept, undefined);
     // Not asked: nothing done. Outputs that are not a segmentation model's: nothing, no error (the
     // decode, on the calling thread, reports the problem).
     const none: AfterRun = {};

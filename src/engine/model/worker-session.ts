@@ -91,7 +91,7 @@ export async function openWorkerSession(model: string | Uint8Array, options: Ses
     async run(feeds: Record<string, FeedTensor>, signal?: AbortSignal, after?: AfterRun): Promise<Record<string, OutputTensor>> {
       throwIfAborted(signal);
       if (disposed) throw new EngineError('INTERNAL', `session for ${info.name} was disposed`);
-      const r = await request({ type: 'run' }, { feeds, ...(after?.detections ? { after: { detections: after.detections, ...(after.byCell ? { byCell: after.byCell } : {}) } } : {}) });
+      const r = await request({ type: 'run' }, { feeds, ...(after?.detections ? { after: { detections: after.detections, ...(after.byCell ? { byCell: after.byCell } : {}), ...(after.compact ? { compact: true } : {}) } } : {}) });
       throwIfAborted(signal);
       if (r.type === 'error') throw toError(r.error);
       if (r.type !== 'result') throw new EngineError('INTERNAL', 'inference worker: unexpected reply');
@@ -100,6 +100,7 @@ export async function openWorkerSession(model: string | Uint8Array, options: Ses
       if (after && r.candidates) after.candidates = r.candidates;
       if (after && r.afterRunMs !== undefined) after.ms = r.afterRunMs;
       if (after && r.byCellDone) after.byCellDone = true;
+      if (after && r.kept) after.kept = r.kept;
       return r.outputs;
     },
     async dispose(): Promise<void> {

@@ -23,3 +23,14 @@ test('gc tuning: after the fastsam-geo entry point, a quiet wait no longer start
   const total = Object.values(cli).reduce((a, b) => a + b, 0);
   assert.ok(total >= 1, `the collector still runs (started by allocation): ${JSON.stringify(cli)}`);
 });
+
+test('gc tuning: a small heap may grow 4× between full collections, a heap past 32 MB gets V8\'s own growth again', async () => {
+  const { stdout } = await run(process.execPath, [CHILD, 'growth']);
+  const seen = JSON.parse(stdout.trim().split('\n').at(-1)!);
+  assert.equal(seen.before, -1, 'nothing set on import');
+  assert.equal(seen.tuned, 300);
+  assert.equal(seen.small, 300);
+  assert.ok(seen.largeMB > 32, `the large heap: ${seen.largeMB} MB`);
+  assert.equal(seen.large, 0, JSON.stringify(seen));
+  assert.equal(seen.smallAgain, 300, JSON.stringify(seen));
+});

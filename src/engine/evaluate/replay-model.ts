@@ -38,7 +38,9 @@ export function replayModel(inner: SegModel): ReplayModel {
         replays++;
         return hit;
       }
-      // (A replay leaves `after` unset: the decode then filters the replayed outputs with its own thresholds.)
+      // (A replay leaves `after` unset: the decode then filters the replayed outputs with its own thresholds.
+      // So the outputs themselves are stored: the session may not keep any, after-run.ts `compact`.)
+      if (after) after.compact = false;
       const out = await inner.session.run(feeds, signal, after);
       runs++;
       store.set(key, out);

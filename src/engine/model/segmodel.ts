@@ -219,6 +219,7 @@ export interface RawOutputs {
   inferenceMs: number;
 }
 
+/** What the masks get for the channel-major prototypes when only their cell-major copy came back (they read only that). */
 const NO_PROTOS = new Float32Array(0);
 
 /** Cell-major prototypes pay off from a handful of masks on (a few ms per tile, then faster masks). */

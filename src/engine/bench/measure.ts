@@ -4,8 +4,6 @@
  * processes on a shared machine hits every contender alike.
  */
 import { performance } from 'node:perf_hooks';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 
 export interface Timing {
   /** Median of the timed runs (ms). */
@@ -28,27 +26,8 @@ export interface SideBySideOptions {
   warmup?: number;
   /** Timed runs of each contender (default 5). */
   runs?: number;
-  /** Called before every run, outside its time (e.g. fullCollection). */
+  /** Called before every run, outside its time (e.g. util/gc-tuning.ts fullCollection). */
   settle?: () => void;
-}
-
-let gc: (() => void) | null | undefined;
-
-/**
- * A full garbage collection now (V8's gc, exposed at run time): before a contender's pass, so that the
- * garbage an earlier contender left is not collected in this one's time (by the collector's threads,
- * on the cores the model runs on). Does nothing where V8 refuses.
- */
-export function fullCollection(): void {
-  if (gc === undefined) {
-    try {
-      v8.setFlagsFromString('--expose-gc');
-      gc = vm.runInNewContext('gc') as () => void;
-    } catch {
-      gc = null;
-    }
-  }
-  gc?.();
 }
 
 /**

@@ -20,12 +20,13 @@ import { extract } from '../pipeline/extract.js';
 import { openRaster } from '../raster/open.js';
 import type { FastSamArch } from '../testing/arch-model.js';
 import type { RawImage } from '../types.js';
+import { fullCollection } from '../util/gc-tuning.js';
 import { archModel, benchCacheDir, benchImage } from './arch-models.js';
 import { gridRaster } from './end-to-end.js';
 import type { Figure } from './figures.js';
 import { bareRun, modelOnlyRun } from './floor.js';
 import { footprintMapFile, withFootprintMasks } from './footprint-masks.js';
-import { fullCollection, sideBySide } from './measure.js';
+import { sideBySide } from './measure.js';
 import type { Timing } from './measure.js';
 
 const median = (v: number[]): number => {

@@ -5,9 +5,8 @@
  * Run with --trace-incremental-marking: the test reads why each marking started. Mode `growth`: see below.
  */
 import v8 from 'node:v8';
-import vm from 'node:vm';
 import { main } from '../cli/main.js';
-import { heapGrowingPercent } from '../util/gc-tuning.js';
+import { fullCollection, heapGrowingPercent } from '../util/gc-tuning.js';
 
 if (process.argv[2] === 'growth') {
   // `growth`: the heap growth the entry point sets, after full collections that leave a small heap, a
@@ -15,15 +14,13 @@ if (process.argv[2] === 'growth') {
   const seen: Record<string, number> = { before: heapGrowingPercent() };
   await main(['--version']);
   seen.tuned = heapGrowingPercent();
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as () => void;
-  const settle = async (): Promise<void> => { gc(); await new Promise((r) => setTimeout(r, 50)); };
+  const settle = async (): Promise<void> => { fullCollection(); await new Promise((r) => setTimeout(r, 50)); };
   await settle();
   seen.small = heapGrowingPercent();
   let big: number[][] | null = Array.from({ length: 2 ** 20 }, (_, i) => [i, i + 0.5, i + 0.25]);
   await settle();
   seen.large = heapGrowingPercent();
-  seen.largeMB = Math.round(v8.getHeapStatistics().used_heap_size / 2 ** 20) + big.length * 0;
+  seen.largeMB = Math.round(v8.getHeapStatistics().used_heap_size / 2 ** 20);
   big = null;
   await settle();
   seen.smallAgain = heapGrowingPercent();

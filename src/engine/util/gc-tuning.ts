@@ -24,6 +24,7 @@
  */
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import v8 from 'node:v8';
+import vm from 'node:vm';
 
 /** A heap with less than this live after a full collection may grow 4× (heap growing 300 %). */
 export const SMALL_HEAP_BYTES = 32 * 2 ** 20;
@@ -62,4 +63,24 @@ export function tuneGarbageCollector(): void {
     }
   });
   observer.observe({ entryTypes: ['gc'] });
+}
+
+let gc: (() => void) | null | undefined;
+
+/**
+ * A full garbage collection now (V8's gc, exposed at run time), for measurements and their tests: e.g.
+ * before a bench contender's pass (bench/measure.ts settle), so that the garbage an earlier contender left
+ * is not collected in this one's time (by the collector's threads, on the cores the model runs on). Does
+ * nothing where V8 refuses.
+ */
+export function fullCollection(): void {
+  if (gc === undefined) {
+    try {
+      v8.setFlagsFromString('--expose-gc');
+      gc = vm.runInNewContext('gc') as () => void;
+    } catch {
+      gc = null;
+    }
+  }
+  gc?.();
 }

@@ -135,11 +135,9 @@ function walkChain(w: ChainWalk, x0: number, y0: number, d0: number, startJ: num
   w.chains.push({ points: Float64Array.from(pts), start: startJ, end: endJ, left, right, dir0: d0, dir1: d });
 }
 
-export function buildPartition(labels: Int32Array, count: number, width: number, height: number, offsetX = 0, offsetY = 0): Partition {
-  const grid = new EdgeGrid(labels, width, height);
-  const W1 = grid.W1;
-  const visited = new Uint8Array(grid.H + W1 * height);
-
+/** The corners where three or four boundary edges meet, in scan order: their positions and an index by vertex id. */
+function findJunctions(grid: EdgeGrid, offsetX: number, offsetY: number): { junctionOf: Map<number, number>; junctions: [number, number][] } {
+  const { labels, width, height, W1 } = grid;
   const junctionOf = new Map<number, number>();
   const junctions: [number, number][] = [];
   for (let y = 0; y <= height; y++) {
@@ -157,15 +155,18 @@ export function buildPartition(labels: Int32Array, count: number, width: number,
       }
     }
   }
+  return { junctionOf, junctions };
+}
 
-  const chains: Chain[] = [];
-  const walk: ChainWalk = { grid, visited, junctionOf, chains, offsetX, offsetY };
+/** The chains from every junction, then the loops without junctions (an isolated label, a hole, a label inside another one). */
+function walkChains(walk: ChainWalk, junctions: [number, number][]): void {
+  const { grid, visited, offsetX, offsetY } = walk;
+  const { labels, width, height } = grid;
   for (let j = 0; j < junctions.length; j++) {
     const x = junctions[j][0] - offsetX;
     const y = junctions[j][1] - offsetY;
     for (let d = 0; d < 4; d++) if (grid.isEdge(x, y, d) && !visited[grid.edgeId(x, y, d)]) walkChain(walk, x, y, d, j);
   }
-  // Loops without junctions (an isolated label, a hole, a label inside another one).
   // (isEdge(x, y, 0): the labels below and above the edge differ; its edge id is y * width + x.)
   for (let y = 0; y <= height; y++) {
     const up = (y - 1) * width, dn = y * width;
@@ -174,47 +175,77 @@ export function buildPartition(labels: Int32Array, count: number, width: number,
       if (below !== above && !visited[dn + x]) walkChain(walk, x, y, 0, -1);
     }
   }
+}
 
-  // Rings per label: chains oriented with the label on the right, linked end to start at junctions.
-  const rings: ChainRef[][][] = Array.from({ length: count + 1 }, () => []);
-  const refsAt = new Map<string, ChainRef[]>();
-  const refStart = (r: ChainRef): number => (r.reversed ? chains[r.chain].end : chains[r.chain].start);
-  const refEnd = (r: ChainRef): number => (r.reversed ? chains[r.chain].start : chains[r.chain].end);
-  const refDir0 = (r: ChainRef): number => (r.reversed ? (chains[r.chain].dir1 + 2) % 4 : chains[r.chain].dir0);
-  const refDir1 = (r: ChainRef): number => (r.reversed ? (chains[r.chain].dir0 + 2) % 4 : chains[r.chain].dir1);
+// A chain ref's ends and end directions along its ring, and a number naming it (chain, direction).
+function refStart(chains: Chain[], r: ChainRef): number {
+  return r.reversed ? chains[r.chain].end : chains[r.chain].start;
+}
+function refEnd(chains: Chain[], r: ChainRef): number {
+  return r.reversed ? chains[r.chain].start : chains[r.chain].end;
+}
+function refDir0(chains: Chain[], r: ChainRef): number {
+  return r.reversed ? (chains[r.chain].dir1 + 2) % 4 : chains[r.chain].dir0;
+}
+function refDir1(chains: Chain[], r: ChainRef): number {
+  return r.reversed ? (chains[r.chain].dir0 + 2) % 4 : chains[r.chain].dir1;
+}
+function refId(r: ChainRef): number {
+  return 2 * r.chain + (r.reversed ? 1 : 0);
+}
+
+/** Rings per label: chains oriented with the label on the right, linked end to start at junctions; outer ring first. */
+function linkRings(chains: Chain[], junctionCount: number, count: number): ChainRef[][][] {
+  const rings: ChainRef[][][] = [];
+  for (let L = 0; L <= count; L++) rings.push([]);
+  // Refs by (label, junction the ref starts at), in chain order.
+  const refsAt = new Map<number, ChainRef[]>();
   const pending: ChainRef[] = [];
-  chains.forEach((c, k) => {
-    for (const r of [{ chain: k, reversed: false }, { chain: k, reversed: true }]) {
+  for (let k = 0; k < chains.length; k++) {
+    const c = chains[k];
+    for (let side = 0; side < 2; side++) {
+      const r: ChainRef = { chain: k, reversed: side === 1 };
       const L = r.reversed ? c.left : c.right;
       if (L <= 0 || L > count) continue;
       if (c.start < 0) {
         rings[L].push([r]);
         continue;
       }
-      const key = `${L}:${refStart(r)}`;
+      const key = L * junctionCount + refStart(chains, r);
       const l = refsAt.get(key);
       if (l) l.push(r);
       else refsAt.set(key, [r]);
       pending.push(r);
     }
-  });
-  const used = new Set<string>();
-  const id = (r: ChainRef): string => `${r.chain}${r.reversed ? 'r' : 'f'}`;
+  }
+  const used = new Uint8Array(2 * chains.length);
   for (const r0 of pending) {
-    if (used.has(id(r0))) continue;
+    const id0 = refId(r0);
+    if (used[id0]) continue;
     const c0 = chains[r0.chain];
     const L = r0.reversed ? c0.left : c0.right;
     const ring: ChainRef[] = [];
     let r = r0;
     for (;;) {
-      used.add(id(r));
+      used[refId(r)] = 1;
       ring.push(r);
-      const cands = (refsAt.get(`${L}:${refEnd(r)}`) ?? []).filter((c) => !used.has(id(c)) || id(c) === id(r0));
-      if (cands.length === 0) throw new Error(`partition: open ring of label ${L}`);
-      // At a pinch the ring turns right, as trace.ts does (4-connectivity).
-      const turn = (refDir1(r) + 1) % 4;
-      const next = cands.length > 1 ? cands.find((c) => refDir0(c) === turn) ?? cands[0] : cands[0];
-      if (id(next) === id(r0)) break;
+      // The refs leaving this ref's end not used yet (or the ring's first, which closes it); at a pinch
+      // the ring turns right, as trace.ts does (4-connectivity).
+      const turn = (refDir1(chains, r) + 1) % 4;
+      let first: ChainRef | undefined;
+      let turning: ChainRef | undefined;
+      const at = refsAt.get(L * junctionCount + refEnd(chains, r));
+      if (at) {
+        for (const c of at) {
+          const id = refId(c);
+          if (used[id] && id !== id0) continue;
+          first ??= c;
+          if (turning === undefined && refDir0(chains, c) === turn) turning = c;
+        }
+      }
+      if (first === undefined) throw new Error(`partition: open ring of label ${L}`);
+      const next = turning ?? first;
+      if (refId(next) === id0) break;
       r = next;
     }
     rings[L].push(ring);
@@ -222,10 +253,25 @@ export function buildPartition(labels: Int32Array, count: number, width: number,
   // Outer ring first: positive shoelace in these coordinates (clockwise on screen, y down).
   for (let L = 1; L <= count; L++) {
     const rs = rings[L];
-    const k = rs.findIndex((ring) => ringArea2(ring, chains) > 0);
-    if (k > 0) rs.unshift(rs.splice(k, 1)[0]);
+    let k = 0;
+    while (k < rs.length && !(ringArea2(rs[k], chains) > 0)) k++;
+    if (k > 0 && k < rs.length) rs.unshift(rs.splice(k, 1)[0]);
   }
-  return { chains, junctions, rings };
+  return rings;
+}
+
+/**
+ * The partition of a label grid (labels 1..count; 0 = background). In phases, each a module-level
+ * function without closures made per call: V8 threw away the optimized code of the one long function
+ * that made closures per call ("weak objects") and compiled it again every few tiles.
+ */
+export function buildPartition(labels: Int32Array, count: number, width: number, height: number, offsetX = 0, offsetY = 0): Partition {
+  const grid = new EdgeGrid(labels, width, height);
+  const visited = new Uint8Array(grid.H + grid.W1 * height);
+  const { junctionOf, junctions } = findJunctions(grid, offsetX, offsetY);
+  const chains: Chain[] = [];
+  walkChains({ grid, visited, junctionOf, chains, offsetX, offsetY }, junctions);
+  return { chains, junctions, rings: linkRings(chains, junctions.length, count) };
 }
 
 /** The flat points of a ring of chain refs (each shared junction once; no closing point). */

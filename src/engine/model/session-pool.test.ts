@@ -1,13 +1,16 @@
 /**
  * A model loaded as two sessions (model/session-pool): runs in flight together go to different sessions
  * (two worker threads with one ONNX Runtime thread each, counted in /proc), give the numbers a single
- * session gives, and dispose ends both.
+ * session gives, and dispose ends both. More runs than sessions wait, and the session that frees first
+ * takes the oldest waiting run; a run cancelled while it waits takes no session.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadSegModel } from './segmodel.js';
-import { AUTO_SESSIONS_MIN_TILES, autoSessions } from './session-pool.js';
+import { AUTO_SESSIONS_MIN_TILES, autoSessions, poolSessions } from './session-pool.js';
+import type { OnnxSession } from './session.js';
+import { openWorkerSession } from './worker-session.js';
 import { buildFixtureSegModel } from '../testing/fixture-seg-model.js';
 
 const fixture = buildFixtureSegModel();
@@ -41,6 +44,56 @@ test('two sessions: concurrent runs match one session run by run; both workers e
   }
   await assert.rejects(loadSegModel(fixture, { sessions: 0 }), { code: 'BAD_INPUT' });
   await assert.rejects(loadSegModel(fixture, { sessions: 2, worker: false }), { code: 'BAD_INPUT' });
+});
+
+test('more runs than sessions: the session that frees first takes the oldest waiting run; a cancelled wait takes none', async () => {
+  const real = await Promise.all([0, 1].map(() => openWorkerSession(fixture, { intraOpThreads: 1 })));
+  // Each member runs its real session once its gate opens, and logs which run it took.
+  const log: string[] = [];
+  const gates: (() => void)[][] = [[], []];
+  const members: OnnxSession[] = real.map((s, k) => ({
+    ...s,
+    async run(feeds, signal, after) {
+      const tag = String(feeds.tag.data[0]);
+      log.push(`${tag}@${k}`);
+      await new Promise<void>((open) => gates[k].push(open));
+      const out = await s.run({ images: feeds.images }, signal, after);
+      log.push(`${tag} done`);
+      return out;
+    },
+  }));
+  const pool = poolSessions(members);
+  const feeds = (tag: number) => ({ images: { data: input(10 * tag), dims: [1, 3, SIZE, SIZE] }, tag: { data: new Float32Array([tag]), dims: [1] } });
+  const tick = () => new Promise((r) => setImmediate(r));
+  try {
+    const a = pool.run(feeds(1));
+    const b = pool.run(feeds(2));
+    const c = pool.run(feeds(3));
+    const cancel = new AbortController();
+    const d = pool.run(feeds(4), cancel.signal);
+    const e = pool.run(feeds(5));
+    await tick();
+    assert.deepEqual(log, ['1@0', '2@1'], 'two runs start, three wait');
+    cancel.abort();
+    await assert.rejects(d, { code: 'ABORTED' });
+    gates[1].shift()!(); // session 1 frees first: it takes run 3, the oldest waiting
+    await b;
+    await tick();
+    assert.deepEqual(log, ['1@0', '2@1', '2 done', '3@1']);
+    gates[0].shift()!(); // session 0 frees: run 5 (run 4 was cancelled while it waited)
+    await a;
+    await tick();
+    assert.deepEqual(log.slice(4), ['1 done', '5@0']);
+    gates[1].shift()!();
+    gates[0].shift()!();
+    const [rc, re] = await Promise.all([c, e]);
+    const expected = await real[0].run({ images: feeds(3).images });
+    assert.deepEqual(rc.output0.data, expected.output0.data, 'a waiting run gives the numbers it gives alone');
+    assert.ok(re.output0.data.length > 0);
+    await assert.rejects(pool.run(feeds(6), AbortSignal.abort()), { code: 'ABORTED' });
+  } finally {
+    await pool.dispose();
+  }
 });
 
 test('two sessions of a broken model: BAD_MODEL, and no worker thread is left behind', async () => {

@@ -1,29 +1,57 @@
 /**
- * Several sessions of one model as one OnnxSession: each run goes to the member with the fewest runs in
- * flight (ties: the first), so a stream of tiles with two runs in flight (pipeline/tile-stages) keeps two
- * sessions busy at once. On a small machine two 1-thread sessions on two tiles can out-run one 2-thread
- * session on one tile (ONNX Runtime scales < 2× from 1 to 2 threads); on one tile they are slower, so a
- * pool is for many-tile rasters only (autoSessions). See BENCHMARKS.md.
+ * Several sessions of one model as one OnnxSession: a run goes to a member with no run in flight (the
+ * first such); when every member is busy it waits, and the member that frees next is handed to the
+ * oldest waiting run. So a stream of tiles with more runs in flight than sessions (pipeline/tile-stages)
+ * keeps every session busy, and no tile waits behind a slower run while another session idles. On a
+ * small machine two 1-thread sessions on two tiles can out-run one 2-thread session on one tile (ONNX
+ * Runtime scales < 2× from 1 to 2 threads); on one tile they are slower, so a pool is for many-tile
+ * rasters only (autoSessions). See BENCHMARKS.md.
  */
-import { EngineError } from '../errors.js';
+import { EngineError, throwIfAborted } from '../errors.js';
 import type { OnnxSession } from './session.js';
 
 export function poolSessions(members: OnnxSession[]): OnnxSession {
   if (members.length === 0) throw new EngineError('INTERNAL', 'session pool: no sessions');
-  const busy = members.map(() => 0);
+  const busy = members.map(() => false);
+  /** Runs waiting for a member, first come first served: each is handed the member that frees. */
+  const waiting: ((k: number) => void)[] = [];
   const first = members[0];
+  function acquire(signal?: AbortSignal): Promise<number> {
+    throwIfAborted(signal);
+    const k = busy.indexOf(false);
+    if (k >= 0) {
+      busy[k] = true;
+      return Promise.resolve(k);
+    }
+    return new Promise<number>((resolve, reject) => {
+      const take = (k: number): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(k);
+      };
+      const onAbort = (): void => {
+        const i = waiting.indexOf(take);
+        if (i >= 0) waiting.splice(i, 1);
+        reject(new EngineError('ABORTED', 'cancelled'));
+      };
+      waiting.push(take);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+  function release(k: number): void {
+    const next = waiting.shift();
+    if (next) next(k);
+    else busy[k] = false;
+  }
   return {
     ...first,
     intraOpThreads: members.reduce((a, m) => a + m.intraOpThreads, 0),
     sessions: members.length,
     async run(feeds, signal, after) {
-      let k = 0;
-      for (let i = 1; i < members.length; i++) if (busy[i] < busy[k]) k = i;
-      busy[k]++;
+      const k = await acquire(signal);
       try {
         return await members[k].run(feeds, signal, after);
       } finally {
-        busy[k]--;
+        release(k);
       }
     },
     async dispose() {

@@ -3,10 +3,11 @@
  * read → preprocess → infer → decode and puts the result in a TileResultStore), and `segmentTiles`, the
  * chain of them over a stream of tiles with bounded queues between the stages:
  *
- *   lookup (store.get) + read  ─ahead 2→  preprocess + infer (worker thread)  ─ahead 1→  decode (+ store.put)
+ *   lookup (store.get) + read  ─ahead 2→  preprocess + infer (worker threads)  ─ahead S→  decode (+ store.put)
  *
- * While tile k is decoded on this thread, tile k+1 runs in the model's worker thread and tiles k+2, k+3
- * are read (DEFLATE inflates in libuv's pool): memory holds about four tiles whatever the raster size.
+ * While tile k is decoded on this thread, tiles k+1 … k+S run in the model's S sessions (worker threads,
+ * model/session-pool) and the next two are read (DEFLATE inflates in libuv's pool): memory holds about
+ * S + 3 tiles whatever the raster size.
  */
 import { performance } from 'node:perf_hooks';
 import { throwIfAborted } from '../errors.js';
@@ -120,7 +121,9 @@ export function segmentTiles(ctx: TileContext, tiles: Iterable<Tile> | AsyncIter
     const raw = await inferTile(ctx, t.tile, t.rgb);
     timings.model += performance.now() - m0;
     return { ...t, raw };
-  }, { ahead: 1, signal });
+    // As many runs in flight as the model has sessions while this thread decodes a tile: with one, a
+    // second session would idle while each tile is decoded and vectorized here.
+  }, { ahead: Math.max(1, ctx.model.session.sessions ?? 1), signal });
 
   async function* decoded(): AsyncGenerator<SegmentedTile> {
     for await (const t of inferred) {

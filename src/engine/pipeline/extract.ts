@@ -9,8 +9,10 @@
  * the next tiles are read and this one decoded while the model runs), then here: masks → candidates in
  * global pixels (nodata pixels removed), `onTile`, seam merge after each tile row (vectorize/merge),
  * exact tracing, georeferencing, regularization / simplification / area filter (vectorize/shape) and
- * stable ids. With `tileStore`, finished tiles come from the store and fresh ones go into it, and so do
- * finished rows (pipeline/row-replay.ts): a rerun with the same settings replays their features.
+ * stable ids; a row's shaping gives the event loop a turn every few milliseconds (util/yield-turn), so
+ * a server running a job keeps answering. With `tileStore`, finished tiles come from the store and fresh
+ * ones go into it, and so do finished rows (pipeline/row-replay.ts): a rerun with the same settings
+ * replays their features.
  *
  * Streamed: `extractFeatures(path, options, {open, write})` hands each feature to `write` as soon as
  * its id is certain (position-order.ts: about one tile row of features is held), so a writer of
@@ -29,7 +31,9 @@ import type { GeoRef, OutputCrs } from '../geo/georef.js';
 import { mergeFinished, touchesInnerEdge } from '../vectorize/merge.js';
 import type { Candidate, MergedObject } from '../vectorize/merge.js';
 import { shapeMask } from '../vectorize/shape.js';
-import { shapeObjectsWithWalls, WallBatcher } from '../vectorize/wall-grid.js';
+import type { ShapedPart } from '../vectorize/shape.js';
+import { shapeWallGroup, wallGroups, WallBatcher } from '../vectorize/wall-grid.js';
+import { TimeSlice } from '../util/yield-turn.js';
 import { collectFeatures, featureCollection } from '../export/geojson.js';
 import type { Feature, FeatureCollection, FeatureSink } from '../export/geojson.js';
 import type { Extent } from './plan.js';
@@ -157,6 +161,8 @@ interface VectorizeRun {
   signal?: AbortSignal;
   /** Objects built so far (the abort check runs every 64). */
   built: number;
+  /** When the event loop gets its next turn. */
+  slice: TimeSlice;
 }
 
 /**
@@ -165,14 +171,36 @@ interface VectorizeRun {
  * its closures lives, so a closure made per call was compiled again after most full collections
  * (≈ 50–60 ms of compiler time, on the other core, per one-tile call in a server or bench loop).
  */
-function vectorizeObjects(run: VectorizeRun, objs: MergedObject[], out: Built[]): void {
-  const { geo, shapeOpts, timings, signal } = run;
-  // Shared walls (vectorize/wall-grid): objects whose masks touch are shaped together.
-  const g1 = performance.now();
-  const walls = shapeOpts.sharedWalls && (shapeOpts.regularize || shapeOpts.simplify > 0) ? shapeObjectsWithWalls(objs, geo, shapeOpts) : null;
-  timings.geo += performance.now() - g1;
+async function vectorizeObjects(run: VectorizeRun, objs: MergedObject[], out: Built[]): Promise<void> {
+  const { geo, shapeOpts, timings, signal, slice } = run;
+  // Shared walls (vectorize/wall-grid): objects whose masks touch are shaped together, group by group,
+  // the event loop getting a turn every few milliseconds (util/yield-turn).
+  let walls: Map<number, ShapedPart[]> | null = null;
+  if (shapeOpts.sharedWalls && (shapeOpts.regularize || shapeOpts.simplify > 0)) {
+    let g1 = performance.now();
+    if (slice.due()) {
+      await slice.turn();
+      g1 = performance.now();
+    }
+    const found = wallGroups(objs);
+    walls = new Map();
+    for (const members of found.groups) {
+      if (slice.due()) {
+        timings.geo += performance.now() - g1;
+        await slice.turn();
+        throwIfAborted(signal);
+        g1 = performance.now();
+      }
+      shapeWallGroup(objs, found, members, geo, shapeOpts, walls);
+    }
+    timings.geo += performance.now() - g1;
+  }
   for (const [i, obj] of objs.entries()) {
     if (run.built++ % 64 === 0) throwIfAborted(signal);
+    if (slice.due()) {
+      await slice.turn();
+      throwIfAborted(signal);
+    }
     const g0 = performance.now();
     // (Shaping the objects on the helper threads too was measured twice, the last row only the second
     // time: no gain on 2 cores — BENCHMARKS.md, third and sixth rounds.)
@@ -231,7 +259,7 @@ export async function extractFeatures(rasterPath: string, options: ExtractOption
     let heldBefore = 0;
     // Objects are vectorized as soon as no later tile can touch them (after each tile row), so only
     // about one row of masks is held however large the raster: memory does not grow with its size.
-    const vrun: VectorizeRun = { geo, shapeOpts, source, timings, signal, built: 0 };
+    const vrun: VectorizeRun = { geo, shapeOpts, source, timings, signal, built: 0, slice: new TimeSlice() };
     let written = 0;
     // Ids already written by a fully cached replay that broke off (a row record no longer checked
     // out): the recomputation gives the same features in the same order and writes from skip + 1.
@@ -325,6 +353,7 @@ export async function extractFeatures(rasterPath: string, options: ExtractOption
         const limitY = k + 1 < tiles.length ? tiles[k + 1].window[1] : Infinity;
         const { done, pending } = mergeFinished(cands, limitY, { minSharedIoU: D.seamIoU });
         cands = pending;
+        if (vrun.slice.due()) await vrun.slice.turn();
         // An object touching a mask of a later row waits for it, so that their wall is shared.
         let ready = done;
         if (shapeOpts.sharedWalls) {
@@ -345,8 +374,8 @@ export async function extractFeatures(rasterPath: string, options: ExtractOption
         if (stored) addRow(stored.items);
         else {
           const items: Built[] = [];
-          vectorizeObjects(vrun, ready, items);
-          vectorizeObjects(vrun, last, items);
+          await vectorizeObjects(vrun, ready, items);
+          await vectorizeObjects(vrun, last, items);
           addRow(items);
           if (rowKey) await replay!.put(rowKey, items, watermark);
         }

@@ -254,13 +254,17 @@ function pairs(objs: WallObject[], maxOverlap: number): { near: [number, number]
   return { near, clash, ext };
 }
 
+/** The groups of objects that share walls (`members`: object indices) and the objects' runs, from wallGroups. */
+export interface WallGroups {
+  groups: number[][];
+  ext: MaskRuns[];
+}
+
 /**
- * Shapes the objects that have a neighbour with shared walls: a map from object index to its parts
- * (traced pixel polygon + shaped geometry; several when the painted object falls apart). Objects not
- * in the map have no neighbour: shape them one by one as before.
+ * The objects that have a neighbour, in groups of touching masks (each shaped together by
+ * shapeWallGroup); objects in no group have no neighbour: shape them one by one.
  */
-export function shapeObjectsWithWalls(objs: WallObject[], geo: GeoRef, options: SharedWallOptions & { maxOverlap?: number } = {}): Map<number, ShapedPart[]> {
-  const result = new Map<number, ShapedPart[]>();
+export function wallGroups(objs: WallObject[], options: { maxOverlap?: number } = {}): WallGroups {
   const maxOverlap = options.maxOverlap ?? 0.15;
   const found = pairs(objs, maxOverlap);
   const { clash, ext } = found;
@@ -269,7 +273,7 @@ export function shapeObjectsWithWalls(objs: WallObject[], geo: GeoRef, options: 
   const out = new Set<number>();
   for (const [i, j] of clash) out.add(objs[i].score >= objs[j].score ? j : i);
   near = near.filter(([i, j]) => !out.has(i) && !out.has(j));
-  if (near.length === 0) return result;
+  if (near.length === 0) return { groups: [], ext };
   const parent = objs.map((_, i) => i);
   for (const [i, j] of near) {
     const a = findRoot(parent, i), b = findRoot(parent, j);
@@ -284,36 +288,51 @@ export function shapeObjectsWithWalls(objs: WallObject[], geo: GeoRef, options: 
       groups.set(g, l);
     }
   }
-  for (const members of groups.values()) {
-    // The grid: the members' tight boxes with a background margin of at least one pixel, its origin
-    // on the parity of the members' mask boxes' corner less one (closeWallGaps alternates by row and
-    // column parity), so the result is that of a grid over the whole mask boxes, on fewer pixels.
-    const bs = members.map((k) => boxOf(objs[k].mask));
-    const ts = members.map((k) => ext[k].tight);
-    const bx0 = Math.min(...bs.map((b) => b[0])) - 1, by0 = Math.min(...bs.map((b) => b[1])) - 1;
-    let x0 = Math.min(...ts.map((b) => b[0])) - 1, y0 = Math.min(...ts.map((b) => b[1])) - 1;
-    x0 -= (x0 - bx0) & 1;
-    y0 -= (y0 - by0) & 1;
-    const x1 = Math.max(...ts.map((b) => b[2])) + 1, y1 = Math.max(...ts.map((b) => b[3])) + 1;
-    const w = x1 - x0, h = y1 - y0;
-    const grid = new Int32Array(w * h);
-    const owner = new Int32Array(w * h).fill(-1); // member index within the group
-    const paint: GroupPaint = {
-      objs, members, tight: members.map((k) => ext[k].tight), depths: members.map((k) => depth(objs[k].mask, ext[k].tight)),
-      grid, owner, x0, y0, w,
-    };
-    for (let mi = 0; mi < members.length; mi++) paintMember(paint, mi);
-    closeWallGaps(grid, w, h);
-    const { labels, count } = labelComponents(grid, w, h);
-    const objOf = new Int32Array(count + 1).fill(-1);
-    for (let i = 0; i < labels.length; i++) if (labels[i] && objOf[labels[i]] < 0) objOf[labels[i]] = members[grid[i] - 1];
-    const { traced, shaped } = shapeLabelGrid(labels, count, w, h, geo, { ...options, offsetX: x0, offsetY: y0 });
-    for (const k of members) result.set(k, []);
-    for (let L = 1; L <= count; L++) {
-      const s = shaped[L - 1];
-      if (s) result.get(objOf[L])!.push({ p: traced[L - 1], s });
-    }
+  return { groups: [...groups.values()], ext };
+}
+
+/** Shapes one group of wallGroups into `result` (object index → its parts). */
+export function shapeWallGroup(objs: WallObject[], found: WallGroups, members: number[], geo: GeoRef, options: SharedWallOptions, result: Map<number, ShapedPart[]>): void {
+  const { ext } = found;
+  // The grid: the members' tight boxes with a background margin of at least one pixel, its origin
+  // on the parity of the members' mask boxes' corner less one (closeWallGaps alternates by row and
+  // column parity), so the result is that of a grid over the whole mask boxes, on fewer pixels.
+  const bs = members.map((k) => boxOf(objs[k].mask));
+  const ts = members.map((k) => ext[k].tight);
+  const bx0 = Math.min(...bs.map((b) => b[0])) - 1, by0 = Math.min(...bs.map((b) => b[1])) - 1;
+  let x0 = Math.min(...ts.map((b) => b[0])) - 1, y0 = Math.min(...ts.map((b) => b[1])) - 1;
+  x0 -= (x0 - bx0) & 1;
+  y0 -= (y0 - by0) & 1;
+  const x1 = Math.max(...ts.map((b) => b[2])) + 1, y1 = Math.max(...ts.map((b) => b[3])) + 1;
+  const w = x1 - x0, h = y1 - y0;
+  const grid = new Int32Array(w * h);
+  const owner = new Int32Array(w * h).fill(-1); // member index within the group
+  const paint: GroupPaint = {
+    objs, members, tight: members.map((k) => ext[k].tight), depths: members.map((k) => depth(objs[k].mask, ext[k].tight)),
+    grid, owner, x0, y0, w,
+  };
+  for (let mi = 0; mi < members.length; mi++) paintMember(paint, mi);
+  closeWallGaps(grid, w, h);
+  const { labels, count } = labelComponents(grid, w, h);
+  const objOf = new Int32Array(count + 1).fill(-1);
+  for (let i = 0; i < labels.length; i++) if (labels[i] && objOf[labels[i]] < 0) objOf[labels[i]] = members[grid[i] - 1];
+  const { traced, shaped } = shapeLabelGrid(labels, count, w, h, geo, { ...options, offsetX: x0, offsetY: y0 });
+  for (const k of members) result.set(k, []);
+  for (let L = 1; L <= count; L++) {
+    const s = shaped[L - 1];
+    if (s) result.get(objOf[L])!.push({ p: traced[L - 1], s });
   }
+}
+
+/**
+ * Shapes the objects that have a neighbour with shared walls: a map from object index to its parts
+ * (traced pixel polygon + shaped geometry; several when the painted object falls apart). Objects not
+ * in the map have no neighbour: shape them one by one as before.
+ */
+export function shapeObjectsWithWalls(objs: WallObject[], geo: GeoRef, options: SharedWallOptions & { maxOverlap?: number } = {}): Map<number, ShapedPart[]> {
+  const result = new Map<number, ShapedPart[]>();
+  const found = wallGroups(objs, options);
+  for (const members of found.groups) shapeWallGroup(objs, found, members, geo, options, result);
   return result;
 }
 

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../errors.js';
@@ -137,6 +137,7 @@ export async function benchPeer(arch: FastSamArch, imgsz: number, options: PeerO
     let tiles = 0;
     const polygons = [0, 0, 0];
     const pyModelShare: number[] = [];
+    const loopMax: number[] = [];
     const t = (await sideBySide<string>({
       bare: bareRun(bareModel, benchImage(imgsz), imgsz),
       ours: async () => {
@@ -158,8 +159,14 @@ export async function benchPeer(arch: FastSamArch, imgsz: number, options: PeerO
       },
       ...(pooled ? {
         ours2: async () => {
+          // The longest the event loop waited during the pass (a request to a server running this job
+          // waits as long): 1 ms resolution.
+          const loop = monitorEventLoopDelay({ resolution: 1 });
+          loop.enable();
           const t0 = performance.now();
           const res = await extract(raster, { model: pooled, tileSize: imgsz, overlap: 128, conf: 0.4, iou: 0.9 });
+          loop.disable();
+          loopMax.push(loop.max / 1e6);
           JSON.stringify(res.collection);
           polygons[2] = res.buildings;
           return performance.now() - t0;
@@ -197,6 +204,7 @@ export async function benchPeer(arch: FastSamArch, imgsz: number, options: PeerO
       ...(t.ours2 && t.floor2 ? [
         { key: `peer.ours2.${k}`, section: sec, label: `${label}: fastsam-geo per tile, 2 sessions × ${Math.floor(options.threads / 2)} thread`, value: per(t.ours2.median), unit: 'ms', note: `${polygons[2]} buildings; min ${per(t.ours2.min).toFixed(0)}` } as Figure,
         { key: `peer.ratio2.${k}`, section: sec, label: `${label}: fastsam-geo (2 sessions) / Python stack${mark(2)}`, value: t.ours2.median / t.peer.median, unit: 'ratio', ...(dflt === 2 ? { target: { max: 0.8 } } : {}) } as Figure,
+        { key: `peer.loopMax.${k}`, section: sec, label: `${label}: fastsam-geo, 2 sessions: longest event-loop stall in a pass`, value: median(loopMax.slice(options.warmup ?? 1)), unit: 'ms', note: `median over runs of each run's longest wait (max ${Math.max(...loopMax.slice(options.warmup ?? 1)).toFixed(0)} ms): what a request to a server running this job waits at worst` } as Figure,
         { key: `peer.floor2.${k}`, section: sec, label: `${label}: model alone per tile, 2 sessions, 2 runs in flight`, value: per(t.floor2.median), unit: 'ms', note: `${tiles} runs; min ${per(t.floor2.min).toFixed(0)}` } as Figure,
         { key: `peer.floorGain.${k}`, section: sec, label: `${label}: model alone, 2 sessions / 1 session (time per tile)`, value: t.floor2.median / t.floor1!.median, unit: 'ratio', note: 'the best any session layout gains on these cores' } as Figure,
         { key: `peer.pythonModelShare.${k}`, section: sec, label: `${label}: Python stack, share of its time in session.run`, value: median(pyModelShare.slice(options.warmup ?? 1)), unit: 'ratio', note: 'its own stage times, run by run' } as Figure,

@@ -12,7 +12,7 @@ export function yieldTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-let defaultSliceMs = 4;
+let defaultSliceMs = 10;
 
 /** The default slice of TimeSlice (ms); Infinity: never a turn (tests compare outputs with and without). */
 export function setDefaultSliceMs(ms: number): number {

@@ -177,30 +177,21 @@ async function vectorizeObjects(run: VectorizeRun, objs: MergedObject[], out: Bu
   // the event loop getting a turn every few milliseconds (util/yield-turn).
   let walls: Map<number, ShapedPart[]> | null = null;
   if (shapeOpts.sharedWalls && (shapeOpts.regularize || shapeOpts.simplify > 0)) {
+    await slice.pause(signal);
     let g1 = performance.now();
-    if (slice.due()) {
-      await slice.turn();
-      g1 = performance.now();
-    }
     const found = wallGroups(objs);
+    timings.geo += performance.now() - g1;
     walls = new Map();
     for (const members of found.groups) {
-      if (slice.due()) {
-        timings.geo += performance.now() - g1;
-        await slice.turn();
-        throwIfAborted(signal);
-        g1 = performance.now();
-      }
+      await slice.pause(signal);
+      g1 = performance.now();
       shapeWallGroup(objs, found, members, geo, shapeOpts, walls);
+      timings.geo += performance.now() - g1;
     }
-    timings.geo += performance.now() - g1;
   }
   for (const [i, obj] of objs.entries()) {
     if (run.built++ % 64 === 0) throwIfAborted(signal);
-    if (slice.due()) {
-      await slice.turn();
-      throwIfAborted(signal);
-    }
+    await slice.pause(signal);
     const g0 = performance.now();
     // (Shaping the objects on the helper threads too was measured twice, the last row only the second
     // time: no gain on 2 cores — BENCHMARKS.md, third and sixth rounds.)
@@ -353,7 +344,7 @@ export async function extractFeatures(rasterPath: string, options: ExtractOption
         const limitY = k + 1 < tiles.length ? tiles[k + 1].window[1] : Infinity;
         const { done, pending } = mergeFinished(cands, limitY, { minSharedIoU: D.seamIoU });
         cands = pending;
-        if (vrun.slice.due()) await vrun.slice.turn();
+        await vrun.slice.pause(signal);
         // An object touching a mask of a later row waits for it, so that their wall is shared.
         let ready = done;
         if (shapeOpts.sharedWalls) {

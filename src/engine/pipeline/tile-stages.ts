@@ -115,14 +115,14 @@ export function segmentTiles(ctx: TileContext, tiles: Iterable<Tile> | AsyncIter
     return { tile, stored, rgb };
   }, { ahead: options.readAhead ?? 2, signal });
 
+  // As many runs in flight as the model has sessions while this thread decodes a tile: with one, a
+  // second session would idle while each tile is decoded and vectorized here.
   const inferred = mapOrdered(read, async (t): Promise<Inferred> => {
     if (t.stored || !t.rgb || t.rgb.validCount === 0) return { ...t, raw: null };
     const m0 = performance.now();
     const raw = await inferTile(ctx, t.tile, t.rgb);
     timings.model += performance.now() - m0;
     return { ...t, raw };
-    // As many runs in flight as the model has sessions while this thread decodes a tile: with one, a
-    // second session would idle while each tile is decoded and vectorized here.
   }, { ahead: Math.max(1, ctx.model.session.sessions ?? 1), signal });
 
   async function* decoded(): AsyncGenerator<SegmentedTile> {

@@ -3,9 +3,10 @@
  * runs extraction jobs in its own process: a tile row's shaping is tens to hundreds of milliseconds of
  * JavaScript (about 15 ms per 1024² tile of buildings here, a row of a large raster holds 20 tiles or
  * more), and without a turn every request that arrives meanwhile (a click on the map, a job's progress)
- * waits for the whole row; so does a model session that ended its run and waits for its next tile.
+ * waits for the whole row.
  */
 import { performance } from 'node:perf_hooks';
+import { throwIfAborted } from '../errors.js';
 
 /** A turn of the event loop (setImmediate: after pending I/O callbacks and worker messages). */
 export function yieldTurn(): Promise<void> {
@@ -40,5 +41,12 @@ export class TimeSlice {
     await yieldTurn();
     this.turns++;
     this.start = performance.now();
+  }
+
+  /** A turn when one is due, then the abort check: `await slice.pause(signal)` between items of a loop. */
+  async pause(signal?: AbortSignal): Promise<void> {
+    if (!this.due()) return;
+    await this.turn();
+    throwIfAborted(signal);
   }
 }

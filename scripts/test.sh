@@ -9,6 +9,10 @@ LOGS=$(mktemp -d "${TMPDIR:-/tmp}/fsg-test.XXXXXX")
 SUMMARY="$LOGS/summary"
 : > "$SUMMARY"
 trap 'rm -rf "$LOGS"' EXIT
+# Every temporary file or directory the stages make (mktemp, os.tmpdir(), Python's tempfile, Galata,
+# chromium profiles) lands in this run's folder and goes with it, whatever a test leaves behind.
+export TMPDIR="$LOGS/tmp"
+mkdir -p "$TMPDIR"
 if [ -z "${XDG_RUNTIME_DIR:-}" ]; then export XDG_RUNTIME_DIR="$LOGS/xdg"; mkdir -p -m 700 "$XDG_RUNTIME_DIR"; fi
 # onnxruntime-node's install script would fetch CUDA binaries from outside the registries: the CPU
 # binary is inside the package (the supported switch; an .npmrc key makes npm warn).

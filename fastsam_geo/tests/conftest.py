@@ -116,6 +116,7 @@ class Jupyter:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def fixture_model(dir_) -> str:

@@ -12,6 +12,7 @@ if [ ! -f lib/engine/cli/main.js ]; then
   npm run build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
 .venv/bin/python -m pytest -q -p no:cacheprovider -rfEs fastsam_geo/tests 2>&1 | tee "$LOG"
 rc=${PIPESTATUS[0]}
 summary=$(grep -E '^(=+ )?[0-9]+ (passed|failed|error)' "$LOG" | tail -n 1)

@@ -73,8 +73,9 @@ class Jupyter:
             except requests.ConnectionError:
                 pass
             time.sleep(0.2)
+        logs = self.logs()  # before stop(), which closes the log and removes its directory
         self.stop()
-        raise RuntimeError(f"jupyter did not start:\n{self.logs()}")
+        raise RuntimeError(f"jupyter did not start:\n{logs}")
 
     @property
     def auth(self) -> dict:

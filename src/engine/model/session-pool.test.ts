@@ -6,16 +6,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { loadSegModel } from './segmodel.js';
 import { AUTO_SESSIONS_MIN_TILES, autoSessions, poolSessions } from './session-pool.js';
 import type { OnnxSession } from './session.js';
 import { openWorkerSession } from './worker-session.js';
+import { osThreads, threadsSettle } from '../testing/os-threads.js';
 import { buildFixtureSegModel } from '../testing/fixture-seg-model.js';
 
 const fixture = buildFixtureSegModel();
 const SIZE = 1024;
-const threads = (): number => Number(/Threads:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
 
 function input(shift: number): Float32Array {
   const x = new Float32Array(3 * SIZE * SIZE).fill(0.4);
@@ -25,11 +24,11 @@ function input(shift: number): Float32Array {
 
 test('two sessions: concurrent runs match one session run by run; both workers exist and end with dispose', async () => {
   const one = await loadSegModel(fixture, { intraOpThreads: 1 });
-  const before = threads();
+  const before = osThreads();
   const two = await loadSegModel(fixture, { intraOpThreads: 1, sessions: 2 });
   try {
     // Two more worker threads than one model would add (each worker: its JS thread + ORT's own threads).
-    assert.ok(threads() - before >= 2, `threads ${before} → ${threads()}`);
+    assert.ok(osThreads() - before >= 2, `threads ${before} → ${osThreads()}`);
     assert.equal(two.session.intraOpThreads, 2);
     const feeds = (k: number) => ({ images: { data: input(40 * k), dims: [1, 3, SIZE, SIZE] } });
     const expected = [];
@@ -38,9 +37,10 @@ test('two sessions: concurrent runs match one session run by run; both workers e
     for (let k = 0; k < 4; k++) for (const name of Object.keys(expected[k])) assert.deepEqual(got[k][name].data, expected[k][name].data, `run ${k} ${name}`);
   } finally {
     await one.dispose();
-    const withTwo = threads();
+    const withTwo = osThreads();
     await two.dispose();
-    assert.ok(withTwo - threads() >= 2, 'both workers ended');
+    const after = await threadsSettle((n) => withTwo - n >= 2); // joined threads leave the count a moment later
+    assert.ok(withTwo - after >= 2, `both workers ended: threads ${withTwo} → ${after}`);
   }
   await assert.rejects(loadSegModel(fixture, { sessions: 0 }), { code: 'BAD_INPUT' });
   await assert.rejects(loadSegModel(fixture, { sessions: 2, worker: false }), { code: 'BAD_INPUT' });
@@ -97,11 +97,11 @@ test('more runs than sessions: the session that frees first takes the oldest wai
 });
 
 test('two sessions of a broken model: BAD_MODEL, and no worker thread is left behind', async () => {
-  const before = threads();
+  const before = osThreads();
   await assert.rejects(loadSegModel(new TextEncoder().encode('not a model at all'), { intraOpThreads: 1, sessions: 2 }), { code: 'BAD_MODEL' });
   // Worker threads end asynchronously after their failed open: wait for the count to come back.
-  for (let i = 0; i < 200 && threads() > before; i++) await new Promise((r) => setTimeout(r, 25));
-  assert.ok(threads() <= before, `threads ${before} → ${threads()}`);
+  for (let i = 0; i < 200 && osThreads() > before; i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(osThreads() <= before, `threads ${before} → ${osThreads()}`);
 });
 
 test('autoSessions: two sessions from 16 tiles on with 2–4 threads, else one', () => {

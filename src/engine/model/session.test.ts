@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import { openSession, parseDevice } from './session.js';
 import { intraOpThreads } from '../config.js';
+import { osThreads, threadsSettle } from '../testing/os-threads.js';
 import { buildFixtureSegModel } from '../testing/fixture-seg-model.js';
 
 const fixture = buildFixtureSegModel({ size: [64, 64] });
@@ -61,9 +61,6 @@ test('an aborted signal stops run() with ABORTED', async () => {
   await s.dispose();
 });
 
-/** Threads of this process, from the kernel (the outside witness of ONNX Runtime's thread pool). */
-const osThreads = (): number => Number(/Threads:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
-
 test('a session gets one intra-op thread per core by default; the option and $FASTSAM_GEO_THREADS change it', async () => {
   const cores = os.availableParallelism();
   assert.equal(intraOpThreads(), cores);
@@ -77,8 +74,10 @@ test('a session gets one intra-op thread per core by default; the option and $FA
   }
   // ONNX Runtime's intra-op pool has threads - 1 workers (the caller is the last one): count them.
   await (await openSession(fixture, { intraOpThreads: 1 })).dispose(); // first-session set-up threads
+  const base = osThreads();
   for (const [opts, want] of [[{}, cores], [{ intraOpThreads: 3 }, 3], [{ intraOpThreads: 1 }, 1]] as const) {
-    const before = osThreads();
+    // The last session's pool threads were joined by its dispose; wait until the kernel stops counting them.
+    const before = await threadsSettle((n) => n <= base);
     const s = await openSession(fixture, opts);
     assert.equal(s.intraOpThreads, want);
     assert.equal(osThreads() - before, want - 1, `${JSON.stringify(opts)}: ${want - 1} pool threads`);

@@ -58,6 +58,17 @@ for stage in scripts/test-stages/*.sh; do
   record "$name" "$LOGS/$name.log"
 done
 
+# What failed, again at the end: CI shows only the tail of this output, far below a stage's own report.
+while read -r name _; do
+  grep -qE ' [1-9][0-9]* failed' <<<"$(grep "^$name " "$SUMMARY")" || continue
+  note "$name: what failed"
+  if [ "$name" = node ] && grep -q '^✖ failing tests:' "$LOGS/node.log"; then
+    sed -n '/^✖ failing tests:/,$p' "$LOGS/node.log" | head -n 120
+  else
+    tail -n 60 "$LOGS/$name.log"
+  fi
+done < "$SUMMARY"
+
 note "summary"
 cat "$SUMMARY"
 passed=$(grep -oE '[0-9]+ passed' "$SUMMARY" | awk '{s+=$1} END {print s+0}')

@@ -100,8 +100,8 @@ test('two sessions of a broken model: BAD_MODEL, and no worker thread is left be
   const before = osThreads();
   await assert.rejects(loadSegModel(new TextEncoder().encode('not a model at all'), { intraOpThreads: 1, sessions: 2 }), { code: 'BAD_MODEL' });
   // Worker threads end asynchronously after their failed open: wait for the count to come back.
-  for (let i = 0; i < 200 && osThreads() > before; i++) await new Promise((r) => setTimeout(r, 25));
-  assert.ok(osThreads() <= before, `threads ${before} → ${osThreads()}`);
+  const after = await threadsSettle((n) => n <= before);
+  assert.ok(after <= before, `threads ${before} → ${after}`);
 });
 
 test('autoSessions: two sessions from 16 tiles on with 2–4 threads, else one', () => {

@@ -3,10 +3,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, sharedData } from '../testing/shared-data.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 import { matchShapes } from './match.js';
 import type { Shape } from './match.js';
 import { writeFeatures } from '../export/sink.js';
@@ -68,7 +68,7 @@ function run(cmd: string, args: string[]): string {
 }
 
 before(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'fsg-evaluate-'));
+  dir = tmpDir('fsg-evaluate-');
   burnt = path.join(dir, 'burnt.tif');
   run('gdal_rasterize', ['-q', '-burn', '255', '-ot', 'Byte', '-init', '0', '-te', '733601', '3724689', '734051', '3725139', '-tr', '0.5', '0.5',
     '-a_srs', 'EPSG:32616', labels(), burnt]);
@@ -83,9 +83,11 @@ def load(p):
     if p.endswith('.parquet'):  # Debian's GDAL 3.6 has no Parquet driver: geopandas + PROJ
         import geopandas as gpd
         return list(gpd.read_parquet(p).to_crs(32616).geometry)
-    out = os.path.join(tempfile.mkdtemp(), 'x.geojson')
-    subprocess.run(['ogr2ogr', '-f', 'GeoJSON', '-t_srs', 'EPSG:32616', out, p], check=True)
-    return [shape(f['geometry']) for f in json.load(open(out))['features']]
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, 'x.geojson')
+        subprocess.run(['ogr2ogr', '-f', 'GeoJSON', '-t_srs', 'EPSG:32616', out, p], check=True)
+        with open(out) as f:
+            return [shape(g['geometry']) for g in json.load(f)['features']]
 P, T, thr = load(sys.argv[1]), load(sys.argv[2]), float(sys.argv[3])
 pairs = []
 for i, p in enumerate(P):

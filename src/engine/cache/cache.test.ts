@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync, utimesSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, writeFileSync, utimesSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { encodeSegmentResult, decodeSegmentResult, encodeRuns } from './mask-codec.js';
 import { LruCache } from './lru.js';
@@ -10,8 +9,9 @@ import { cacheKey, fileIdentity, contentHash } from './keys.js';
 import { encodeEmbeddings, decodeEmbeddings } from './embedding-codec.js';
 import { syntheticTile } from '../testing/fixture-masks.js';
 import { EngineError } from '../errors.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'fsg-cache-'));
+const tmp = () => tmpDir('fsg-cache-');
 
 test('the mask codec round-trips 300 masks exactly and is ≥ 5× smaller than the bitmaps', () => {
   const r = syntheticTile(300, 1024, 3);

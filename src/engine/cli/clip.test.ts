@@ -2,10 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import os from 'node:os';
-import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { sharedData } from '../testing/shared-data.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
 const bin = fileURLToPath(new URL('../../../bin/fastsam-geo.js', import.meta.url));
 const bpe = sharedData('clip/bpe_simple_vocab_16e6.txt.gz');
@@ -26,7 +25,7 @@ test('fastsam-geo clip tokenize --no-pad prints SOT … EOT', () => {
 });
 
 test('without a merges file in the models directory, the vocabulary shipped in the package is used (issue 15)', () => {
-  const empty = mkdtempSync(path.join(os.tmpdir(), 'fsg-models-'));
+  const empty = tmpDir('fsg-models-');
   const r = spawnSync(process.execPath, [bin, 'clip', 'tokenize', '--no-pad', 'Hello, World'], {
     encoding: 'utf8', env: { ...process.env, FASTSAM_GEO_MODELS: empty },
   });

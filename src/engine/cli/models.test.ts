@@ -1,13 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
 const bin = fileURLToPath(new URL('../../../bin/fastsam-geo.js', import.meta.url));
-const dir = mkdtempSync(path.join(os.tmpdir(), 'fsg-models-cli-'));
+const dir = tmpDir('fsg-models-cli-');
 const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'models', ...args], { encoding: 'utf8', env: { ...process.env, FASTSAM_GEO_MODELS: dir } });
 
 test('models list --json reports the models directory, presence, URLs and checksums', () => {

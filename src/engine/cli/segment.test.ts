@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFixtureSegModel, squaresImage } from '../testing/fixture-seg-model.js';
@@ -10,9 +9,10 @@ import { encodePng } from '../image/io.js';
 import { decodeCocoRle } from '../export/rle.js';
 import { GraphBuilder } from '../onnx/builder.js';
 import { sharedData } from '../testing/shared-data.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
 const bin = fileURLToPath(new URL('../../../bin/fastsam-geo.js', import.meta.url));
-const dir = mkdtempSync(path.join(os.tmpdir(), 'fsg-segment-cli-'));
+const dir = tmpDir('fsg-segment-cli-');
 const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'segment', ...args], { encoding: 'utf8', env: { ...process.env, FASTSAM_GEO_MODELS: path.join(dir, 'models'), FASTSAM_GEO_FASTSAM_URL: 'http://127.0.0.1:1' } });
 
 const fixture = path.join(dir, 'fixture.onnx');

@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
 const bin = fileURLToPath(new URL('../../../bin/fastsam-geo.js', import.meta.url));
-const root = mkdtempSync(path.join(os.tmpdir(), 'fsg-serve-hostile-'));
+const root = tmpDir('fsg-serve-hostile-');
 
 test('serve fails at start (exit 1, a message naming the flag or file) with a bad --model, --device or CLIP file', () => {
   writeFileSync(path.join(root, 'junk.onnx'), 'not a model');

@@ -4,14 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
 const bin = fileURLToPath(new URL('../../../bin/fastsam-geo.js', import.meta.url));
-const root = mkdtempSync(path.join(os.tmpdir(), 'fsg-serve-cli-'));
+const root = tmpDir('fsg-serve-cli-');
 
 interface Served { child: ChildProcess; url: string; token: string; stdout: string }
 

@@ -7,10 +7,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, sharedData } from '../testing/shared-data.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 import { openFeatureSink, writeFeatures } from './sink.js';
 import { EXTRACT_FIELDS } from './fields.js';
 import { fromEpsg } from '../geo/crs.js';
@@ -55,7 +55,7 @@ function viaOgr(file: string): Map<number, number> {
 }
 
 before(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'fsg-formats-'));
+  dir = tmpDir('fsg-formats-');
   burnt = path.join(dir, 'burnt.tif');
   run('gdal_rasterize', ['-q', '-burn', '255', '-ot', 'Byte', '-init', '0', '-te', '733601', '3724689', '734051', '3725139', '-tr', '0.5', '0.5',
     '-a_srs', 'EPSG:32616', sharedData('geotiff/spacenet-atlanta/geotiff_labels.geojson'), burnt]);

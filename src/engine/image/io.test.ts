@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { encodePng, readImage, resizeImage, writePng } from './io.js';
 import { sharedData } from '../testing/shared-data.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'fsg-io-'));
+const tmp = tmpDir('fsg-io-');
 
 test('readImage decodes the shared JPEG (bus.jpg: 554×740 RGB)', async () => {
   const img = await readImage(sharedData('images/bus.jpg'));

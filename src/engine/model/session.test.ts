@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openSession, parseDevice } from './session.js';
 import { intraOpThreads } from '../config.js';
 import { osThreads, threadsSettle } from '../testing/os-threads.js';
 import { buildFixtureSegModel } from '../testing/fixture-seg-model.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
 const fixture = buildFixtureSegModel({ size: [64, 64] });
 
@@ -34,7 +35,7 @@ test('an unknown device is BAD_INPUT before the model is read', async () => {
 
 test('bytes that are not ONNX are BAD_MODEL; a missing file is NOT_FOUND', async () => {
   await assert.rejects(openSession(new TextEncoder().encode('not a model at all')), (e: any) => e.code === 'BAD_MODEL' && /not an ONNX model/.test(e.message));
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'fsg-session-'));
+  const dir = tmpDir('fsg-session-');
   const jpeg = path.join(dir, 'x.onnx');
   writeFileSync(jpeg, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70]));
   await assert.rejects(openSession(jpeg), (e: any) => e.code === 'BAD_MODEL' && /x\.onnx is not an ONNX model/.test(e.message));

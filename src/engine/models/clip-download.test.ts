@@ -4,12 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { clipBaseUrl, clipVariants, CLIP_REVISION, downloadClip } from './clip-download.js';
 import { fixtureClipText, fixtureClipVision } from '../testing/fixture-clip-models.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
 test('the default base URL pins the Xenova revision; variants name the upstream files', () => {
   const prev = process.env.FASTSAM_GEO_CLIP_URL;
@@ -36,7 +36,7 @@ test('downloadClip over loopback: both encoders saved and checked; a file that i
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'fsg-clip-dl-'));
+  const dir = tmpDir('fsg-clip-dl-');
   const saved = { models: process.env.FASTSAM_GEO_MODELS, url: process.env.FASTSAM_GEO_CLIP_URL };
   process.env.FASTSAM_GEO_MODELS = dir;
   try {

@@ -2,14 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { downloadFile } from './download.js';
 import { findModel, knownModels, resolveModel } from './registry.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'fsg-models-'));
+const dir = tmpDir('fsg-models-');
 
 test('the registry lists FastSAM-s, FastSAM-x (converted from Ultralytics checkpoints) and the CLIP files', () => {
   const names = knownModels().map((m) => m.name);

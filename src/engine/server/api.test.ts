@@ -3,17 +3,17 @@
 // prompts (coordinates from GDAL's gdaltransform), export of the result.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../testing/server.js';
 import { copyAtlanta, gdalinfo, pixelToLonLat, PIXEL, SQUARES, writeFixtureModel, writeSquaresTif } from '../testing/server-data.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
 let t: TestServer;
 let atlanta: string;
 
 before(async () => {
-  const models = mkdtempSync(path.join(os.tmpdir(), 'fsg-models-'));
+  const models = tmpDir('fsg-models-');
   const model = writeFixtureModel(models);
   t = await startTestServer({ backendOptions: { model, cacheDir: null } });
   atlanta = copyAtlanta(t.root);

@@ -3,10 +3,10 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../testing/server.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
 let t: TestServer;
 before(async () => { t = await startTestServer(); });
@@ -28,7 +28,7 @@ test('download: the FlatGeobuf bytes come back (GDAL reads 3 features), no file 
   assert.match(res.headers.get('content-disposition') ?? '', /filename="area-buildings\.fgb"/);
   const bytes = Buffer.from(await res.arrayBuffer());
   assert.deepEqual(readdirSync(t.root), before);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'fsg-dl-test-'));
+  const dir = tmpDir('fsg-dl-test-');
   try {
     const f = path.join(dir, 'got.fgb');
     writeFileSync(f, bytes);

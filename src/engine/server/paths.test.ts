@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EngineError } from '../errors.js';
 import { RootDir, checkRelativePath } from './paths.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
 function setup() {
-  const base = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'fsg-paths-')));
+  const base = realpathSync(tmpDir('fsg-paths-'));
   const root = path.join(base, 'root');
   const outside = path.join(base, 'outside');
   mkdirSync(path.join(root, 'sub'), { recursive: true });

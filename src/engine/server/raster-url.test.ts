@@ -4,13 +4,13 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../testing/server.js';
 import { copyAtlanta, gdalinfo } from '../testing/server-data.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
 let files: string;
 let cog: string;
@@ -47,7 +47,7 @@ function rangeServer(dir: string): http.Server {
 }
 
 before(async () => {
-  files = mkdtempSync(path.join(os.tmpdir(), 'fsg-cog-'));
+  files = tmpDir('fsg-cog-');
   const src = copyAtlanta(files, 'src.tif');
   cog = path.join(files, 'atlanta-cog.tif');
   const r = spawnSync('gdal_translate', ['-q', '-of', 'COG', '-co', 'BLOCKSIZE=256', '-co', 'OVERVIEWS=AUTO', src, cog], { encoding: 'utf8' });

@@ -2,19 +2,19 @@
 // malformed input. After every bad request the server must still answer.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../testing/server.js';
 import { tokenMatches, checkAuthorization } from './auth.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
 let t: TestServer;
 let outside: string;
 
 before(async () => {
   t = await startTestServer({ bodyLimit: 64 * 1024 });
-  outside = mkdtempSync(path.join(os.tmpdir(), 'fsg-outside-'));
+  outside = tmpDir('fsg-outside-');
   writeFileSync(path.join(outside, 'secret.tif'), 'secret');
   symlinkSync(path.join(outside, 'secret.tif'), path.join(t.root, 'escape.tif'));
   symlinkSync(outside, path.join(t.root, 'escape-dir'));

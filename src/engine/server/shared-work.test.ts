@@ -3,13 +3,12 @@
 // files segmented everything before failing. SharedWork unit semantics, then the real server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { EngineError } from '../errors.js';
 import { SharedWork } from './shared-work.js';
 import { startTestServer } from '../testing/server.js';
 import { writeFixtureModel, writeSquaresTif, ORIGIN, PIXEL, SIZE } from '../testing/server-data.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
 test('identical keys in flight share one execution; different keys do not', async () => {
   const w = new SharedWork<number>();
@@ -47,7 +46,7 @@ test('the work is aborted when every caller has gone, not while one still waits'
 });
 
 test('server: 12 identical concurrent box prompts segment each tile once; a text prompt without CLIP fails before segmenting', async () => {
-  const t = await startTestServer({ backendOptions: { model: writeFixtureModel(mkdtempSync(path.join(os.tmpdir(), 'fsg-shared-'))), cacheDir: null } });
+  const t = await startTestServer({ backendOptions: { model: writeFixtureModel(tmpDir('fsg-shared-')), cacheDir: null } });
   try {
     await writeSquaresTif(t.root);
     const box = [ORIGIN[0], ORIGIN[1] - SIZE * PIXEL, ORIGIN[0] + SIZE * PIXEL, ORIGIN[1]];

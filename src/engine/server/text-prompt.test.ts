@@ -5,21 +5,21 @@
 // JupyterLab answered 409 MODEL_MISSING.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../testing/server.js';
 import { SQUARES, writeFixtureModel, writeSquaresTif } from '../testing/server-data.js';
 import { fixtureClipText, fixtureClipVision } from '../testing/fixture-clip-models.js';
 import { sharedData } from '../testing/shared-data.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
 const servers: TestServer[] = [];
 let models: string;
 
 before(() => {
-  models = mkdtempSync(path.join(os.tmpdir(), 'fsg-models-'));
+  models = tmpDir('fsg-models-');
   // an empty models directory: nothing is found by name there
-  process.env.FASTSAM_GEO_MODELS = mkdtempSync(path.join(os.tmpdir(), 'fsg-empty-models-'));
+  process.env.FASTSAM_GEO_MODELS = tmpDir('fsg-empty-models-');
   writeFileSync(path.join(models, 'v.onnx'), fixtureClipVision());
   writeFileSync(path.join(models, 't.onnx'), fixtureClipText());
 });

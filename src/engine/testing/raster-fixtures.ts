@@ -2,7 +2,7 @@
  * Test helpers for raster work: the shared data folder (../shared/data from the repo root, with a clear
  * failure when it is missing), GDAL command runners (the outside oracle) and temp dirs.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
@@ -20,8 +20,22 @@ export function sharedData(rel: string): string {
   return p;
 }
 
+const made: string[] = [];
+process.once('exit', () => {
+  for (const dir of made) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // a dir still busy at exit stays; the test runner's own TMPDIR goes with the run
+    }
+  }
+});
+
+/** A new temp dir under os.tmpdir(), removed with everything in it when this process exits. */
 export function tmpDir(prefix = 'fsg-raster-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 /** Runs a GDAL command line tool; throws with its stderr when it fails or is not installed. */

@@ -2,9 +2,7 @@
  * Test helpers for the HTTP server: a temp root directory and a real server on 127.0.0.1 with a
  * known token, plus a small fetch wrapper that adds the Authorization header.
  */
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { tmpDir } from './raster-fixtures.js';
 import { createServer, type EngineServer, type ServerOptions } from '../server/app.js';
 import { createEngineBackend, type EngineBackendOptions } from '../server/engine-backend.js';
 
@@ -18,8 +16,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** A server root: a temp dir removed when this process exits (raster-fixtures' tmpDir). */
 export function tempRoot(prefix = 'fsg-server-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
+  return tmpDir(prefix);
 }
 
 export async function startTestServer(

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
 import { EngineError } from '../errors.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
-const tmpdir = () => mkdtempSync(path.join(os.tmpdir(), 'fsg-atomic-'));
+const tmpdir = () => tmpDir('fsg-atomic-');
 
 test('writeFileAtomic writes the content and leaves no temp file', async () => {
   const dir = tmpdir();

@@ -4,15 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { linkSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { EngineError } from '../errors.js';
 import { checkOutputPath, ioError, writeOutput } from './output-path.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'fsg-out-'));
+const tmp = () => tmpDir('fsg-out-');
 const code = (c: string) => (e: unknown) => e instanceof EngineError && e.code === c;
 
 test('an output that is the input — same path, another spelling, a symlink or a hard link — is refused', async () => {

@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { writePng } from '../image/io.js';
 import { squaresImage } from '../testing/fixture-seg-model.js';
-import { startTestServer, tempRoot, type TestServer } from '../testing/server.js';
+import { startTestServer, type TestServer } from '../testing/server.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 import { SIZE, SQUARES, writeFixtureModel } from '../testing/server-data.js';
 
 const servers: TestServer[] = [];
@@ -22,7 +23,7 @@ function bbox(ring: number[][]): number[] {
 }
 
 test('a job and a point prompt on an ungeoreferenced raster take an extent in pixels and answer in pixels', async () => {
-  const models = tempRoot('fsg-pixel-models-');
+  const models = tmpDir('fsg-pixel-models-');
   const t = await startTestServer({ backendOptions: { model: writeFixtureModel(models), cacheDir: null } });
   servers.push(t);
   // a plain TIFF (GDAL from a PNG: no geotransform, no CRS)

@@ -13,11 +13,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFixtureSegModel } from '../testing/fixture-seg-model.js';
 import { startRedis, type TestRedis } from '../testing/redis-server.js';
-import { startTestServer, tempRoot, type TestServer } from '../testing/server.js';
+import { startTestServer, type TestServer } from '../testing/server.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 import { squaresBands, writeGeoTiff } from '../testing/write-geotiff.js';
 
 const bin = fileURLToPath(new URL('../../../bin/fastsam-geo.js', import.meta.url));
-const dir = tempRoot('fsg-queued-partial-');
+const dir = tmpDir('fsg-queued-partial-');
 const SQ: [number, number, number][] = [[64, 64, 56], [256, 64, 56], [448, 320, 56], [128, 448, 56], [832, 64, 56], [704, 256, 56], [576, 576, 56]];
 const W = 1024;
 const H = 768;

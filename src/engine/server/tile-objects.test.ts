@@ -8,7 +8,8 @@ import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { writePng } from '../image/io.js';
 import { squaresImage } from '../testing/fixture-seg-model.js';
-import { startTestServer, tempRoot, type TestServer } from '../testing/server.js';
+import { startTestServer, type TestServer } from '../testing/server.js';
+import { tmpDir } from '../testing/raster-fixtures.js';
 import { SIZE, SQUARES, writeFixtureModel } from '../testing/server-data.js';
 
 const servers: TestServer[] = [];
@@ -26,8 +27,8 @@ function bbox(f: any): number[] {
 const squareOf = (f: any): number => SQUARES.findIndex(([x, y, s]) => bbox(f).every((v, i) => Math.abs(v - [x, y, x + s, y + s][i]) <= 1));
 
 test('a job publishes each finished tile\'s objects once; /api/tiles gives the finished tiles\' objects without a model run, also after a restart', async () => {
-  const models = tempRoot('fsg-tiles-models-');
-  const cacheDir = tempRoot('fsg-tiles-cache-');
+  const models = tmpDir('fsg-tiles-models-');
+  const cacheDir = tmpDir('fsg-tiles-cache-');
   const model = writeFixtureModel(models);
   const t = await startTestServer({ backendOptions: { model, cacheDir } });
   servers.push(t);

@@ -2,23 +2,15 @@
  * Test helpers for raster work: the shared data folder (../shared/data from the repo root, with a clear
  * failure when it is missing), GDAL command runners (the outside oracle) and temp dirs.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 
-/** Repository root (this file is lib/engine/testing/raster-fixtures.js once built). */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+import { REPO_ROOT, sharedData } from './shared-data.js';
 
-/** Absolute path of a file under ../shared/data; throws a clear error when it is missing. */
-export function sharedData(rel: string): string {
-  const p = path.resolve(REPO_ROOT, '..', 'shared', 'data', rel);
-  if (!existsSync(p)) {
-    throw new Error(`shared test data missing: ${p} (expected ../shared/data beside the repository; see its README)`);
-  }
-  return p;
-}
+// One definition of the repository root and the shared data folder (testing/shared-data.ts), re-exported here.
+export { REPO_ROOT, sharedData };
 
 const made: string[] = [];
 process.once('exit', () => {

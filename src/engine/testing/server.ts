@@ -16,15 +16,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A server root: a temp dir removed when this process exits (raster-fixtures' tmpDir). */
-export function tempRoot(prefix = 'fsg-server-'): string {
-  return tmpDir(prefix);
-}
-
 export async function startTestServer(
   options: Partial<ServerOptions> & { backendOptions?: EngineBackendOptions } = {},
 ): Promise<TestServer> {
-  const root = options.root ?? tempRoot();
+  const root = options.root ?? tmpDir('fsg-server-');
   const token = options.token ?? 'test-token-0123456789';
   const backend = options.backend ?? createEngineBackend(options.backendOptions ?? {});
   const server = await createServer({ ...options, root, token, backend, log: options.log ?? (() => {}) });

@@ -59,8 +59,8 @@ for stage in scripts/test-stages/*.sh; do
 done
 
 # What failed, again at the end: CI shows only the tail of this output, far below a stage's own report.
-while read -r name _; do
-  grep -qE ' [1-9][0-9]* failed' <<<"$(grep "^$name " "$SUMMARY")" || continue
+while read -r name line; do
+  [[ " $line" =~ \ [1-9][0-9]*\ failed ]] || continue
   note "$name: what failed"
   if [ "$name" = node ] && grep -q '^✖ failing tests:' "$LOGS/node.log"; then
     sed -n '/^✖ failing tests:/,$p' "$LOGS/node.log" | head -n 120

@@ -194,7 +194,7 @@ async function vectorizeObjects(run: VectorizeRun, objs: MergedObject[], out: Bu
     await slice.pause(signal);
     const g0 = performance.now();
     // (Shaping the objects on the helper threads too was measured twice, the last row only the second
-    // time: no gain on 2 cores — BENCHMARKS.md, third and sixth rounds.)
+    // time: no gain on 2 cores — docs/benchmark-rounds.md, third and sixth rounds.)
     const shaped = walls?.get(i) ?? shapeMask(obj.mask, geo, shapeOpts);
     timings.geo += performance.now() - g0;
     if (shaped.length === 0) continue;
